@@ -1,0 +1,530 @@
+"""Questionnaire definitions: load and validate instrument files (TOML) into frozen dataclasses.
+
+An instrument is data: scales, facets, constructs, items, allocations, open questions and an
+optional structural model. The format is documented in ``instruments/README.md``. Every error
+names the file, the entry and the field, and an unknown key is an error, never ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class InstrumentError(ValueError):
+    """An instrument file (or questionnaire) that does not follow the format."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text given in each of the instrument's languages."""
+
+    by_lang: Mapping[str, str]
+
+    def get(self, lang: str, fallback: str | None = None) -> str:
+        if lang in self.by_lang:
+            return self.by_lang[lang]
+        if fallback and fallback in self.by_lang:
+            return self.by_lang[fallback]
+        return next(iter(self.by_lang.values()), "")
+
+
+@dataclass(frozen=True)
+class Scale:
+    id: str
+    min: int
+    max: int
+    labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def points(self) -> range:
+        return range(self.min, self.max + 1)
+
+    def point_labels(self, lang: str) -> dict[int, str]:
+        """Labels by scale point: every point, or only the two ends when two are given."""
+        labels = self.labels.get(lang) or next(iter(self.labels.values()), ())
+        if len(labels) == len(self.points):
+            return dict(zip(self.points, labels, strict=True))
+        if len(labels) == 2:
+            return {self.min: labels[0], self.max: labels[1]}
+        return {}
+
+
+@dataclass(frozen=True)
+class Facet:
+    id: str
+    label: Text
+    prompt: Text | None = None
+
+
+@dataclass(frozen=True)
+class Construct:
+    id: str
+    name: Text
+    description: Text | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    construct: str
+    scale: str
+    text: Text
+    facets: tuple[str, ...] = ()
+    reverse: bool = False
+    required: bool = True
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Answer columns in the wide format: ``id`` or ``id.<facet>`` per facet."""
+        if not self.facets:
+            return (self.id,)
+        return tuple(f"{self.id}.{facet}" for facet in self.facets)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A constant-sum question: ``total`` points shared over some constructs."""
+
+    id: str
+    total: int
+    text: Text
+    constructs: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f"{self.id}.{c}" for c in self.constructs)
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    id: str
+    text: Text
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Model:
+    paths: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    version: int
+    languages: tuple[str, ...]
+    title: Text
+    scales: Mapping[str, Scale]
+    facets: Mapping[str, Facet]
+    constructs: tuple[Construct, ...]
+    items: tuple[Item, ...]
+    allocations: tuple[Allocation, ...] = ()
+    open: tuple[OpenQuestion, ...] = ()
+    model: Model | None = None
+    description: Text | None = None
+    source: str = "<string>"
+
+    @property
+    def numeric_columns(self) -> tuple[str, ...]:
+        cols: list[str] = []
+        for item in self.items:
+            cols.extend(item.columns)
+        for allocation in self.allocations:
+            cols.extend(allocation.columns)
+        return tuple(cols)
+
+    @property
+    def text_columns(self) -> tuple[str, ...]:
+        return tuple(q.id for q in self.open)
+
+    def column_range(self, column: str) -> tuple[int, int]:
+        """The allowed (min, max) of a numeric answer column."""
+        return self._ranges[column]
+
+    @property
+    def _ranges(self) -> dict[str, tuple[int, int]]:
+        ranges: dict[str, tuple[int, int]] = {}
+        for item in self.items:
+            scale = self.scales[item.scale]
+            for col in item.columns:
+                ranges[col] = (scale.min, scale.max)
+        for allocation in self.allocations:
+            for col in allocation.columns:
+                ranges[col] = (0, allocation.total)
+        return ranges
+
+    def items_of(self, construct: str) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.construct == construct)
+
+    def construct(self, construct_id: str) -> Construct:
+        for c in self.constructs:
+            if c.id == construct_id:
+                return c
+        raise KeyError(construct_id)
+
+    def facet_columns(self, construct: str, facet: str) -> list[str]:
+        """Columns of one construct's items for one facet (e.g. all tangibles ``.e``)."""
+        return [f"{i.id}.{facet}" for i in self.items_of(construct) if facet in i.facets]
+
+    def single_columns(self, construct: str) -> list[str]:
+        """Columns of one construct's single-answer items."""
+        return [i.id for i in self.items_of(construct) if not i.facets]
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _Where:
+    """Builds error messages that name the file, the entry and the field."""
+
+    def __init__(self, source: str, entry: str = ""):
+        self.source = source
+        self.entry = entry
+
+    def at(self, entry: str) -> _Where:
+        return _Where(self.source, entry)
+
+    def error(self, message: str, fld: str | None = None) -> InstrumentError:
+        parts = [self.source]
+        if self.entry:
+            parts.append(self.entry)
+        if fld:
+            parts.append(f"field '{fld}'")
+        return InstrumentError(": ".join(parts) + f": {message}")
+
+
+def _check_keys(
+    table: Any, where: _Where, required: Iterable[str], optional: Iterable[str] = ()
+) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise where.error(f"expected a table, got {type(table).__name__}")
+    required = tuple(required)
+    allowed = set(required) | set(optional)
+    for key in table:
+        if key not in allowed:
+            raise where.error(f"unknown key (allowed: {', '.join(sorted(allowed))})", key)
+    for key in required:
+        if key not in table:
+            raise where.error("missing", key)
+    return table
+
+
+def _check_id(value: Any, where: _Where, fld: str = "id") -> str:
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise where.error(f"{value!r} is not an id (a letter, then letters, digits or _)", fld)
+    return value
+
+
+def _check_int(value: Any, where: _Where, fld: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise where.error(f"expected a whole number, got {value!r}", fld)
+    return value
+
+
+def _check_bool(value: Any, where: _Where, fld: str) -> bool:
+    if not isinstance(value, bool):
+        raise where.error(f"expected true or false, got {value!r}", fld)
+    return value
+
+
+def _text(value: Any, languages: tuple[str, ...], where: _Where, fld: str) -> Text:
+    if not isinstance(value, dict):
+        raise where.error("expected a table of texts by language, e.g. { zh = \"…\", en = \"…\" }",
+                          fld)
+    for lang in languages:
+        if lang not in value:
+            raise where.error(f"no text in language '{lang}'", fld)
+    for lang, text in value.items():
+        if lang not in languages:
+            raise where.error(f"language '{lang}' is not listed in 'languages'", fld)
+        if not isinstance(text, str) or not text.strip():
+            raise where.error(f"the '{lang}' text must be a non-empty string", fld)
+    return Text(MappingProxyType(dict(value)))
+
+
+def _unique(ids: list[str], where: _Where, what: str) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise where.error(f"duplicate {what} id '{i}'")
+        seen.add(i)
+
+
+def _parse_scale(sid: str, raw: Any, languages: tuple[str, ...], where: _Where) -> Scale:
+    w = where.at(f"scales.{sid}")
+    _check_id(sid, w, "id")
+    _check_keys(raw, w, ("min", "max"), ("labels",))
+    lo, hi = _check_int(raw["min"], w, "min"), _check_int(raw["max"], w, "max")
+    if hi <= lo:
+        raise w.error(f"max ({hi}) must be greater than min ({lo})", "max")
+    labels: dict[str, tuple[str, ...]] = {}
+    if "labels" in raw:
+        if not isinstance(raw["labels"], dict):
+            raise w.error("expected a table of label lists by language", "labels")
+        for lang in languages:
+            if lang not in raw["labels"]:
+                raise w.error(f"no labels in language '{lang}'", "labels")
+        for lang, values in raw["labels"].items():
+            if lang not in languages:
+                raise w.error(f"language '{lang}' is not listed in 'languages'", "labels")
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise w.error(f"the '{lang}' labels must be a list of strings", "labels")
+            if len(values) not in (2, hi - lo + 1):
+                raise w.error(
+                    f"give 2 labels (the ends) or {hi - lo + 1} (every point), "
+                    f"not {len(values)}", "labels")
+            labels[lang] = tuple(values)
+    return Scale(sid, lo, hi, MappingProxyType(labels))
+
+
+def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instrument:
+    """Validate a parsed TOML document and build an :class:`Instrument`.
+
+    Raises
+    ------
+    InstrumentError
+        Naming ``source``, the entry (e.g. ``items[3] 'sq04'``) and the field.
+    """
+    where = _Where(source)
+    top = _check_keys(
+        dict(data), where,
+        ("id", "version", "languages", "title", "constructs", "items"),
+        ("description", "scales", "facets", "allocations", "open", "model"),
+    )
+    iid = _check_id(top["id"], where)
+    version = _check_int(top["version"], where, "version")
+    langs_raw = top["languages"]
+    if (not isinstance(langs_raw, list) or not langs_raw
+            or not all(isinstance(x, str) and x for x in langs_raw)):
+        raise where.error("expected a non-empty list of language codes", "languages")
+    languages = tuple(langs_raw)
+    title = _text(top["title"], languages, where, "title")
+    description = (_text(top["description"], languages, where, "description")
+                   if "description" in top else None)
+
+    scales_raw = top.get("scales", {})
+    if not isinstance(scales_raw, dict):
+        raise where.error("expected tables [scales.<id>]", "scales")
+    scales = {sid: _parse_scale(sid, raw, languages, where) for sid, raw in scales_raw.items()}
+
+    facets_raw = top.get("facets", {})
+    if not isinstance(facets_raw, dict):
+        raise where.error("expected tables [facets.<id>]", "facets")
+    facets: dict[str, Facet] = {}
+    for fid, raw in facets_raw.items():
+        w = where.at(f"facets.{fid}")
+        _check_id(fid, w)
+        _check_keys(raw, w, ("label",), ("prompt",))
+        facets[fid] = Facet(
+            fid, _text(raw["label"], languages, w, "label"),
+            _text(raw["prompt"], languages, w, "prompt") if "prompt" in raw else None)
+
+    constructs: list[Construct] = []
+    for n, raw in enumerate(_array(top["constructs"], where, "constructs")):
+        w = where.at(f"constructs[{n}]")
+        _check_keys(raw, w, ("id", "name"), ("description",))
+        cid = _check_id(raw["id"], w)
+        w = where.at(f"constructs[{n}] '{cid}'")
+        constructs.append(Construct(
+            cid, _text(raw["name"], languages, w, "name"),
+            _text(raw["description"], languages, w, "description")
+            if "description" in raw else None))
+    _unique([c.id for c in constructs], where, "construct")
+    construct_ids = {c.id for c in constructs}
+
+    items: list[Item] = []
+    for n, raw in enumerate(_array(top["items"], where, "items")):
+        w = where.at(f"items[{n}]")
+        _check_keys(raw, w, ("id", "construct", "scale", "text"),
+                    ("facets", "reverse", "required"))
+        item_id = _check_id(raw["id"], w)
+        w = where.at(f"items[{n}] '{item_id}'")
+        if raw["construct"] not in construct_ids:
+            raise w.error(f"unknown construct '{raw['construct']}'", "construct")
+        if raw["scale"] not in scales:
+            raise w.error(f"unknown scale '{raw['scale']}'", "scale")
+        item_facets = raw.get("facets", [])
+        if not isinstance(item_facets, list) or not all(isinstance(f, str) for f in item_facets):
+            raise w.error("expected a list of facet ids", "facets")
+        for f in item_facets:
+            if f not in facets:
+                raise w.error(f"unknown facet '{f}'", "facets")
+        if len(set(item_facets)) != len(item_facets):
+            raise w.error("a facet is listed twice", "facets")
+        items.append(Item(
+            id=item_id, construct=raw["construct"], scale=raw["scale"],
+            text=_text(raw["text"], languages, w, "text"), facets=tuple(item_facets),
+            reverse=_check_bool(raw.get("reverse", False), w, "reverse"),
+            required=_check_bool(raw.get("required", True), w, "required")))
+    if not items:
+        raise where.error("an instrument needs at least one item", "items")
+
+    allocations: list[Allocation] = []
+    for n, raw in enumerate(_array(top.get("allocations", []), where, "allocations")):
+        w = where.at(f"allocations[{n}]")
+        _check_keys(raw, w, ("id", "total", "text"), ("constructs",))
+        aid = _check_id(raw["id"], w)
+        w = where.at(f"allocations[{n}] '{aid}'")
+        total = _check_int(raw["total"], w, "total")
+        if total <= 0:
+            raise w.error("must be positive", "total")
+        over = raw.get("constructs", [c.id for c in constructs])
+        if not isinstance(over, list) or len(over) < 2:
+            raise w.error("expected a list of at least two construct ids", "constructs")
+        for c in over:
+            if c not in construct_ids:
+                raise w.error(f"unknown construct '{c}'", "constructs")
+        allocations.append(Allocation(aid, total, _text(raw["text"], languages, w, "text"),
+                                      tuple(over)))
+
+    open_questions: list[OpenQuestion] = []
+    for n, raw in enumerate(_array(top.get("open", []), where, "open")):
+        w = where.at(f"open[{n}]")
+        _check_keys(raw, w, ("id", "text"), ("required",))
+        oid = _check_id(raw["id"], w)
+        w = where.at(f"open[{n}] '{oid}'")
+        open_questions.append(OpenQuestion(
+            oid, _text(raw["text"], languages, w, "text"),
+            _check_bool(raw.get("required", False), w, "required")))
+
+    answer_ids = [i.id for i in items] + [a.id for a in allocations] + [
+        o.id for o in open_questions]
+    _unique(answer_ids, where, "answer")
+
+    model = None
+    if "model" in top:
+        w = where.at("model")
+        raw = _check_keys(top["model"], w, ("paths",))
+        if not isinstance(raw["paths"], list) or not raw["paths"]:
+            raise w.error("expected a non-empty list of \"A -> B\" strings", "paths")
+        paths: list[tuple[str, str]] = []
+        for p in raw["paths"]:
+            m = re.fullmatch(r"\s*(\S+)\s*->\s*(\S+)\s*", p) if isinstance(p, str) else None
+            if not m:
+                raise w.error(f"{p!r} is not of the form \"A -> B\"", "paths")
+            for end in m.groups():
+                if end not in construct_ids:
+                    raise w.error(f"unknown construct '{end}' in {p!r}", "paths")
+            if m.group(1) == m.group(2):
+                raise w.error(f"a construct cannot point to itself: {p!r}", "paths")
+            paths.append((m.group(1), m.group(2)))
+        if len(set(paths)) != len(paths):
+            raise w.error("a path is listed twice", "paths")
+        _check_acyclic(paths, w)
+        model = Model(tuple(paths))
+
+    return Instrument(
+        id=iid, version=version, languages=languages, title=title,
+        scales=MappingProxyType(scales), facets=MappingProxyType(facets),
+        constructs=tuple(constructs), items=tuple(items), allocations=tuple(allocations),
+        open=tuple(open_questions), model=model, description=description, source=source)
+
+
+def _array(value: Any, where: _Where, fld: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise where.error("expected an array of tables ([[...]])", fld)
+    return value
+
+
+def _check_acyclic(paths: list[tuple[str, str]], where: _Where) -> None:
+    graph: dict[str, set[str]] = {}
+    for a, b in paths:
+        graph.setdefault(a, set()).add(b)
+    state: dict[str, int] = {}
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                raise where.error(f"the paths form a cycle through '{nxt}'", "paths")
+            if nxt not in state:
+                visit(nxt)
+        state[node] = 2
+
+    for node in list(graph):
+        if node not in state:
+            visit(node)
+
+
+def loads_instrument(text: str, source: str = "<string>") -> Instrument:
+    """Parse and validate instrument TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InstrumentError(f"{source}: not valid TOML: {exc}") from exc
+    return parse_instrument(data, source)
+
+
+def load_instrument(path: str | Path) -> Instrument:
+    """Load and validate one instrument file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InstrumentError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InstrumentError(f"{path}: not UTF-8 text") from exc
+    return loads_instrument(text, str(path))
+
+
+# --------------------------------------------------------------------------- questionnaire
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """Instruments asked in order, each a section; answer ids are unique across them."""
+
+    instruments: tuple[Instrument, ...]
+
+    def __post_init__(self) -> None:
+        if not self.instruments:
+            raise InstrumentError("a questionnaire needs at least one instrument")
+        seen: dict[str, str] = {}
+        for inst in self.instruments:
+            ids = [i.id for i in inst.items] + [a.id for a in inst.allocations] + [
+                o.id for o in inst.open]
+            for answer_id in ids:
+                if answer_id in seen:
+                    raise InstrumentError(
+                        f"{inst.source}: answer id '{answer_id}' is also used by instrument "
+                        f"'{seen[answer_id]}'; answer ids must be unique across a questionnaire")
+                seen[answer_id] = inst.id
+
+    @property
+    def numeric_columns(self) -> tuple[str, ...]:
+        return tuple(c for inst in self.instruments for c in inst.numeric_columns)
+
+    @property
+    def text_columns(self) -> tuple[str, ...]:
+        return tuple(c for inst in self.instruments for c in inst.text_columns)
+
+    def column_range(self, column: str) -> tuple[int, int]:
+        for inst in self.instruments:
+            ranges = inst._ranges
+            if column in ranges:
+                return ranges[column]
+        raise KeyError(column)
+
+    def allocation_of(self, column: str) -> Allocation | None:
+        for inst in self.instruments:
+            for allocation in inst.allocations:
+                if column in allocation.columns:
+                    return allocation
+        return None
+
+    @property
+    def allocations(self) -> tuple[Allocation, ...]:
+        return tuple(a for inst in self.instruments for a in inst.allocations)
+
+    def get(self, instrument_id: str) -> Instrument | None:
+        for inst in self.instruments:
+            if inst.id == instrument_id:
+                return inst
+        return None

@@ -34,7 +34,7 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 
 # Message catalogues are compiled from the committed .po files.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d surveyapp/translations
+	$(BIN)/pybabel compile -d surveyapp/translations
 
 # End-to-end tests drive Debian's Chromium; install it when it is missing (CI runs as root).
 browser:

@@ -328,7 +328,7 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
 
     constructs: list[Construct] = []
     for n, raw in enumerate(_array(top["constructs"], where, "constructs")):
-        w = where.at(f"constructs[{n}]")
+        w = where.at(_entry("constructs", n, raw))
         _check_keys(raw, w, ("id", "name"), ("description",))
         cid = _check_id(raw["id"], w)
         w = where.at(f"constructs[{n}] '{cid}'")
@@ -341,7 +341,7 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
 
     items: list[Item] = []
     for n, raw in enumerate(_array(top["items"], where, "items")):
-        w = where.at(f"items[{n}]")
+        w = where.at(_entry("items", n, raw))
         _check_keys(raw, w, ("id", "construct", "scale", "text"),
                     ("facets", "reverse", "required"))
         item_id = _check_id(raw["id"], w)
@@ -368,7 +368,7 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
 
     allocations: list[Allocation] = []
     for n, raw in enumerate(_array(top.get("allocations", []), where, "allocations")):
-        w = where.at(f"allocations[{n}]")
+        w = where.at(_entry("allocations", n, raw))
         _check_keys(raw, w, ("id", "total", "text"), ("constructs",))
         aid = _check_id(raw["id"], w)
         w = where.at(f"allocations[{n}] '{aid}'")
@@ -386,7 +386,7 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
 
     open_questions: list[OpenQuestion] = []
     for n, raw in enumerate(_array(top.get("open", []), where, "open")):
-        w = where.at(f"open[{n}]")
+        w = where.at(_entry("open", n, raw))
         _check_keys(raw, w, ("id", "text"), ("required",))
         oid = _check_id(raw["id"], w)
         w = where.at(f"open[{n}] '{oid}'")
@@ -425,6 +425,12 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
         scales=MappingProxyType(scales), facets=MappingProxyType(facets),
         constructs=tuple(constructs), items=tuple(items), allocations=tuple(allocations),
         open=tuple(open_questions), model=model, description=description, source=source)
+
+
+def _entry(kind: str, n: int, raw: Any) -> str:
+    """``items[3] 'sq04'``: the position, and the id when there is one to name."""
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    return f"{kind}[{n}] '{rid}'" if isinstance(rid, str) else f"{kind}[{n}]"
 
 
 def _array(value: Any, where: _Where, fld: str) -> list[Any]:

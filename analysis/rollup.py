@@ -61,8 +61,8 @@ def account_rollup(
         ``roles`` (the roles that answered, comma-separated in the canonical order).
     """
     weights = dict(DEFAULT_ROLE_WEIGHTS if weights is None else weights)
-    for name, w in weights.items():
-        if not np.isfinite(w) or w < 0:
+    for name, weight in weights.items():
+        if not np.isfinite(weight) or weight < 0:
             raise ValueError(f"role weight for '{name}' must be a non-negative number "
                              f"(argument weights)")
     for col in (account, role, *measures):

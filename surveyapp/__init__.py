@@ -1,0 +1,122 @@
+"""surveyapp: survey B2B customers and score their service gaps, satisfaction and loyalty."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template, request, session
+
+from . import db
+from .config import DEFAULTS, instruments_dir, load_secret_key
+from .extensions import babel, csrf, login_manager
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Defaults → instance ``config.py`` → environment (or ``test_config`` for tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path,
+                                                              "surveyapp.sqlite")
+    app.config["INSTRUMENTS_DIR"] = str(instruments_dir())
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for key in ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL"):
+            if os.environ.get(key):
+                app.config[key] = os.environ[key]
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if getattr(g, "lang", None) in languages:
+        return g.lang
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {"current_lang": str(get_locale() or app.config["LANGUAGES"][0]),
+                "languages": app.config["LANGUAGES"]}
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import auth, reports, survey
+
+    app.register_blueprint(survey.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(reports.bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import labels
+
+    @app.template_filter("num")
+    def format_number(value: Any, digits: int = 2) -> str:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return "–"
+        return "–" if math.isnan(number) else f"{number:.{digits}f}"
+
+    @app.template_filter("gapclass")
+    def gap_class(value: Any) -> str:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return ""
+        if math.isnan(number):
+            return ""
+        return "gap-bad" if number <= -1 else "gap-warn" if number < 0 else "gap-ok"
+
+    @app.template_filter("role_name")
+    def role_name(role: str) -> str:
+        return str(labels.ROLES.get(role, role))
+
+    @app.context_processor
+    def _labels() -> dict[str, Any]:
+        return {"roles": labels.ROLES, "customer_types": labels.CUSTOMER_TYPES,
+                "scores": labels.SCORES}
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(404)
+    def not_found(_error: Exception):
+        return render_template("errors/404.html"), 404
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)

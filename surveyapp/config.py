@@ -1,0 +1,36 @@
+"""Default settings. Overridden by the instance folder's ``config.py``, then the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "SQLALCHEMY_ECHO": False,
+    "LANGUAGES": ("zh", "en"),
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "WTF_CSRF_TIME_LIMIT": None,  # a survey may stay open in a tab for hours
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "ROLE_WEIGHTS": None,  # None = analysis.rollup.DEFAULT_ROLE_WEIGHTS
+    "PUBLIC_URL": None,  # base of survey links printed by the CLI; None = http://127.0.0.1:PORT
+}
+
+
+def instruments_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "instruments"
+
+
+def load_secret_key(instance_path: str) -> str:
+    """The instance's own secret key: generated once, kept in the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    key = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,166 @@
+"""SQLAlchemy models. Nothing here is SQLite-specific, so PostgreSQL works the same.
+
+Numeric answers are stored per response as one packed array (little-endian float32, NaN =
+missing) in the campaign's answer-column order (``Campaign.answer_columns``). A million
+responses then load into a frame with one query and one ``numpy.frombuffer`` instead of
+tens of millions of answer rows. Free-text answers, which are few, live in ``text_answers``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # the file format's account_id
+    name: Mapped[str] = mapped_column(String(200))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    customer_type: Mapped[str | None] = mapped_column(String(40))
+    owner: Mapped[str | None] = mapped_column(String(200))
+    revenue: Mapped[float | None] = mapped_column(Float)
+    margin: Mapped[float | None] = mapped_column(Float)
+    cost_to_serve: Mapped[float | None] = mapped_column(Float)
+    wallet: Mapped[float | None] = mapped_column(Float)
+    revenue_prev: Mapped[float | None] = mapped_column(Float)
+    referral_value: Mapped[float | None] = mapped_column(Float)
+    period: Mapped[str | None] = mapped_column(String(20))
+    on_time_delivery: Mapped[float | None] = mapped_column(Float)
+    ppm: Mapped[float | None] = mapped_column(Float)
+    complaints: Mapped[int | None] = mapped_column(Integer)
+
+    contacts: Mapped[list[Contact]] = relationship(back_populates="account",
+                                                   order_by="Contact.id")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # the file format's contact_id
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[str | None] = mapped_column(String(40))  # buying-centre role
+    lang: Mapped[str] = mapped_column(String(8), default="zh")
+
+    account: Mapped[Account] = relationship(back_populates="contacts")
+
+
+class InstrumentVersion(Base):
+    """The exact text of an instrument a campaign asked, so answers always keep their meaning."""
+
+    __tablename__ = "instrument_versions"
+    __table_args__ = (UniqueConstraint("instrument_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Campaign(Base):
+    """A survey wave: a questionnaire (instruments in order) sent to contacts."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    wave: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answer_columns_json: Mapped[str] = mapped_column(Text)
+
+    sections: Mapped[list[CampaignInstrument]] = relationship(
+        order_by="CampaignInstrument.position", cascade="all, delete-orphan")
+
+    @property
+    def answer_columns(self) -> list[str]:
+        return json.loads(self.answer_columns_json)
+
+
+class CampaignInstrument(Base):
+    __tablename__ = "campaign_instruments"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_versions.id"))
+
+    instrument_version: Mapped[InstrumentVersion] = relationship()
+
+
+class Invitation(Base):
+    """One per contact and campaign. Only a SHA-256 hash of the link token is stored."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("campaign_id", "contact_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    campaign: Mapped[Campaign] = relationship()
+    contact: Mapped[Contact] = relationship()
+
+
+class Response(Base):
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    role: Mapped[str | None] = mapped_column(String(40))  # the role when the answer was given
+    lang: Mapped[str | None] = mapped_column(String(8))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    values: Mapped[bytes] = mapped_column(LargeBinary)
+
+    texts: Mapped[list[TextAnswer]] = relationship(cascade="all, delete-orphan")
+
+
+class TextAnswer(Base):
+    __tablename__ = "text_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    answer_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)

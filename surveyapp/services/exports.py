@@ -1,0 +1,46 @@
+"""Excel exports: analysis tables → workbook bytes (the file and the download share this)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from analysis.report import Sheet, workbook_bytes
+from analysis.servqual import SCORE_COLUMNS
+
+from ..models import Campaign
+from .scorecards import portfolio, servqual_layout
+
+PORTFOLIO_COLUMNS = {
+    "name": "Account", "industry": "Industry", "customer_type": "Customer type",
+    "owner": "Owner", "invited": "Invited", "responded": "Responded", "roles": "Roles answered",
+}
+
+
+def _export_table(session: Session, campaign: Campaign) -> pd.DataFrame:
+    """Who the account is, who answered, its five dimension gaps and the overall scores."""
+    table = portfolio(session, campaign)
+    layout = servqual_layout(campaign)
+    columns = list(PORTFOLIO_COLUMNS)
+    if layout is not None:
+        columns += [f"{d}.gap" for d in layout.dimensions]
+        columns += [c for m in SCORE_COLUMNS for c in (m, f"{m}.mean", f"{m}.n")]
+    return table[[c for c in columns if c in table.columns]].reset_index()
+
+
+def portfolio_workbook(session: Session, campaign: Campaign) -> bytes:
+    table = _export_table(session, campaign)
+    note = (f"Campaign: {campaign.name}. Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
+            "Scores are role-weighted (buying centre); '.mean' is the unweighted mean over "
+            "respondents and '.n' the number of respondents behind it. Gap = P − E on 1–7.")
+    formats = {c: "0.00" for c in table.columns if table[c].dtype.kind == "f"}
+    sheet = Sheet("Accounts", table.rename(columns=PORTFOLIO_COLUMNS),
+                  title="Service gaps by account (SERVQUAL)", note=note,
+                  number_formats={PORTFOLIO_COLUMNS.get(k, k): v for k, v in formats.items()})
+    return workbook_bytes([sheet])
+
+
+def export_filename(campaign: Campaign) -> str:
+    return f"servqual-portfolio-campaign{campaign.id}-{datetime.now(UTC):%Y%m%d}.xlsx"

@@ -1,0 +1,70 @@
+"""Instrument files: the shipped ones load, and every kind of mistake is named precisely."""
+
+import pytest
+
+from analysis import InstrumentError, Questionnaire, load_instrument, loads_instrument
+from tests.conftest import REPO
+
+from .test_servqual import MINI
+
+
+def test_servqual_has_the_standard_structure(servqual):
+    assert servqual.id == "servqual" and servqual.languages == ("zh", "en")
+    assert len(servqual.items) == 22
+    counts = {c.id: len(servqual.items_of(c.id)) for c in servqual.constructs}
+    assert counts == {"tangibles": 4, "reliability": 5, "responsiveness": 4, "assurance": 4,
+                      "empathy": 5}
+    assert all(i.facets == ("e", "p") and i.scale == "agree7" for i in servqual.items)
+    assert servqual.scales["agree7"].points == range(1, 8)
+    assert servqual.allocations[0].columns == tuple(
+        f"imp.{c}" for c in counts)
+    assert len(servqual.numeric_columns) == 22 * 2 + 5
+    assert servqual.column_range("sq05.e") == (1, 7)
+    assert servqual.column_range("imp.empathy") == (0, 100)
+    for item in servqual.items:
+        assert item.text.get("zh") and item.text.get("en")
+
+
+@pytest.mark.parametrize("change, message", [
+    (("[[items]]\nid = \"t1\"", "[[items]]\nid = \"t1\"\ncolour = \"red\""),
+     "<mini>: items[0] 't1': field 'colour': unknown key"),
+    (("scale = \"s7\"\nfacets = [\"e\", \"p\"]\ntext = { en = \"t2\" }",
+      "scale = \"s9\"\nfacets = [\"e\", \"p\"]\ntext = { en = \"t2\" }"),
+     "items[1] 't2': field 'scale': unknown scale 's9'"),
+    (("languages = [\"en\"]", "languages = [\"en\", \"zh\"]"),
+     "field 'title': no text in language 'zh'"),
+    (("id = \"r2\"", "id = \"r1\""), "duplicate answer id 'r1'"),
+    (("id = \"mini\"", "id = \"9mini\""), "'9mini' is not an id"),
+    (("min = 1\nmax = 7", "min = 7\nmax = 1"), "scales.s7: field 'max'"),
+    (("facets = [\"e\", \"p\"]\ntext = { en = \"t1\" }",
+      "facets = [\"e\", \"q\"]\ntext = { en = \"t1\" }"), "unknown facet 'q'"),
+])
+def test_errors_name_file_entry_and_field(change, message):
+    old, new = change
+    assert old in MINI
+    with pytest.raises(InstrumentError) as err:
+        loads_instrument(MINI.replace(old, new, 1), "<mini>")
+    assert message in str(err.value)
+
+
+def test_model_paths_are_checked():
+    with pytest.raises(InstrumentError, match="unknown construct 'X'"):
+        loads_instrument(MINI + '[model]\npaths = ["T -> X"]\n')
+    with pytest.raises(InstrumentError, match="cycle"):
+        loads_instrument(MINI + '[model]\npaths = ["T -> R", "R -> T"]\n')
+    with pytest.raises(InstrumentError, match="not of the form"):
+        loads_instrument(MINI + '[model]\npaths = ["T R"]\n')
+    model = loads_instrument(MINI + '[model]\npaths = ["T -> R"]\n').model
+    assert model is not None and model.paths == (("T", "R"),)
+
+
+def test_bad_toml_and_missing_file(tmp_path):
+    with pytest.raises(InstrumentError, match="not valid TOML"):
+        loads_instrument("id = ", "broken.toml")
+    with pytest.raises(InstrumentError, match="cannot read"):
+        load_instrument(tmp_path / "nope.toml")
+
+
+def test_questionnaire_needs_unique_answer_ids(servqual):
+    with pytest.raises(InstrumentError, match="answer id 'sq01' is also used"):
+        Questionnaire((servqual, load_instrument(REPO / "instruments" / "servqual.toml")))

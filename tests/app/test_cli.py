@@ -1,0 +1,77 @@
+"""CLI commands: init-db, create-user, demo, export."""
+
+import io
+import re
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from surveyapp.models import Account, Contact, Response, User
+
+
+def test_init_db(runner):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0 and "Database ready" in result.output
+
+
+def test_create_user_with_and_without_password_option(runner, session):
+    result = runner.invoke(args=["create-user", "a@example.com", "--password", "long enough"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["create-user", "b@example.com"],
+                           input="another secret\nanother secret\n")
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(func.count()).select_from(User)) == 2
+
+
+def test_create_user_errors_store_nothing(runner, session):
+    runner.invoke(args=["create-user", "a@example.com", "--password", "long enough"])
+    dup = runner.invoke(args=["create-user", "A@example.com", "--password", "long enough"])
+    assert dup.exit_code != 0 and "already exists" in dup.output
+    short = runner.invoke(args=["create-user", "c@example.com", "--password", "short"])
+    assert short.exit_code != 0 and "at least 8" in short.output
+    assert session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_demo_seeds_once_and_prints_login_and_links(runner, client, session):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    login = re.search(r"^Manager login: (\S+) / (\S+)$", result.output, re.M)
+    links = re.findall(r"^Survey link: (http://\S+/s/(\S+))$", result.output, re.M)
+    assert login and len(links) >= 2
+    accounts = session.scalar(select(func.count()).select_from(Account))
+    contacts = session.scalar(select(func.count()).select_from(Contact))
+    responses = session.scalar(select(func.count()).select_from(Response))
+    assert accounts >= 30 and 3 * accounts <= contacts <= 6 * accounts
+    assert responses > contacts / 2
+    types = set(session.scalars(select(Account.customer_type)))
+    assert types == {"price_sensitive", "value_added", "partnership"}
+    assert len(set(session.scalars(select(Account.industry)))) >= 4
+    for _url, token in links:
+        assert client.get(f"/s/{token}").status_code == 200  # open, unanswered
+
+    again = runner.invoke(args=["demo"])
+    assert "Seeded" not in again.output
+    assert session.scalar(select(func.count()).select_from(Account)) == accounts
+    new_login = re.search(r"^Manager login: (\S+) / (\S+)$", again.output, re.M)
+    response = client.post("/login", data={"email": new_login.group(1),
+                                           "password": new_login.group(2)})
+    assert response.status_code == 302
+    for _url, token in re.findall(r"^Survey link: (http://\S+/s/(\S+))$", again.output, re.M):
+        assert client.get(f"/s/{token}").status_code == 200
+
+
+def test_export_writes_a_workbook(runner, tmp_path):
+    runner.invoke(args=["demo"])
+    out = tmp_path / "portfolio.xlsx"
+    result = runner.invoke(args=["export", "--xlsx", str(out)])
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(io.BytesIO(out.read_bytes())).active
+    assert ws.max_row >= 4 + 30
+    header = [c.value for c in ws[4]]
+    assert "tangibles.gap" in header and "weighted" in header
+
+
+def test_export_without_campaign_is_an_error(runner, tmp_path):
+    result = runner.invoke(args=["export", "--xlsx", str(tmp_path / "x.xlsx")])
+    assert result.exit_code != 0 and "no campaign" in result.output
+    assert not (tmp_path / "x.xlsx").exists()

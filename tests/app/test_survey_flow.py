@@ -1,0 +1,137 @@
+"""The whole path: token → submit → duplicate submit → login → scorecard → xlsx."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from analysis import Questionnaire, load_instrument
+from surveyapp.models import Invitation, Response, TextAnswer
+from surveyapp.services.responses import campaign_frame
+from tests.conftest import REPO
+
+SERVQUAL = load_instrument(REPO / "instruments" / "servqual.toml")
+
+
+def full_answers(e=6, p=5, points=(30, 25, 20, 15, 10), comment="交货要更准时"):
+    data = {}
+    for item in SERVQUAL.items:
+        data[f"{item.id}-e"] = str(e)
+        data[f"{item.id}-p"] = str(p)
+    for construct, value in zip(SERVQUAL.allocations[0].constructs, points, strict=True):
+        data[f"imp-{construct}"] = str(value)
+    data["comment"] = comment
+    return data
+
+
+@pytest.fixture
+def invited(make_account, make_contact, make_campaign, invite):
+    account = make_account()
+    contact = make_contact(account, role="technical", lang="zh", name="王工")
+    campaign = make_campaign()
+    invitation, token = invite(campaign, contact)
+    return account, contact, campaign, invitation, token
+
+
+def count(session, model):
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_survey_page_renders_in_the_contacts_language(client, invited):
+    *_, token = invited
+    page = client.get(f"/s/{token}").get_data(as_text=True)
+    assert "服务质量调查" in page and "提交答卷" in page
+    assert 'name="sq01-e"' in page and 'name="imp-tangibles"' in page
+    # every radio has a label tied to it; each item is a fieldset with a legend
+    radio_ids = re.findall(r'<input[^>]*id="(sq01-e-\d)"[^>]*type="radio"', page)
+    assert len(radio_ids) == 7
+    for rid in radio_ids:
+        assert f'<label for="{rid}">' in page
+    assert page.count("<fieldset") >= 22 * 3
+    english = client.get(f"/s/{token}?lang=en").get_data(as_text=True)
+    assert "Service quality survey" in english and "Submit my answers" in english
+
+
+def test_unknown_token_is_a_friendly_404(client):
+    response = client.get("/s/not-a-real-token")
+    assert response.status_code == 404
+    assert "链接无效" in response.get_data(as_text=True) or "not valid" in response.get_data(
+        as_text=True)
+
+
+def test_bad_answers_are_shown_beside_the_field_and_nothing_is_stored(client, session,
+                                                                       invited):
+    *_, token = invited
+    data = full_answers(points=(30, 30, 30, 30, 30))
+    del data["sq05-p"]
+    data["sq06-e"] = "9"
+    response = client.post(f"/s/{token}?lang=en", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The points add up to 150; they must add up to 100." in page
+    assert "Please choose an answer." in page
+    assert "Not a valid choice" in page
+    assert count(session, Response) == 0
+
+
+def test_zero_points_are_a_valid_answer(client, session, invited):
+    *_, token = invited
+    response = client.post(f"/s/{token}", data=full_answers(points=(0, 40, 30, 30, 0)))
+    assert response.status_code == 302
+    assert count(session, Response) == 1
+
+
+def test_submit_then_duplicate_then_scorecard_then_workbook(client, session, invited, manager):
+    account, contact, campaign, invitation, token = invited
+    response = client.post(f"/s/{token}", data=full_answers(
+        comment='=HYPERLINK("http://evil.example","x")'))
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/s/{token}/thanks?lang=zh")
+    assert "谢谢" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+    again = client.post(f"/s/{token}", data=full_answers(e=1, p=1))
+    assert again.status_code == 409
+    assert "已收到" in again.get_data(as_text=True)
+    assert count(session, Response) == 1
+    assert count(session, TextAnswer) == 1
+
+    stored = session.scalar(select(Invitation).where(Invitation.id == invitation.id))
+    assert stored.responded_at is not None and token not in stored.token_hash
+    frame = campaign_frame(session, campaign)
+    assert frame.loc[0, "sq01.e"] == 6 and frame.loc[0, "sq22.p"] == 5
+    assert frame.loc[0, "imp.tangibles"] == 30 and frame.loc[0, "role"] == "technical"
+
+    assert client.get(f"/accounts/{account.code}").status_code == 302  # login required
+    client.post("/login", data={"email": "manager@example.com",
+                                "password": "correct horse battery"})
+    card = client.get(f"/accounts/{account.code}?lang=en").get_data(as_text=True)
+    assert "Service gaps" in card and "-1.00" in card  # every gap is 5 − 6
+    # weighted: Σ points/100 · (−1) = −1; SERVPERF 5
+    assert "5.00" in card and "Technical buyer" in card
+
+    download = client.get("/export.xlsx")
+    assert download.status_code == 200
+    assert download.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(io.BytesIO(download.data)).active
+    header = [c.value for c in ws[4]]
+    row = {h: c.value for h, c in zip(header, ws[5], strict=True)}
+    assert row["account_id"] == account.code and row["Responded"] == 1
+    for dim in ("tangibles", "reliability", "responsiveness", "assurance", "empathy"):
+        assert row[f"{dim}.gap"] == pytest.approx(-1.0)
+    assert row["weighted"] == pytest.approx(-1.0) and row["servperf"] == pytest.approx(5.0)
+
+
+def test_packed_answers_round_trip_missing_values(session, invited):
+    from surveyapp.services.responses import add_response
+
+    *_, campaign, _inv, _token = invited
+    questionnaire = Questionnaire((SERVQUAL,))
+    add_response(session, campaign, {"sq01.e": 7, "sq01.p": None}, questionnaire)
+    session.commit()
+    frame = campaign_frame(session, campaign)
+    assert frame.loc[0, "sq01.e"] == 7 and np.isnan(frame.loc[0, "sq01.p"])
+    assert frame[list(campaign.answer_columns)].notna().sum().sum() == 1

@@ -1,0 +1,738 @@
+"""Key-account relationship stages (Millman & Wilson 1995) and the twenty-five grid.
+
+Stage placement (DESIGN.md): each stage has criteria over indicators; an account is at the
+highest stage whose criteria — and those of every stage below it — all hold; the uncoupling
+stage overrides when its criteria hold. The thresholds are data (``instruments/stages.toml``),
+read and validated by :func:`load_stage_model`. A criterion on an indicator the account lacks
+is *unknown*: it counts as not met, and the placement says so. Every placement comes with its
+evidence (indicator, value, threshold, met / not met / unknown) and the unmet criteria of the
+next stage.
+
+Twenty-five grid (二十五方格): per key contact, the personal-relationship step 1–5
+(寒暄 · 事实 · 观念 · 行为 · 价值观) against the company-relationship level E–A
+(偏好 · 信任 · 价值 · 忠诚 · 战略), recorded as 1–5 (E = 1 … A = 5). A contact's cell is
+written step then letter, e.g. ``"3C"``.
+
+Everything is vectorised over accounts: the loops run over stages and criteria only.
+"""
+
+from __future__ import annotations
+
+import operator
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .contribution import numeric_column, safe_ratio
+from .instrument import ID_PATTERN
+from .rollup import BUYER_ROLES
+
+OPS: Mapping[str, Callable[[Any, Any], Any]] = MappingProxyType({
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+    "==": operator.eq, "!=": operator.ne,
+})
+MATCHES = ("all", "any")
+GRID_LETTERS = "EDCBA"  # company level 1..5
+MET, NOT_MET, UNKNOWN = "met", "not met", "unknown"
+
+
+class StagesError(ValueError):
+    """A stage-threshold file that does not follow the format."""
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: Mapping[str, str]
+    description: Mapping[str, str] | None = None
+    min: float | None = None
+    max: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """``indicator op value``, e.g. ``share_of_wallet >= 0.3``, with the reason for it."""
+
+    indicator: str
+    op: str
+    value: float
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.indicator} {self.op} {self.value:g}"
+
+    def test(self, values: np.ndarray) -> np.ndarray:
+        """Met (True) where the value is known and satisfies the criterion."""
+        known = np.isfinite(values)
+        result = np.zeros(values.shape, dtype=bool)
+        result[known] = OPS[self.op](values[known], self.value)
+        return result
+
+
+@dataclass(frozen=True)
+class Stage:
+    id: str
+    name: Mapping[str, str]
+    criteria: tuple[Criterion, ...]
+    description: Mapping[str, str] | None = None
+    match: str = "all"
+
+
+@dataclass(frozen=True)
+class StageModel:
+    """The ladder of stages (lowest first), the uncoupling stage and the indicators."""
+
+    version: int
+    languages: tuple[str, ...]
+    title: Mapping[str, str]
+    indicators: Mapping[str, Indicator]
+    stages: tuple[Stage, ...]
+    uncoupling: Stage | None = None
+    source: str = "<string>"
+
+    @property
+    def ladder(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.stages)
+
+    def stage(self, stage_id: str) -> Stage:
+        for s in (*self.stages, *((self.uncoupling,) if self.uncoupling else ())):
+            if s.id == stage_id:
+                return s
+        raise KeyError(stage_id)
+
+    @property
+    def used_indicators(self) -> tuple[str, ...]:
+        """Indicators that some criterion uses, in order of first use."""
+        seen: dict[str, None] = {}
+        for s in (*self.stages, *((self.uncoupling,) if self.uncoupling else ())):
+            for c in s.criteria:
+                seen.setdefault(c.indicator, None)
+        return tuple(seen)
+
+
+class _Where:
+    def __init__(self, source: str, entry: str = ""):
+        self.source, self.entry = source, entry
+
+    def at(self, entry: str) -> _Where:
+        return _Where(self.source, entry)
+
+    def error(self, message: str, fld: str | None = None) -> StagesError:
+        parts = [self.source] + ([self.entry] if self.entry else []) + (
+            [f"field '{fld}'"] if fld else [])
+        return StagesError(": ".join(parts) + f": {message}")
+
+
+def _keys(table: Any, where: _Where, required: Sequence[str],
+          optional: Sequence[str] = ()) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise where.error(f"expected a table, got {type(table).__name__}")
+    allowed = set(required) | set(optional)
+    for key in table:
+        if key not in allowed:
+            raise where.error(f"unknown key (allowed: {', '.join(sorted(allowed))})", key)
+    for key in required:
+        if key not in table:
+            raise where.error("missing", key)
+    return table
+
+
+def _id(value: Any, where: _Where, fld: str = "id") -> str:
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise where.error(f"{value!r} is not an id (a letter, then letters, digits or _)", fld)
+    return value
+
+
+def _number(value: Any, where: _Where, fld: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        raise where.error(f"expected a number, got {value!r}", fld)
+    return float(value)
+
+
+def _texts(value: Any, languages: tuple[str, ...], where: _Where, fld: str) -> Mapping[str, str]:
+    if not isinstance(value, dict):
+        raise where.error('expected a table of texts by language, e.g. { zh = "…", en = "…" }',
+                          fld)
+    for lang in languages:
+        if lang not in value:
+            raise where.error(f"no text in language '{lang}'", fld)
+    for lang, text in value.items():
+        if lang not in languages:
+            raise where.error(f"language '{lang}' is not listed in 'languages'", fld)
+        if not isinstance(text, str) or not text.strip():
+            raise where.error(f"the '{lang}' text must be a non-empty string", fld)
+    return MappingProxyType(dict(value))
+
+
+def _criteria(raw: Any, indicators: Mapping[str, Indicator], where: _Where
+              ) -> tuple[Criterion, ...]:
+    if not isinstance(raw, list):
+        raise where.error("expected an array of tables ([[….criteria]])", "criteria")
+    out: list[Criterion] = []
+    for n, entry in enumerate(raw):
+        w = where.at(f"{where.entry}: criteria[{n}]")
+        _keys(entry, w, ("indicator", "op", "value", "reason"))
+        ind = entry["indicator"]
+        if ind not in indicators:
+            raise w.error(f"unknown indicator {ind!r} (known: {', '.join(indicators)})",
+                          "indicator")
+        op = entry["op"]
+        if op not in OPS:
+            raise w.error(f"unknown operator {op!r} (use one of {', '.join(OPS)})", "op")
+        value = _number(entry["value"], w, "value")
+        spec = indicators[ind]
+        if (spec.min is not None and value < spec.min) or (
+                spec.max is not None and value > spec.max):
+            raise w.error(f"{value:g} is outside the range of indicator '{ind}' "
+                          f"[{spec.min}, {spec.max}]", "value")
+        reason = entry["reason"]
+        if not isinstance(reason, str) or not reason.strip():
+            raise w.error("give the reason for this threshold (a non-empty string)", "reason")
+        out.append(Criterion(ind, op, value, reason.strip()))
+    return tuple(out)
+
+
+def _stage(raw: Any, indicators: Mapping[str, Indicator], languages: tuple[str, ...],
+           where: _Where, uncoupling: bool) -> Stage:
+    optional = ("description", "criteria") + (("match",) if uncoupling else ())
+    _keys(raw, where, ("id", "name"), optional)
+    sid = _id(raw["id"], where)
+    w = where.at(f"{where.entry} '{sid}'")
+    match = raw.get("match", "any" if uncoupling else "all")
+    if match not in MATCHES:
+        raise w.error(f"{match!r} is not one of {', '.join(MATCHES)}", "match")
+    return Stage(
+        id=sid, name=_texts(raw["name"], languages, w, "name"),
+        criteria=_criteria(raw.get("criteria", []), indicators, w),
+        description=(_texts(raw["description"], languages, w, "description")
+                     if "description" in raw else None),
+        match=match)
+
+
+def parse_stage_model(data: Mapping[str, Any], source: str = "<string>") -> StageModel:
+    """Validate a parsed stage-threshold document and build a :class:`StageModel`.
+
+    Raises
+    ------
+    StagesError
+        Naming ``source``, the entry (e.g. ``stages[2] 'mid': criteria[0]``) and the field.
+    """
+    where = _Where(source)
+    top = _keys(dict(data), where, ("version", "languages", "title", "indicators", "stages"),
+                ("description", "uncoupling"))
+    version = top["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise where.error(f"expected a whole number, got {version!r}", "version")
+    langs = top["languages"]
+    if (not isinstance(langs, list) or not langs
+            or not all(isinstance(x, str) and x for x in langs)):
+        raise where.error("expected a non-empty list of language codes", "languages")
+    languages = tuple(langs)
+    title = _texts(top["title"], languages, where, "title")
+    if "description" in top:
+        _texts(top["description"], languages, where, "description")
+
+    if not isinstance(top["indicators"], dict) or not top["indicators"]:
+        raise where.error("expected tables [indicators.<id>]", "indicators")
+    indicators: dict[str, Indicator] = {}
+    for iid, raw in top["indicators"].items():
+        w = where.at(f"indicators.{iid}")
+        _id(iid, w)
+        _keys(raw, w, ("name",), ("description", "min", "max", "source"))
+        lo = _number(raw["min"], w, "min") if "min" in raw else None
+        hi = _number(raw["max"], w, "max") if "max" in raw else None
+        if lo is not None and hi is not None and hi <= lo:
+            raise w.error(f"max ({hi:g}) must be greater than min ({lo:g})", "max")
+        src = raw.get("source", "")
+        if not isinstance(src, str):
+            raise w.error("expected a string", "source")
+        indicators[iid] = Indicator(
+            iid, _texts(raw["name"], languages, w, "name"),
+            _texts(raw["description"], languages, w, "description")
+            if "description" in raw else None, lo, hi, src)
+
+    if not isinstance(top["stages"], list) or len(top["stages"]) < 2:
+        raise where.error("expected at least two [[stages]], lowest first", "stages")
+    stages = tuple(_stage(raw, indicators, languages, where.at(f"stages[{n}]"), False)
+                   for n, raw in enumerate(top["stages"]))
+    if stages[0].criteria:
+        raise where.at(f"stages[0] '{stages[0].id}'").error(
+            "the first stage is where every account starts; it takes no criteria", "criteria")
+    for n, s in enumerate(stages[1:], start=1):
+        if not s.criteria:
+            raise where.at(f"stages[{n}] '{s.id}'").error(
+                "every stage above the first needs at least one criterion", "criteria")
+    uncoupling = None
+    if "uncoupling" in top:
+        uncoupling = _stage(top["uncoupling"], indicators, languages, where.at("uncoupling"),
+                            True)
+        if not uncoupling.criteria:
+            raise where.at(f"uncoupling '{uncoupling.id}'").error(
+                "needs at least one criterion", "criteria")
+    ids = [s.id for s in stages] + ([uncoupling.id] if uncoupling else [])
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise where.error(f"duplicate stage id '{dupes[0]}'", "stages")
+    return StageModel(version, languages, title, MappingProxyType(indicators), stages,
+                      uncoupling, source)
+
+
+def loads_stage_model(text: str, source: str = "<string>") -> StageModel:
+    """Parse and validate stage-threshold TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StagesError(f"{source}: not valid TOML: {exc}") from exc
+    return parse_stage_model(data, source)
+
+
+def load_stage_model(path: str | Path) -> StageModel:
+    """Load and validate a stage-threshold file (``instruments/stages.toml``)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StagesError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise StagesError(f"{path}: not UTF-8 text") from exc
+    return loads_stage_model(text, str(path))
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def _check_frame(frame: object, argument: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{argument} must be a pandas DataFrame, not {type(frame).__name__}")
+
+
+def _account_index(frame: pd.DataFrame, account: str, argument: str) -> pd.Index:
+    if account not in frame.columns:
+        raise ValueError(f"column '{account}' is not in {argument} (argument account)")
+    ids = frame[account]
+    if ids.isna().any():
+        raise ValueError(f"column '{account}' of {argument} has a blank account id "
+                         f"(argument account)")
+    dup = ids.duplicated()
+    if dup.any():
+        raise ValueError(f"account '{ids[dup].iloc[0]}' appears more than once in "
+                         f"{argument} (argument account)")
+    return pd.Index(ids, name=account)
+
+
+def stage_indicators(accounts: pd.DataFrame, model: StageModel, account: str = "account_id",
+                     columns: Mapping[str, str] | None = None,
+                     extra: Sequence[pd.DataFrame | pd.Series] = (),
+                     revenue: str = "revenue", wallet: str = "wallet",
+                     revenue_prev: str = "revenue_prev") -> pd.DataFrame:
+    """One row per account, one column per indicator of ``model`` (NaN = unknown).
+
+    Each indicator ``x`` takes, per account, the first value present among:
+
+    1. the column ``columns.get(x, x)`` of ``accounts`` (the accounts file may carry the
+       manager's assessment, e.g. ``trust``, ``supplier_status``, ``exec_sponsor``);
+    2. the column ``x`` of each frame (or a Series named ``x``) in ``extra``, in order, aligned
+       on its index = account id — e.g. :func:`latest_assessment` of the
+       ``relationship.toml`` responses (its item ids are the indicator names), the
+       ``loyalty_index`` of :func:`analysis.loyalty.account_loyalty`, :func:`count_roles`;
+    3. for ``share_of_wallet`` and ``revenue_trend`` only, the value derived from the
+       accounts: ``revenue / wallet`` and ``revenue / revenue_prev − 1`` (DESIGN.md; blank
+       or zero denominators give NaN).
+
+    Raises
+    ------
+    ValueError
+        Missing or duplicate account ids, text in an indicator column, an unknown indicator
+        or an absent column in ``columns``, an ``extra`` with duplicate accounts, or a value
+        outside the indicator's range in the model.
+    """
+    _check_frame(accounts, "accounts")
+    if not isinstance(model, StageModel):
+        raise TypeError("model must be a StageModel (load_stage_model)")
+    ids = _account_index(accounts, account, "accounts")
+    columns = dict(columns or {})
+    for key, col in columns.items():
+        if key not in model.indicators:
+            raise ValueError(f"columns names {key!r}, which is not an indicator of "
+                             f"{model.source} (argument columns)")
+        if col not in accounts.columns:
+            raise ValueError(f"column '{col}' (for indicator '{key}') is not in accounts "
+                             f"(argument columns)")
+    if isinstance(extra, pd.DataFrame | pd.Series):
+        extra = [extra]
+    extras: list[pd.DataFrame] = []
+    for n, frame in enumerate(extra):
+        if isinstance(frame, pd.Series):
+            frame = frame.to_frame()
+        _check_frame(frame, f"extra[{n}]")
+        if frame.index.has_duplicates:
+            raise ValueError(f"extra[{n}] has an account more than once in its index "
+                             f"(argument extra)")
+        keep = [c for c in frame.columns if c in model.indicators]
+        extras.append(frame[keep].reindex(ids))
+    nan = np.full(len(accounts), np.nan)
+
+    def read(col: str, argument: str) -> np.ndarray:
+        return numeric_column(accounts, col, argument, ids) if col in accounts.columns else nan
+
+    derived = {
+        "share_of_wallet": lambda: safe_ratio(read(revenue, "revenue"), read(wallet, "wallet")),
+        "revenue_trend": lambda: safe_ratio(read(revenue, "revenue"),
+                                            read(revenue_prev, "revenue_prev")) - 1.0,
+    }
+    out: dict[str, np.ndarray] = {}
+    for ind, spec in model.indicators.items():
+        col = columns.get(ind, ind)
+        values = read(col, "columns" if ind in columns else "accounts")
+        for n, frame in enumerate(extras):
+            if ind in frame.columns and np.isnan(values).any():
+                more = numeric_column(frame, ind, "extra", ids, f"extra[{n}]")
+                values = np.where(np.isnan(values), more, values)
+        if ind in derived and np.isnan(values).any():
+            values = np.where(np.isnan(values), derived[ind](), values)
+        known = ~np.isnan(values)
+        low = known & (values < spec.min) if spec.min is not None else np.zeros(len(values), bool)
+        high = known & (values > spec.max) if spec.max is not None else np.zeros(len(values), bool)
+        if (low | high).any():
+            pos = int(np.flatnonzero(low | high)[0])
+            lo = "-inf" if spec.min is None else f"{spec.min:g}"
+            hi = "inf" if spec.max is None else f"{spec.max:g}"
+            raise ValueError(f"indicator '{ind}' of account '{ids[pos]}' is {values[pos]:g}, "
+                             f"outside [{lo}, {hi}] (column '{col}' of accounts or extra, or "
+                             f"derived from revenue)")
+        out[ind] = values
+    return pd.DataFrame(out, index=ids)
+
+
+def latest_assessment(responses: pd.DataFrame, keys: Sequence[str] = ("account_id",),
+                      order_by: str | None = "submitted_at") -> pd.DataFrame:
+    """Per key (an account, or an account and contact), the latest answer in every column.
+
+    Rows are ordered by ``order_by`` (ISO 8601 timestamps; rows without one count as oldest,
+    file order breaks ties) and, per column, the last non-blank answer is kept — so an
+    assessment that skips a question does not erase the previous answer to it.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``keys``; the other columns of ``responses``.
+    """
+    _check_frame(responses, "responses")
+    if isinstance(keys, str):
+        keys = (keys,)
+    for key in keys:
+        if key not in responses.columns:
+            raise ValueError(f"column '{key}' is not in responses (argument keys)")
+    frame = responses
+    if order_by is not None:
+        if order_by not in responses.columns:
+            raise ValueError(f"column '{order_by}' is not in responses (argument order_by)")
+        stamp = pd.to_datetime(responses[order_by], errors="coerce", format="ISO8601",
+                               utc=True).dt.tz_convert(None)
+        valid = stamp.notna().to_numpy()
+        when = np.where(valid, stamp.to_numpy().view("int64"), np.iinfo(np.int64).min)
+        order = np.lexsort((np.arange(len(responses)), when))
+        frame = responses.iloc[order]
+    frame = frame[frame[list(keys)].notna().all(axis=1)]
+    return frame.groupby(list(keys), sort=True, observed=True).last()
+
+
+def count_roles(frame: pd.DataFrame, account: str = "account_id", role: str = "role",
+                roles: Sequence[str] = BUYER_ROLES) -> pd.Series:
+    """Per account, how many of the buying roles occur (0–6 with the six default roles).
+
+    ``frame`` is the contacts file, or the responses (roles that answered). Role names are
+    compared case-insensitively; blank and unknown roles do not count.
+    """
+    _check_frame(frame, "frame")
+    for name, col in (("account", account), ("role", role)):
+        if col not in frame.columns:
+            raise ValueError(f"column '{col}' is not in frame (argument {name})")
+    clean = frame[role].astype("string").str.strip().str.lower()
+    known = clean.isin([r.lower() for r in roles]).fillna(False).to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"a": frame[account].to_numpy(), "r": clean.to_numpy()})
+    counted = pairs[known].drop_duplicates().groupby("a", sort=True).size()
+    all_accounts = pd.Index(frame[account].dropna().unique()).sort_values()
+    result = counted.reindex(all_accounts, fill_value=0).astype("int64")
+    result.index.name = account
+    result.name = "roles_covered"
+    return result
+
+
+# --------------------------------------------------------------------------- placement
+
+
+@dataclass(frozen=True)
+class StagePlacement:
+    """Where each account stands, and why.
+
+    ``placement``: one row per account — ``stage`` (id), ``stage_<lang>`` (name per language),
+    ``rank`` (position on the ladder, 0 = first stage; the ladder rank also for uncoupled
+    accounts), ``uncoupled``, ``ladder_stage`` (where the ladder alone puts it),
+    ``next_stage`` (NA at the top), ``next_unmet`` (the next stage's unmet criteria with the
+    account's values, ``"; "``-separated), ``next_unmet_n``, ``uncoupling_triggers`` (the met
+    uncoupling criteria), ``unknown`` (indicators the account lacks among those the criteria
+    use) and ``n_unknown``.
+
+    ``evidence``: one row per account and criterion — ``account, stage, rank, indicator, op,
+    threshold, value, status`` (met / not met / unknown), ``met``, ``next`` (the criterion
+    belongs to the account's next stage) and ``reason``.
+    """
+
+    placement: pd.DataFrame
+    evidence: pd.DataFrame
+    model: StageModel
+
+
+def _fmt(values: np.ndarray) -> np.ndarray:
+    text = np.char.mod("%.4g", np.where(np.isfinite(values), values, 0.0))
+    return np.where(np.isfinite(values), text, UNKNOWN)
+
+
+def place_accounts(indicators: pd.DataFrame, model: StageModel) -> StagePlacement:
+    """Place every account on the stage ladder (DESIGN.md "Stage placement").
+
+    With ``ok_s`` = every criterion of stage s met (unknown = not met), the ladder stage is
+    the highest s with ``ok_1 ∧ … ∧ ok_s`` (the first stage has no criteria, so every account
+    reaches it). ``uncoupled`` = any (``match = "any"``) or all of the uncoupling criteria
+    met; an uncoupled account's ``stage`` is the uncoupling stage, and ``ladder_stage`` still
+    shows where the ladder would put it.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        One row per account (index = account id), one column per indicator the criteria use
+        (:func:`stage_indicators`); NaN = unknown.
+    model : StageModel
+        From :func:`load_stage_model`.
+
+    Returns
+    -------
+    StagePlacement
+    """
+    _check_frame(indicators, "indicators")
+    if not isinstance(model, StageModel):
+        raise TypeError("model must be a StageModel (load_stage_model)")
+    missing = [i for i in model.used_indicators if i not in indicators.columns]
+    if missing:
+        raise ValueError(f"indicators lack the columns {missing} used by {model.source} "
+                         f"(argument indicators; use stage_indicators)")
+    if indicators.index.has_duplicates:
+        raise ValueError("indicators has a duplicate account in its index "
+                         "(argument indicators)")
+    n = len(indicators)
+    ladder = model.stages
+    crit: list[tuple[int, Stage, Criterion]] = [
+        (pos, s, c) for pos, s in enumerate(ladder) for c in s.criteria]
+    if model.uncoupling is not None:
+        crit += [(-1, model.uncoupling, c) for c in model.uncoupling.criteria]
+    k = len(crit)
+    values = np.empty((n, k))
+    for j, (_, _, c) in enumerate(crit):
+        values[:, j] = numeric_column(indicators, c.indicator, "indicators",
+                                      indicators.index, "indicators")
+    met = np.empty((n, k), dtype=bool)
+    for j, (_, _, c) in enumerate(crit):
+        met[:, j] = c.test(values[:, j])
+    known = np.isfinite(values)
+    crit_pos = np.array([p for p, _, _ in crit], dtype=int)
+
+    ok = np.ones((n, len(ladder)), dtype=bool)
+    for pos in range(len(ladder)):
+        cols = crit_pos == pos
+        if cols.any():
+            ok[:, pos] = met[:, cols].all(axis=1)
+    reached = np.logical_and.accumulate(ok, axis=1)
+    rank = reached.sum(axis=1) - 1
+    ladder_ids = np.array(model.ladder, dtype=object)
+    ladder_stage = ladder_ids[rank]
+    uncoupled = np.zeros(n, dtype=bool)
+    if model.uncoupling is not None:
+        ucols = crit_pos == -1
+        uncoupled[:] = (met[:, ucols].any(axis=1) if model.uncoupling.match == "any"
+                        else met[:, ucols].all(axis=1))
+    stage = np.where(uncoupled, model.uncoupling.id if model.uncoupling else "", ladder_stage)
+    next_pos = rank + 1
+    has_next = next_pos < len(ladder)
+    next_stage = ladder_ids[np.minimum(next_pos, len(ladder) - 1)].copy()
+    next_stage[~has_next] = None
+
+    # strings per account, built criterion by criterion (vectorised over accounts)
+    next_unmet = np.full(n, "", dtype=object)
+    triggers = np.full(n, "", dtype=object)
+    n_next = np.zeros(n, dtype="int64")
+    for j, (pos, _, c) in enumerate(crit):
+        cond = ((next_pos == pos) & ~met[:, j]) if pos >= 0 else met[:, j]
+        rows = np.flatnonzero(cond)
+        if not rows.size:
+            continue
+        piece = (c.label + " (") + _fmt(values[rows, j]).astype(object) + ")"
+        target = next_unmet if pos >= 0 else triggers
+        current = target[rows]
+        target[rows] = np.where(current == "", piece, current + "; " + piece)
+        if pos >= 0:
+            n_next[rows] += 1
+    unknown = np.full(n, "", dtype=object)
+    n_unknown = np.zeros(n, dtype="int64")
+    for ind in model.used_indicators:
+        first = next(j for j, (_, _, c) in enumerate(crit) if c.indicator == ind)
+        rows = np.flatnonzero(~known[:, first])
+        if rows.size:
+            current = unknown[rows]
+            unknown[rows] = np.where(current == "", ind, current + ", " + ind)
+            n_unknown[rows] += 1
+
+    names = {lang: {s.id: s.name[lang] for s in (*ladder, *(
+        (model.uncoupling,) if model.uncoupling else ()))} for lang in model.languages}
+    index = indicators.index
+    placement = pd.DataFrame({"stage": pd.array(stage, dtype="string")}, index=index)
+    for lang in model.languages:
+        placement[f"stage_{lang}"] = placement["stage"].map(names[lang]).astype("string")
+    placement["rank"] = rank.astype("int64")
+    placement["uncoupled"] = uncoupled
+    placement["ladder_stage"] = pd.array(ladder_stage, dtype="string")
+    placement["next_stage"] = pd.array(next_stage, dtype="string")
+    placement["next_unmet"] = pd.array(next_unmet, dtype="string")
+    placement["next_unmet_n"] = n_next
+    placement["uncoupling_triggers"] = pd.array(triggers, dtype="string")
+    placement["unknown"] = pd.array(unknown, dtype="string")
+    placement["n_unknown"] = n_unknown
+
+    status = np.where(known, np.where(met, 0, 1), 2).ravel()
+
+    def categorical(labels: list[str]) -> pd.Categorical[Any]:
+        categories = list(dict.fromkeys(labels))
+        codes = np.array([categories.index(x) for x in labels], dtype="int64")
+        return pd.Categorical.from_codes(np.tile(codes, n),
+                                         dtype=pd.CategoricalDtype(categories))
+
+    evidence = pd.DataFrame({
+        "account": np.repeat(index.to_numpy(), k),
+        "stage": categorical([s.id for _, s, _ in crit]),
+        "rank": np.tile(crit_pos, n),
+        "indicator": categorical([c.indicator for _, _, c in crit]),
+        "op": categorical([c.op for _, _, c in crit]),
+        "threshold": np.tile([c.value for _, _, c in crit], n),
+        "value": values.ravel(),
+        "status": pd.Categorical.from_codes(
+            status.astype("int64"), dtype=pd.CategoricalDtype([MET, NOT_MET, UNKNOWN])),
+        "met": met.ravel(),
+        "next": (crit_pos[None, :] == next_pos[:, None]).ravel(),
+        "reason": categorical([c.reason for _, _, c in crit]),
+    })
+    if index.name:
+        evidence = evidence.rename(columns={"account": index.name})
+    return StagePlacement(placement, evidence, model)
+
+
+def stage_distribution(placement: StagePlacement | pd.DataFrame) -> pd.DataFrame:
+    """Accounts per stage (ladder order, then uncoupling) with their share; ``n`` = accounts."""
+    if isinstance(placement, StagePlacement):
+        frame, model = placement.placement, placement.model
+        order = list(model.ladder) + ([model.uncoupling.id] if model.uncoupling else [])
+    else:
+        _check_frame(placement, "placement")
+        frame = placement
+        order = list(dict.fromkeys(frame["stage"].dropna()))
+    if "stage" not in frame.columns:
+        raise ValueError("column 'stage' is not in placement (argument placement)")
+    counts = frame["stage"].value_counts().reindex(order, fill_value=0).astype("int64")
+    total = int(counts.sum())
+    return pd.DataFrame({"n": counts,
+                         "share": counts / total if total else np.nan}).rename_axis("stage")
+
+
+# --------------------------------------------------------------------------- 25 grid
+
+
+def _grid_values(grid: pd.DataFrame, step: str, level: str) -> tuple[np.ndarray, np.ndarray]:
+    s = numeric_column(grid, step, "step", frame_name="grid")
+    lv = numeric_column(grid, level, "level", frame_name="grid")
+    for col, x, name in ((step, s, "step"), (level, lv, "level")):
+        bad = np.isfinite(x) & ((x < 1) | (x > 5) | (x != np.round(x)))
+        if bad.any():
+            raise ValueError(f"column '{col}' holds {x[bad][0]:g}; the grid takes whole "
+                             f"numbers 1–5 (argument {name})")
+    return s, lv
+
+
+def _cell_text(step: np.ndarray, level: np.ndarray) -> np.ndarray:
+    letters = np.array(list(GRID_LETTERS), dtype=object)
+    both = np.isfinite(step) & np.isfinite(level)
+    s = np.where(both, step, 1).astype(int)
+    lv = np.where(both, level, 1).astype(int)
+    text = s.astype(str).astype(object) + letters[lv - 1]
+    text[~both] = None
+    return text
+
+
+def grid_cells(grid: pd.DataFrame, step: str = "grid_step",
+               level: str = "grid_level") -> pd.Series:
+    """Each assessed contact's cell on the twenty-five grid: step then level letter, "3C".
+
+    ``step`` 1–5 (寒暄, 事实, 观念, 行为, 价值观); ``level`` 1–5 for E, D, C, B, A
+    (偏好, 信任, 价值, 忠诚, 战略). NA where either is blank.
+    """
+    _check_frame(grid, "grid")
+    s, lv = _grid_values(grid, step, level)
+    return pd.Series(_cell_text(s, lv), index=grid.index, dtype="string", name="cell")
+
+
+def account_grid(grid: pd.DataFrame, account: str = "account_id", step: str = "grid_step",
+                 level: str = "grid_level") -> pd.DataFrame:
+    """An account's position on the twenty-five grid from its key contacts' cells.
+
+    Cells are ordered company level first, then personal step (``5E`` < ``1D``): the grid's
+    rows are the company relationship the account manager is building, the personal step is
+    how it is carried. ``top_cell`` is the most advanced contact's cell (where the
+    relationship reaches furthest); ``modal_cell`` the most common cell (where it mostly
+    stands), ties going to the more advanced cell. Expect one row per assessed contact (see
+    :func:`latest_assessment` with keys account and contact).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by account: ``contacts`` (contacts with both answers), ``modal_cell``,
+        ``modal_n``, ``top_cell``, ``step_mean``, ``level_mean``.
+    """
+    _check_frame(grid, "grid")
+    if account not in grid.columns:
+        raise ValueError(f"column '{account}' is not in grid (argument account)")
+    s, lv = _grid_values(grid, step, level)
+    both = np.isfinite(s) & np.isfinite(lv) & grid[account].notna().to_numpy()
+    work = pd.DataFrame({"a": grid[account].to_numpy()[both],
+                         "key": (lv[both] * 10 + s[both]).astype("int64"),
+                         "s": s[both], "lv": lv[both]})
+    counts = work.groupby(["a", "key"], sort=False).size().rename("count").reset_index()
+    modal = (counts.sort_values(["a", "count", "key"], ascending=[True, False, False],
+                                kind="mergesort")
+             .drop_duplicates("a").set_index("a"))
+    by = work.groupby("a", sort=True)
+    top = by["key"].max()
+    accounts_all = pd.Index(grid[account].dropna().unique()).sort_values()
+
+    def cell(keys: pd.Series) -> pd.Series:
+        k = keys.to_numpy(dtype="float64")
+        return pd.Series(_cell_text(k % 10, np.floor(k / 10)), index=keys.index,
+                         dtype="string")
+
+    out = pd.DataFrame(index=accounts_all)
+    out["contacts"] = by.size().reindex(accounts_all, fill_value=0).astype("int64")
+    out["modal_cell"] = cell(modal["key"]).reindex(accounts_all)
+    out["modal_n"] = modal["count"].reindex(accounts_all, fill_value=0).astype("int64")
+    out["top_cell"] = cell(top).reindex(accounts_all)
+    out["step_mean"] = by["s"].mean().reindex(accounts_all)
+    out["level_mean"] = by["lv"].mean().reindex(accounts_all)
+    out.index.name = account
+    return out

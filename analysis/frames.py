@@ -160,3 +160,79 @@ def empty_responses(questionnaire: Questionnaire) -> pd.DataFrame:
     for col in questionnaire.text_columns:
         frame[col] = pd.Series(dtype="string")
     return frame
+
+
+def reverse_keyed(responses: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Answers with reverse-worded items recoded ``lo + hi − x``, so that a high value always
+    means more of the construct (for reliability and the path model). Without reverse items
+    the input itself is returned (it is never modified)."""
+    if not any(item.reverse for inst in questionnaire.instruments for item in inst.items):
+        return responses
+    out = responses.copy()
+    for inst in questionnaire.instruments:
+        for item in inst.items:
+            if not item.reverse:
+                continue
+            scale = inst.scales[item.scale]
+            for col in item.columns:
+                if col in out.columns:
+                    out[col] = scale.min + scale.max - out[col]
+    return out
+
+
+ACCOUNT_TEXT_COLUMNS = ("account_id", "name", "industry", "customer_type", "owner", "period")
+ACCOUNT_NUMERIC_COLUMNS = ("revenue", "margin", "cost_to_serve", "wallet", "revenue_prev",
+                           "referral_value", "on_time_delivery", "ppm", "complaints")
+CUSTOMER_TYPES = ("price_sensitive", "value_added", "partnership")
+
+
+def validate_accounts(raw: pd.DataFrame, extra_numeric: tuple[str, ...] = (),
+                      source: str = "<accounts>") -> pd.DataFrame:
+    """Check an accounts table (text cells) and return it typed.
+
+    Known columns: DESIGN.md's account columns, the objective service KPIs and
+    ``extra_numeric`` (e.g. the stage model's indicators, for a manager's assessment kept
+    in the accounts file). Raises :class:`InputFileError` naming every bad row and column.
+    """
+    errors: list[CellError] = []
+    known = set(ACCOUNT_TEXT_COLUMNS) | set(ACCOUNT_NUMERIC_COLUMNS) | set(extra_numeric)
+    for col in raw.columns:
+        if col not in known:
+            errors.append(CellError(1, col, "unknown column"))
+    if "account_id" not in raw.columns:
+        errors.append(CellError(1, "account_id", "required column is missing"))
+    if errors:
+        raise InputFileError(source, errors)
+    rows = np.arange(len(raw)) + 2
+    ids = raw["account_id"]
+    for pos in np.flatnonzero(ids.isna().to_numpy()):
+        errors.append(CellError(int(rows[pos]), "account_id", "blank"))
+    for pos in np.flatnonzero((ids.duplicated() & ids.notna()).to_numpy()):
+        errors.append(CellError(int(rows[pos]), "account_id",
+                                f"duplicate account_id '{ids.iloc[pos]}'"))
+    out = pd.DataFrame(index=raw.index)
+    for col in raw.columns:
+        if col in ACCOUNT_TEXT_COLUMNS:
+            out[col] = raw[col].astype("string")
+            continue
+        values = pd.to_numeric(raw[col], errors="coerce").astype("float64")
+        bad = raw[col].notna() & values.isna()
+        for pos in np.flatnonzero(bad.to_numpy()):
+            errors.append(CellError(int(rows[pos]), col,
+                                    f"'{raw[col].iloc[pos]}' is not a number"))
+        out[col] = values
+    if "customer_type" in out.columns:
+        bad = out["customer_type"].notna() & ~out["customer_type"].isin(CUSTOMER_TYPES)
+        for pos in np.flatnonzero(bad.to_numpy()):
+            errors.append(CellError(int(rows[pos]), "customer_type",
+                                    f"'{out['customer_type'].iloc[pos]}' is not one of "
+                                    f"{', '.join(CUSTOMER_TYPES)}"))
+    if errors:
+        errors.sort(key=lambda e: (e.row or 0, e.column or ""))
+        raise InputFileError(source, errors)
+    return out.reset_index(drop=True)
+
+
+def read_accounts(path: str | Path, extra_numeric: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read and validate an accounts file (CSV or XLSX)."""
+    return validate_accounts(read_table(path), extra_numeric, str(path))

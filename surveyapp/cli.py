@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -77,6 +78,55 @@ def export_command(xlsx_path: str, campaign_id: int | None) -> None:
     click.echo(f"Wrote {xlsx_path}")
 
 
+@click.command("analyze")
+@click.option("--instrument", "instrument_paths", multiple=True, required=True,
+              metavar="FILE", help="An instrument file (repeat for each section, in order).")
+@click.option("--responses", "responses_path", required=True, metavar="FILE",
+              help="Wide responses, CSV or XLSX.")
+@click.option("--accounts", "accounts_path", metavar="FILE",
+              help="Accounts, CSV or XLSX (contribution, stages, segments).")
+@click.option("--stages", "stages_path", metavar="FILE",
+              help="Stage thresholds (default: instruments/stages.toml).")
+@click.option("--json", "json_path", metavar="OUT", help="Write the results as JSON ('-' for "
+              "standard output).")
+@click.option("--xlsx", "xlsx_path", metavar="OUT", help="Write the results as a workbook.")
+@click.option("--by", "by", multiple=True, metavar="COLUMN",
+              help="Also score SERVQUAL by this column (role, wave, customer_type, owner…).")
+@click.option("--unscaled", is_flag=True, help="Path model on centred, unscaled indicators.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=0,
+              help="Bootstrap resamples for the path intervals (default 0: none).")
+@click.option("--seed", type=int, default=2026, help="Seed of the bootstrap.")
+def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
+                    accounts_path: str | None, stages_path: str | None,
+                    json_path: str | None, xlsx_path: str | None, by: tuple[str, ...],
+                    unscaled: bool, n_boot: int, seed: int) -> None:
+    """Analyse survey data from any source with any instruments (no database needed).
+
+    Bad input stops with a message naming the file, row and column, and exit status 2.
+    """
+    from .services import analysis_run
+
+    try:
+        outcome = analysis_run.run_files(
+            instrument_paths, responses_path, accounts_path, stages_path,
+            by=by, scaled=not unscaled, n_boot=n_boot, seed=seed)
+    except analysis_run.InputError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    if json_path:
+        text = outcome.json_text()
+        if json_path == "-":
+            click.echo(text)
+        else:
+            Path(json_path).write_text(text + "\n", encoding="utf-8")
+            click.echo(f"Wrote {json_path}", err=True)
+    if xlsx_path:
+        Path(xlsx_path).write_bytes(outcome.workbook())
+        click.echo(f"Wrote {xlsx_path}", err=True)
+    if not json_path and not xlsx_path or json_path not in (None, "-"):
+        click.echo(outcome.text_summary(), err=json_path == "-")
+
+
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, create_user_command, demo_command, export_command):
         app.cli.add_command(command)
@@ -90,3 +140,4 @@ def _create_app() -> Flask:
 
 main = FlaskGroup(create_app=_create_app, help="Survey-driven customer satisfaction and "
                   "loyalty analyzer. `surveyapp run` serves the web app.")
+main.add_command(analyze_command)  # on the group itself: it needs no app and no database

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from pandas.api.types import union_categoricals
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from analysis import Questionnaire
@@ -21,6 +22,11 @@ def pack(values: Mapping[str, float | int | None], columns: list[str]) -> bytes:
     array = np.array([np.nan if values.get(c) is None else values[c] for c in columns],
                      dtype=VALUE_DTYPE)
     return array.tobytes()
+
+
+def pack_rows(values: np.ndarray) -> list[bytes]:
+    """Each row of a (responses, columns) array, packed as :func:`pack` does."""
+    return [row.tobytes() for row in np.ascontiguousarray(values, dtype=VALUE_DTYPE)]
 
 
 def unpack(blobs: list[bytes] | pd.Series, n_columns: int) -> np.ndarray:
@@ -51,34 +57,94 @@ def add_response(session: Session, campaign: Campaign, answers: Mapping[str, obj
     return response
 
 
+FETCH_CHUNK = 50_000
+
+
+def _codes(session: Session, model: type[Account] | type[Contact],
+           ids: np.ndarray) -> pd.Categorical:
+    """Integer ids → their codes as a categorical (one string per distinct id, not per row)."""
+    present = ~np.isnan(ids)
+    unique = np.unique(ids[present]).astype("int64")
+    labels: dict[int, str] = {}
+    for start in range(0, len(unique), 10_000):  # keep IN lists a safe size
+        part = unique[start:start + 10_000].tolist()
+        labels.update(session.execute(select(model.id, model.code).where(
+            model.id.in_(part))).all())
+    categories = [labels[i] for i in unique.tolist()]
+    codes = np.full(len(ids), -1, dtype="int64")
+    codes[present] = np.searchsorted(unique, ids[present].astype("int64"))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="string"))
+
+
 def campaign_frame(session: Session, campaign: Campaign,
                    account_ids: list[int] | None = None) -> pd.DataFrame:
     """The campaign's responses as a wide frame in the file format's columns.
 
     Metadata columns ``response_id, account_id, contact_id, role, wave, submitted_at, lang``
-    (account and contact as their codes), then one float column per numeric answer.
+    (account and contact as their codes, categorical), then one float64 column per numeric
+    answer. Rows are read in chunks straight into preallocated arrays, so a million
+    responses cost little more memory than the answers themselves.
     """
-    query = (
-        select(Response.id.label("response_id"), Account.code.label("account_id"),
-               Contact.code.label("contact_id"), Response.role, Response.submitted_at,
-               Response.lang, Response.values)
-        .select_from(Response)
-        .outerjoin(Account, Account.id == Response.account_id)
-        .outerjoin(Contact, Contact.id == Response.contact_id)
-        .where(Response.campaign_id == campaign.id)
-        .order_by(Response.id)
-    )
-    if account_ids is not None:
-        query = query.where(Response.account_id.in_(account_ids))
-    rows = session.execute(query).all()
     columns = campaign.answer_columns
-    meta = pd.DataFrame(
-        [r[:-1] for r in rows],
-        columns=["response_id", "account_id", "contact_id", "role", "submitted_at", "lang"])
-    meta["response_id"] = meta["response_id"].astype("string")
-    meta.insert(4, "wave", campaign.wave)
-    values = pd.DataFrame(unpack([r[-1] for r in rows], len(columns)), columns=columns)
-    return pd.concat([meta, values], axis=1)
+    condition = Response.campaign_id == campaign.id
+    if account_ids is not None:
+        condition = condition & Response.account_id.in_(account_ids)
+    total = session.scalar(select(func.count()).select_from(Response).where(condition)) or 0
+    query = (
+        select(Response.id, Response.account_id, Response.contact_id, Response.role,
+               cast(Response.submitted_at, String), Response.lang, Response.values)
+        .where(condition).order_by(Response.id)
+        .execution_options(yield_per=FETCH_CHUNK)
+    )
+    # column-major, as pandas keeps a block: each answer column is then contiguous in memory
+    values = np.empty((len(columns), total), dtype="float64")
+    ids = np.empty(total, dtype="int64")
+    account = np.full(total, np.nan)
+    contact = np.full(total, np.nan)
+    roles: list[pd.Categorical] = []
+    stamps: list[pd.Series] = []
+    langs: list[pd.Categorical] = []
+    filled = 0
+    # Core, not ORM, execution: rows come back as plain tuples without ORM bookkeeping
+    for chunk in session.connection().execute(query).partitions(FETCH_CHUNK):
+        n = len(chunk)
+        if filled + n > total:  # rows added while reading: keep the counted ones
+            chunk, n = chunk[: total - filled], total - filled
+        rid, acc, con, role, stamp, lang, blob = zip(*chunk, strict=True)
+        rows = slice(filled, filled + n)
+        ids[rows] = rid
+        account[rows] = np.array(acc, dtype="float64")  # None → NaN
+        contact[rows] = np.array(con, dtype="float64")
+        values[:, rows] = unpack(list(blob), len(columns)).T
+        roles.append(pd.Categorical(role))
+        stamps.append(pd.Series(stamp, dtype="string"))
+        langs.append(pd.Categorical(lang))
+        filled += n
+        if filled == total:
+            break
+    values = values[:, :filled]
+
+    def joined(parts: list[pd.Categorical]) -> pd.Series:
+        if not parts:
+            return pd.Series([], dtype="string")
+        return pd.Series(union_categoricals(parts, ignore_order=True))
+
+    meta = pd.DataFrame({
+        "response_id": pd.array(ids[:filled].astype(str), dtype="string"),
+        "account_id": _codes(session, Account, account[:filled]),
+        "contact_id": _codes(session, Contact, contact[:filled]),
+        "role": joined(roles),
+        "wave": pd.Categorical([campaign.wave] * filled),
+        "submitted_at": pd.to_datetime(
+            pd.concat(stamps, ignore_index=True) if stamps else pd.Series([], dtype="string"),
+            utc=True, format="ISO8601"),
+        "lang": joined(langs),
+    })
+    frame = pd.DataFrame(values.T, columns=columns, copy=False)
+    for position, name in enumerate(meta.columns):  # insert, not concat: no copy of values
+        frame.insert(position, name, meta[name].to_numpy() if name == "response_id"
+                     else meta[name].array)
+    return frame
 
 
 def text_answers(session: Session, campaign: Campaign,

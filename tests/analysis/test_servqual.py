@@ -149,3 +149,28 @@ def test_servqual_instrument_layout(servqual):
                                  "empathy")
     assert [len(layout.e_columns[d]) for d in layout.dimensions] == [4, 5, 4, 4, 5]
     assert layout.allocation is not None and layout.allocation.id == "imp"
+
+
+def test_gap1_customers_minus_managers_estimate():
+    from analysis.servqual import construct_means, gap1
+
+    instrument = loads_instrument(MINI)
+    customers = pd.DataFrame({"t1.e": [6, 7, 5], "t2.e": [7, nan, 5], "r1.e": [5, 4, nan],
+                              "r2.e": [5, 6, nan], "account_id": ["A", "A", "B"]})
+    managers = pd.DataFrame({"t1.e": [5, 4], "t2.e": [6, 4], "r1.e": [6, nan],
+                             "r2.e": [nan, nan], "account_id": ["A", "B"]})
+    c = pd.concat([construct_means(customers, instrument, "e"), customers["account_id"]],
+                  axis=1)
+    m = pd.concat([construct_means(managers, instrument, "e"), managers["account_id"]], axis=1)
+    # customers' T: 6.5, 7, 5 → 18.5/3; managers' T: 5.5, 4 → 4.75
+    # customers' R: 5, 5, (none) → 5, n 2; managers' R: 6, (none) → 6, n 1
+    overall = gap1(c, m, ["T", "R"]).set_index("dimension")
+    assert overall.loc["T", "gap1"] == pytest.approx(18.5 / 3 - 4.75)
+    assert overall.loc["R", "gap1"] == pytest.approx(-1.0)
+    assert overall.loc["R", "customer_n"] == 2 and overall.loc["R", "manager_n"] == 1
+    by = gap1(c, m, ["T", "R"], by="account_id").set_index(["account_id", "dimension"])
+    # account A: customers' T (6.5 + 7)/2 = 6.75 vs manager 5.5 → 1.25
+    assert by.loc[("A", "T"), "gap1"] == pytest.approx(1.25)
+    assert np.isnan(by.loc[("B", "R"), "gap1"]) and by.loc[("B", "R"), "customer_n"] == 0
+    with pytest.raises(ValueError, match="argument managers"):
+        gap1(c, m.drop(columns="R"), ["T", "R"])

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from .db import create_all, get_session
-from .services import demo, exports, scorecards, users
+from .services import campaigns, demo, exports, users
 
 
 def _base_url() -> str:
@@ -70,7 +70,7 @@ def export_command(xlsx_path: str, campaign_id: int | None) -> None:
 
     session = get_session()
     campaign = (session.get(Campaign, campaign_id) if campaign_id is not None
-                else scorecards.latest_campaign(session))
+                else campaigns.latest_campaign(session))
     if campaign is None:
         raise click.ClickException("no such campaign" if campaign_id is not None
                                    else "there is no campaign yet (try 'surveyapp demo')")

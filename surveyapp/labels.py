@@ -23,3 +23,16 @@ SCORES = {
     "weighted": _l("SERVQUAL (importance-weighted)"),
     "servperf": _l("SERVPERF (perception only)"),
 }
+
+QUADRANTS = {
+    "loyalist": _l("Loyalist (satisfied and loyal)"),
+    "mercenary": _l("Mercenary (satisfied, not loyal)"),
+    "hostage": _l("Hostage (loyal, not satisfied)"),
+    "defector": _l("Defector (neither satisfied nor loyal)"),
+}
+
+CRITERION_STATUS = {
+    "met": _l("met"),
+    "not met": _l("not met"),
+    "unknown": _l("unknown (counts as not met)"),
+}

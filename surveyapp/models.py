@@ -103,6 +103,8 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     wave: Mapped[str | None] = mapped_column(String(40))
+    # who answers: "customer" (contacts, through invitations) or "manager" (own assessment)
+    audience: Mapped[str] = mapped_column(String(20), default="customer")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     answer_columns_json: Mapped[str] = mapped_column(Text)
 

@@ -8,7 +8,8 @@ from .workbook import Sheet, workbook_bytes
 
 # table name → (sheet name, title, note); tables not listed are added after, as they are
 SHEETS: dict[str, tuple[str, str, str]] = {
-    "accounts": ("Accounts", "Accounts: stage, contribution, loyalty, satisfaction, gaps",
+    "accounts": ("Account measures", "Accounts: stage, contribution, loyalty, satisfaction, "
+                 "gaps",
                  "Role-weighted account scores ('.mean' = unweighted mean over respondents, "
                  "'.n' = respondents). Stage with the unmet criteria of the next stage."),
     "stage_distribution": ("Stages", "Accounts per relationship stage", ""),
@@ -38,6 +39,14 @@ SHEETS: dict[str, tuple[str, str, str]] = {
 
 def analysis_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
     """Workbook bytes with one sheet per non-empty table, in a reader's order."""
+    sheets = analysis_sheets(tables)
+    if not sheets:
+        sheets.append(Sheet("Summary", pd.DataFrame({"note": ["no results"]})))
+    return workbook_bytes(sheets)
+
+
+def analysis_sheets(tables: dict[str, pd.DataFrame]) -> list[Sheet]:
+    """One sheet per non-empty table, in a reader's order, each with a title and a note."""
     order = [name for name in SHEETS if name in tables] + [
         name for name in tables if name not in SHEETS]
     sheets = []
@@ -56,6 +65,4 @@ def analysis_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
         formats = {str(c): "0.000" for c in table.columns if table[c].dtype.kind == "f"}
         sheets.append(Sheet(sheet_name, table, title=title, note=note or None,
                             number_formats=formats))
-    if not sheets:
-        sheets.append(Sheet("Summary", pd.DataFrame({"note": ["no results"]})))
-    return workbook_bytes(sheets)
+    return sheets

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
 
 from ..db import get_session
-from ..models import Account, Campaign
-from ..services import exports, scorecards
+from ..models import Campaign
+from ..services import campaigns, exports, scorecards
 from . import bp
 
 
@@ -18,7 +17,7 @@ def _campaign() -> Campaign | None:
         if campaign is None:
             abort(404)
         return campaign
-    return scorecards.latest_campaign(session)
+    return campaigns.latest_campaign(session)
 
 
 @bp.route("/")
@@ -30,17 +29,16 @@ def index():
 @login_required
 def accounts():
     campaign = _campaign()
-    table = scorecards.portfolio(get_session(), campaign) if campaign else None
-    campaigns = get_session().scalars(select(Campaign).order_by(Campaign.id.desc())).all()
+    table = scorecards.accounts_overview(get_session(), campaign) if campaign else None
     return render_template("reports/accounts.html", table=table, campaign=campaign,
-                           campaigns=campaigns)
+                           campaigns=campaigns.customer_campaigns(get_session()))
 
 
 @bp.route("/accounts/<code>")
 @login_required
 def scorecard(code: str):
     session = get_session()
-    account = session.scalar(select(Account).where(Account.code == code))
+    account = scorecards.find_account(session, code)
     if account is None:
         abort(404)
     card = scorecards.account_scorecard(session, account, _campaign())

@@ -15,7 +15,6 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analysis import Questionnaire
 from analysis.synthetic import simulate_responses
 
 from ..models import Account, Campaign, Contact, Invitation, Response, User
@@ -24,7 +23,8 @@ from .instruments import new_campaign, questionnaire_of
 from .responses import pack
 
 DEMO_EMAIL = "demo@example.com"
-DEMO_INSTRUMENTS = ["servqual"]
+DEMO_INSTRUMENTS = ["servqual", "satisfaction", "loyalty"]
+ASSESSMENT_INSTRUMENTS = ["relationship", "grid25"]
 N_ACCOUNTS = 36
 LINKS_TO_PRINT = 3
 
@@ -54,7 +54,6 @@ EN_NAMES = ["Anna Schmidt", "David Miller", "Laura Rossi", "Peter Novak", "Sofia
             "James Carter", "Eva Keller", "Marco Bianchi"]
 ROLE_ORDER = ["economic", "technical", "user", "financial", "coach", "influencer"]
 CUSTOMER_TYPES = ["price_sensitive", "value_added", "partnership"]
-TYPE_LEVEL = {"price_sensitive": -0.35, "value_added": 0.1, "partnership": 0.45}
 
 
 @dataclass
@@ -63,6 +62,48 @@ class DemoLogin:
     password: str
     links: list[str]
     created: bool
+
+
+# Each demo account is drawn for a relationship stage, and its figures follow from it, so
+# the portfolio spreads over every stage in believable ways (Millman & Wilson; the deck's
+# share of business rising 30–50 % → 50–100 % → 100 %).
+STAGE_MIX = {
+    "price_sensitive": (["pre_kam", "early", "mid", "uncoupling"], [0.12, 0.5, 0.26, 0.12]),
+    "value_added": (["early", "mid", "partnership", "uncoupling"], [0.25, 0.45, 0.22, 0.08]),
+    "partnership": (["mid", "partnership", "synergistic"], [0.2, 0.45, 0.35]),
+}
+STAGE_PROFILE = {
+    #              level  ±     share of wallet  contacts  grid step / level (1–5)
+    "pre_kam":     (-0.2, 0.3, (0.0, 0.0),       (3, 4), (1, 1)),
+    "early":       (-0.3, 0.4, (0.08, 0.28),     (3, 5), (1, 2)),
+    "mid":         (0.1, 0.35, (0.32, 0.48),     (3, 5), (2, 3)),
+    "partnership": (0.9, 0.2, (0.55, 0.85),      (5, 6), (3, 4)),
+    "synergistic": (1.5, 0.15, (0.93, 1.0),      (5, 6), (4, 5)),
+    "uncoupling":  (-1.0, 0.3, (0.1, 0.3),       (3, 4), (1, 2)),
+}
+
+
+def _assessment(stage: str, rng: np.random.Generator) -> dict[str, float]:
+    """The account manager's assessment (relationship.toml answers) fitting the stage."""
+    pick = {
+        "pre_kam": dict(supplier_status=1, trust=2, info_sharing=1, joint_planning=1,
+                        exec_sponsor=0, contact_levels=1, contact_functions=1),
+        "early": dict(supplier_status=1, trust=int(rng.integers(2, 4)), info_sharing=2,
+                      joint_planning=int(rng.integers(1, 3)), exec_sponsor=0,
+                      contact_levels=1, contact_functions=2),
+        "mid": dict(supplier_status=2, trust=3, info_sharing=3,
+                    joint_planning=int(rng.integers(2, 4)), exec_sponsor=int(rng.integers(0, 2)),
+                    contact_levels=2, contact_functions=3),
+        "partnership": dict(supplier_status=int(rng.integers(2, 4)), trust=4, info_sharing=4,
+                            joint_planning=4, exec_sponsor=1, contact_levels=3,
+                            contact_functions=4),
+        "synergistic": dict(supplier_status=3, trust=5, info_sharing=5, joint_planning=5,
+                            exec_sponsor=1, contact_levels=3, contact_functions=5),
+        "uncoupling": dict(supplier_status=1, trust=int(rng.integers(1, 3)), info_sharing=1,
+                           joint_planning=1, exec_sponsor=0, contact_levels=1,
+                           contact_functions=2),
+    }[stage]
+    return {k: float(v) for k, v in pick.items()}
 
 
 def _accounts(rng: np.random.Generator) -> list[dict]:
@@ -79,31 +120,37 @@ def _accounts(rng: np.random.Generator) -> list[dict]:
                     break
         used.add(name)
         ctype = CUSTOMER_TYPES[int(rng.choice(3, p=[0.4, 0.4, 0.2]))]
-        revenue = float(np.round(rng.lognormal(15.2, 0.9), -3))  # CNY per year
+        stages, weights = STAGE_MIX[ctype]
+        stage = str(rng.choice(stages, p=weights))
+        level, spread, (share_lo, share_hi), _contacts, _grid = STAGE_PROFILE[stage]
+        market = float(np.round(rng.lognormal(15.8, 0.8), -3))  # the account's spend, CNY
+        share = rng.uniform(share_lo, share_hi)
+        revenue = float(np.round(market * share, -3))
+        trend = {"uncoupling": rng.uniform(0.3, 0.45), "synergistic": rng.normal(1.12, 0.05),
+                 "partnership": rng.normal(1.08, 0.06)}.get(stage, rng.normal(1.03, 0.12))
         margin = float(np.round(np.clip(rng.normal(
             {"price_sensitive": 0.16, "value_added": 0.27, "partnership": 0.31}[ctype], 0.06),
             0.03, 0.5), 3))
-        share = float(np.clip(rng.normal(
-            {"price_sensitive": 0.3, "value_added": 0.5, "partnership": 0.8}[ctype], 0.15),
-            0.05, 1.0))
         rows.append({
             "code": f"A{k + 1:03d}", "name": name, "industry": zh_industry,
             "customer_type": ctype, "owner": str(rng.choice(OWNERS)),
             "revenue": revenue, "margin": margin,
-            "cost_to_serve": float(np.round(revenue * rng.uniform(0.04, 0.2), -3)),
-            "wallet": float(np.round(revenue / share, -3)),
-            "revenue_prev": float(np.round(revenue / rng.normal(1.05, 0.15), -3)),
+            # serving an account costs a base (visits, samples) plus a share of its volume
+            "cost_to_serve": float(np.round(rng.uniform(40e3, 120e3) + revenue *
+                                            rng.uniform(0.03, 0.15), -3)),
+            "wallet": market,
+            "revenue_prev": float(np.round(revenue / trend, -3)) if revenue else 0.0,
             "referral_value": float(np.round(rng.exponential(0.05) * revenue, -3)),
             "period": "2026",
             "on_time_delivery": float(np.round(np.clip(rng.normal(0.93, 0.04), 0.7, 1), 3)),
             "ppm": float(np.round(rng.lognormal(4, 0.8))),
-            "complaints": int(rng.poisson(2)),
+            "complaints": int(rng.poisson(4 if stage == "uncoupling" else 2)),
+            "_stage": stage, "_level": level + rng.normal(0, spread),
         })
     return rows
 
 
-def _contacts(rng: np.random.Generator, account: Account, k: int) -> list[Contact]:
-    count = int(rng.integers(3, 7))
+def _contacts(rng: np.random.Generator, account: Account, k: int, count: int) -> list[Contact]:
     roles = ROLE_ORDER[:3] + list(rng.choice(ROLE_ORDER[3:], size=count - 3, replace=False))
     foreign = not any("\u4e00" <= ch <= "\u9fff" for ch in account.name)
     contacts = []
@@ -120,28 +167,39 @@ def _contacts(rng: np.random.Generator, account: Account, k: int) -> list[Contac
 
 
 def seed_demo(session: Session, seed: int = 7) -> tuple[Campaign, list[str]]:
-    """Create the demo portfolio (not committed); returns the campaign and pending tokens."""
+    """Create the demo portfolio (not committed); returns the survey and pending tokens.
+
+    A customer survey wave (SERVQUAL, satisfaction, loyalty) answered by most contacts, and
+    the account managers' assessment (relationship and twenty-five grid) of every account.
+    """
     rng = np.random.default_rng(seed)
-    accounts = [Account(**row) for row in _accounts(rng)]
+    rows = _accounts(rng)
+    accounts = [Account(**{k: v for k, v in row.items() if not k.startswith("_")})
+                for row in rows]
+    stage = {row["code"]: row["_stage"] for row in rows}
+    level = {row["code"]: row["_level"] for row in rows}
     session.add_all(accounts)
-    contacts = [c for k, a in enumerate(accounts) for c in _contacts(rng, a, k)]
+    contacts = [c for k, a in enumerate(accounts) for c in _contacts(
+        rng, a, k, int(rng.integers(STAGE_PROFILE[stage[a.code]][3][0],
+                                    STAGE_PROFILE[stage[a.code]][3][1] + 1)))]
     session.add_all(contacts)
     campaign = new_campaign(session, "2026 年度客户满意度调查 / 2026 customer survey",
                             DEMO_INSTRUMENTS, wave="2026")
+    assessment = new_campaign(session, "2026 客户经理评估 / 2026 account manager assessment",
+                              ASSESSMENT_INSTRUMENTS, wave="2026", audience="manager")
     session.flush()
     invited = [invitations.invite(session, campaign, c) for c in contacts]
     session.flush()
 
-    level = {a.code: TYPE_LEVEL[a.customer_type or ""] + rng.normal(0, 0.6) for a in accounts}
-    answer_rate = np.array([0.55 if level[c.account.code] < -0.5 else 0.85 for c in contacts])
-    answered = rng.random(len(contacts)) < answer_rate
+    rate = {"partnership": 1.0, "synergistic": 1.0, "uncoupling": 0.5}
+    answered = rng.random(len(contacts)) < np.array(
+        [rate.get(stage[c.account.code], 0.8) for c in contacts])
     answered[-LINKS_TO_PRINT:] = False  # keep a few open links for the printed lines
     people = pd.DataFrame({
         "response_id": [str(c.id) for c in contacts],
         "account_id": [c.account.code for c in contacts],
         "role": [c.role for c in contacts]})
-    questionnaire: Questionnaire = questionnaire_of(campaign)
-    answers = simulate_responses(questionnaire, people, level, seed=seed)
+    answers = simulate_responses(questionnaire_of(campaign), people, level, seed=seed)
     columns = campaign.answer_columns
     start = datetime.now(UTC) - timedelta(days=21)
     pending: list[str] = []
@@ -150,13 +208,31 @@ def seed_demo(session: Session, seed: int = 7) -> tuple[Campaign, list[str]]:
             pending.append(token)
             continue
         when = start + timedelta(minutes=float(rng.uniform(0, 21 * 24 * 60)))
-        values = answers.loc[k, columns].to_dict()
         session.add(Response(campaign_id=campaign.id, invitation_id=invitation.id,
                              account_id=contact.account_id, contact_id=contact.id,
                              role=contact.role, lang=contact.lang, submitted_at=when,
-                             values=pack(values, columns)))
+                             values=pack(answers.loc[k, columns].to_dict(), columns)))
         invitation.responded_at = when
+    _add_assessments(session, assessment, accounts, contacts, stage, rng)
     return campaign, pending
+
+
+def _add_assessments(session: Session, campaign: Campaign, accounts: list[Account],
+                     contacts: list[Contact], stage: dict[str, str],
+                     rng: np.random.Generator) -> None:
+    """Each manager rates the account (relationship.toml) and its contacts (grid25.toml)."""
+    columns = campaign.answer_columns
+    when = datetime.now(UTC) - timedelta(days=3)
+    for account in accounts:
+        session.add(Response(campaign_id=campaign.id, account_id=account.id, submitted_at=when,
+                             values=pack(_assessment(stage[account.code], rng), columns)))
+    for contact in contacts:
+        lo, hi = STAGE_PROFILE[stage[contact.account.code]][4]
+        cell = {"grid_step": float(rng.integers(lo, hi + 1)),
+                "grid_level": float(rng.integers(lo, hi + 1))}
+        session.add(Response(campaign_id=campaign.id, account_id=contact.account_id,
+                             contact_id=contact.id, submitted_at=when,
+                             values=pack(cell, columns)))
 
 
 def ensure_demo(session: Session, base_url: str) -> DemoLogin:
@@ -172,7 +248,8 @@ def ensure_demo(session: Session, base_url: str) -> DemoLogin:
         tokens = tokens[:LINKS_TO_PRINT]
     else:
         pending = session.scalars(
-            select(Invitation).where(Invitation.responded_at.is_(None))
+            select(Invitation).join(Campaign).where(Invitation.responded_at.is_(None),
+                                                    Campaign.audience == "customer")
             .order_by(Invitation.campaign_id.desc(), Invitation.id.desc())
             .limit(LINKS_TO_PRINT)).all()
         tokens = [invitations.reissue(inv) for inv in pending]

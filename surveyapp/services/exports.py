@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from analysis.report import Sheet, workbook_bytes
+from analysis.report import Sheet, analysis_sheets, workbook_bytes
 from analysis.servqual import SCORE_COLUMNS
 
 from ..models import Campaign
+from .portfolio import campaign_analysis
 from .scorecards import portfolio, servqual_layout
 
 PORTFOLIO_COLUMNS = {
@@ -39,7 +40,8 @@ def portfolio_workbook(session: Session, campaign: Campaign) -> bytes:
     sheet = Sheet("Accounts", table.rename(columns=PORTFOLIO_COLUMNS),
                   title="Service gaps by account (SERVQUAL)", note=note,
                   number_formats={PORTFOLIO_COLUMNS.get(k, k): v for k, v in formats.items()})
-    return workbook_bytes([sheet])
+    analysis = campaign_analysis(session, campaign)
+    return workbook_bytes([sheet, *analysis_sheets(analysis.result.tables)])
 
 
 def export_filename(campaign: Campaign) -> str:

@@ -36,11 +36,11 @@ def store_version(session: Session, path: str | Path) -> InstrumentVersion:
 
 
 def new_campaign(session: Session, name: str, instrument_ids: list[str],
-                 wave: str | None = None) -> Campaign:
+                 wave: str | None = None, audience: str = "customer") -> Campaign:
     """A campaign asking the named instruments in order (added, not committed)."""
     versions = [store_version(session, instrument_path(i)) for i in instrument_ids]
     questionnaire = Questionnaire(tuple(parse_version(v) for v in versions))
-    campaign = Campaign(name=name, wave=wave,
+    campaign = Campaign(name=name, wave=wave, audience=audience,
                         answer_columns_json=json.dumps(list(questionnaire.numeric_columns)))
     campaign.sections = [CampaignInstrument(position=k, instrument_version=v)
                          for k, v in enumerate(versions)]

@@ -15,14 +15,10 @@ from analysis.servqual import SCORE_COLUMNS
 
 from ..models import Account, Campaign, Contact, Invitation
 from .instruments import questionnaire_of
+from .portfolio import PortfolioAnalysis, campaign_analysis
 from .responses import campaign_frame, text_answers
 
 SERVQUAL_ID = "servqual"
-
-
-def latest_campaign(session: Session) -> Campaign | None:
-    return session.scalar(select(Campaign).order_by(Campaign.created_at.desc(),
-                                                    Campaign.id.desc()).limit(1))
 
 
 def servqual_layout(campaign: Campaign) -> ServqualLayout | None:
@@ -71,6 +67,22 @@ def portfolio(session: Session, campaign: Campaign) -> pd.DataFrame:
     return table.join(rolled)
 
 
+def find_account(session: Session, code: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.code == code))
+
+
+OVERVIEW_COLUMNS = ("stage", "stage_zh", "stage_en", "abc", "nps", "nps.n", "loyalty_index",
+                    "satisfaction", "contribution")
+
+
+def accounts_overview(session: Session, campaign: Campaign) -> pd.DataFrame:
+    """The portfolio table with each account's stage, ABC class, NPS and loyalty beside it."""
+    table = portfolio(session, campaign)
+    measures = campaign_analysis(session, campaign).accounts
+    keep = [c for c in OVERVIEW_COLUMNS if c in measures.columns]
+    return table.join(measures[keep]) if keep else table
+
+
 @dataclass
 class Scorecard:
     account: Account
@@ -83,10 +95,29 @@ class Scorecard:
     roles: list[str]  # buying roles that answered
     comments: pd.DataFrame
     names: dict[str, Text]  # dimension and item id → its name or text in each language
+    profile: dict | None = None  # every account-level measure of the whole analysis
+    criteria: pd.DataFrame | None = None  # stage criteria: the current and the next stage
+    analysis: PortfolioAnalysis | None = None
 
 
 def account_scorecard(session: Session, account: Account,
                       campaign: Campaign | None) -> Scorecard:
+    card = _servqual_card(session, account, campaign)
+    if campaign is not None:
+        analysis = campaign_analysis(session, campaign)
+        accounts = analysis.accounts
+        if account.code in accounts.index:
+            card.profile = accounts.loc[account.code].to_dict()
+            evidence = analysis.evidence(account.code)
+            stage = card.profile.get("stage")
+            current = evidence[evidence["stage"] == stage]
+            card.criteria = pd.concat([current.assign(part="current"),
+                                       evidence[evidence["next"]].assign(part="next")])
+        card.analysis = analysis
+    return card
+
+
+def _servqual_card(session: Session, account: Account, campaign: Campaign | None) -> Scorecard:
     contacts = session.execute(
         select(Contact.name, Contact.role, Contact.lang, Invitation.id,
                Invitation.responded_at)

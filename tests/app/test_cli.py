@@ -32,7 +32,7 @@ def test_create_user_errors_store_nothing(runner, session):
     assert session.scalar(select(func.count()).select_from(User)) == 1
 
 
-def test_demo_seeds_once_and_prints_login_and_links(runner, client, session):
+def test_demo_seeds_once_and_prints_login_and_links(app, runner, client, session):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     login = re.search(r"^Manager login: (\S+) / (\S+)$", result.output, re.M)
@@ -48,6 +48,23 @@ def test_demo_seeds_once_and_prints_login_and_links(runner, client, session):
     assert len(set(session.scalars(select(Account.industry)))) >= 4
     for _url, token in links:
         assert client.get(f"/s/{token}").status_code == 200  # open, unanswered
+    # every model has data: the wave asks SERVQUAL, satisfaction and loyalty, managers
+    # assessed every account, and the accounts spread over every relationship stage
+    from surveyapp.services.campaigns import latest_campaign
+    from surveyapp.services.instruments import questionnaire_of
+    from surveyapp.services.portfolio import campaign_analysis
+
+    with app.app_context():
+        wave = latest_campaign(session)
+        assert [i.id for i in questionnaire_of(wave).instruments] == [
+            "servqual", "satisfaction", "loyalty"]
+        analysis = campaign_analysis(session, wave)
+    summary = analysis.result.summary
+    assert all(n > 0 for n in summary["stages"].values()), summary["stages"]
+    assert set(summary["stages"]) == {"pre_kam", "early", "mid", "partnership",
+                                      "synergistic", "uncoupling"}
+    assert summary["model"]["r2"]["SAT"] > 0.3 and summary["nps"]["n"] > 100
+    assert {a["abc"] for a in summary["accounts"]} >= {"A", "B", "C", "D"}
 
     again = runner.invoke(args=["demo"])
     assert "Seeded" not in again.output

@@ -8,12 +8,13 @@ names the file, the entry and the field, and an unknown key is an error, never i
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from .tomlfile import parse_toml, read_text
 
 ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -461,23 +462,12 @@ def _check_acyclic(paths: list[tuple[str, str]], where: _Where) -> None:
 
 def loads_instrument(text: str, source: str = "<string>") -> Instrument:
     """Parse and validate instrument TOML text."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InstrumentError(f"{source}: not valid TOML: {exc}") from exc
-    return parse_instrument(data, source)
+    return parse_instrument(parse_toml(text, source, InstrumentError), source)
 
 
 def load_instrument(path: str | Path) -> Instrument:
     """Load and validate one instrument file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InstrumentError(f"{path}: cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise InstrumentError(f"{path}: not UTF-8 text") from exc
-    return loads_instrument(text, str(path))
+    return loads_instrument(read_text(path, InstrumentError), str(path))
 
 
 # --------------------------------------------------------------------------- questionnaire

@@ -19,7 +19,6 @@ Everything is vectorised over accounts: the loops run over stages and criteria o
 from __future__ import annotations
 
 import operator
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ import pandas as pd
 from .contribution import numeric_column, safe_ratio
 from .instrument import ID_PATTERN
 from .rollup import BUYER_ROLES
+from .tomlfile import parse_toml, read_text
 
 OPS: Mapping[str, Callable[[Any, Any], Any]] = MappingProxyType({
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -290,23 +290,12 @@ def parse_stage_model(data: Mapping[str, Any], source: str = "<string>") -> Stag
 
 def loads_stage_model(text: str, source: str = "<string>") -> StageModel:
     """Parse and validate stage-threshold TOML text."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise StagesError(f"{source}: not valid TOML: {exc}") from exc
-    return parse_stage_model(data, source)
+    return parse_stage_model(parse_toml(text, source, StagesError), source)
 
 
 def load_stage_model(path: str | Path) -> StageModel:
     """Load and validate a stage-threshold file (``instruments/stages.toml``)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise StagesError(f"{path}: cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise StagesError(f"{path}: not UTF-8 text") from exc
-    return loads_stage_model(text, str(path))
+    return loads_stage_model(read_text(path, StagesError), str(path))
 
 
 # --------------------------------------------------------------------------- indicators

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine, insert, inspect, select
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,11 +54,22 @@ def _database(n_responses: int, n_accounts: int) -> Path:
     return OUT / f"servqual-{n_responses}-{n_accounts}.sqlite"
 
 
+def _schema_matches(path: Path) -> bool:
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        found = inspect(engine)
+        return all({c["name"] for c in found.get_columns(table.name)} >= set(table.columns.keys())
+                   for table in Base.metadata.sorted_tables)
+    finally:
+        engine.dispose()
+
+
 def build(n_responses: int, n_accounts: int, seed: int = 2026) -> Path:
     """Generate the synthetic portfolio into a SQLite file of the product's schema."""
     path = _database(n_responses, n_accounts)
-    if path.exists():
+    if path.exists() and _schema_matches(path):
         return path
+    path.unlink(missing_ok=True)  # built by an older schema: build again
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -80,58 +79,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import labels
+    from .templating import init_app
 
-    @app.template_filter("num")
-    def format_number(value: Any, digits: int = 2) -> str:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return "–"
-        return "–" if math.isnan(number) else f"{number:.{digits}f}"
-
-    @app.template_filter("percent")
-    def format_percent(value: Any) -> str:
-        text = format_number(value, 0) if value is None else format_number(100 * float(value), 0)
-        return text if text == "–" else f"{text} %"
-
-    @app.template_filter("money")
-    def format_money(value: Any) -> str:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return "–"
-        return "–" if math.isnan(number) else f"{number:,.0f}"
-
-    @app.template_filter("gapclass")
-    def gap_class(value: Any) -> str:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return ""
-        if math.isnan(number):
-            return ""
-        return "gap-bad" if number <= -1 else "gap-warn" if number < 0 else "gap-ok"
-
-    @app.template_global("lang_url")
-    def lang_url(code: str) -> str:
-        """This page in another language, keeping its other query arguments."""
-        from flask import url_for
-
-        args = {**request.args.to_dict(), "lang": code}
-        if request.endpoint is None:  # e.g. a 404 page
-            return request.path + "?lang=" + code
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-    @app.template_filter("role_name")
-    def role_name(role: str) -> str:
-        return str(labels.ROLES.get(role, role))
-
-    @app.context_processor
-    def _labels() -> dict[str, Any]:
-        return {"roles": labels.ROLES, "customer_types": labels.CUSTOMER_TYPES,
-                "scores": labels.SCORES, "quadrants": labels.QUADRANTS,
-                "statuses": labels.CRITERION_STATUS}
+    init_app(app)
 
 
 def register_error_pages(app: Flask) -> None:

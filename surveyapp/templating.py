@@ -1,0 +1,68 @@
+"""Formatting filters and globals for the templates (display only, no arithmetic on data)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Flask, request, url_for
+
+from . import labels
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def format_number(value: Any, digits: int = 2) -> str:
+    number = _number(value)
+    return "–" if number is None else f"{number:.{digits}f}"
+
+
+def format_percent(value: Any) -> str:
+    number = _number(value)
+    return "–" if number is None else f"{100 * number:.0f} %"
+
+
+def format_money(value: Any) -> str:
+    number = _number(value)
+    return "–" if number is None else f"{number:,.0f}"
+
+
+def gap_class(value: Any) -> str:
+    """A colour class for a SERVQUAL gap: −1 or worse, below zero, or met."""
+    number = _number(value)
+    if number is None:
+        return ""
+    return "gap-bad" if number <= -1 else "gap-warn" if number < 0 else "gap-ok"
+
+
+def role_name(role: str) -> str:
+    return str(labels.ROLES.get(role, role))
+
+
+def lang_url(code: str) -> str:
+    """This page in another language, keeping its other query arguments."""
+    if request.endpoint is None:  # e.g. a 404 page
+        return request.path + "?lang=" + code
+    args = {**request.args.to_dict(), "lang": code}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_number, "num")
+    app.add_template_filter(format_percent, "percent")
+    app.add_template_filter(format_money, "money")
+    app.add_template_filter(gap_class, "gapclass")
+    app.add_template_filter(role_name, "role_name")
+    app.add_template_global(lang_url, "lang_url")
+
+    @app.context_processor
+    def _labels() -> dict[str, Any]:
+        return {"roles": labels.ROLES, "customer_types": labels.CUSTOMER_TYPES,
+                "scores": labels.SCORES, "quadrants": labels.QUADRANTS,
+                "statuses": labels.CRITERION_STATUS}

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis import Questionnaire, ServqualLayout, load_instrument  # noqa: E402
 from analysis.synthetic import simulate_responses  # noqa: E402
+from surveyapp.db import upgrade  # noqa: E402
 from surveyapp.models import (  # noqa: E402
     Account,
     Base,
@@ -74,7 +75,7 @@ def build(n_responses: int, n_accounts: int, seed: int = 2026) -> Path:
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     engine = create_engine(f"sqlite:///{tmp}")
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     source_path = ROOT / "instruments" / "servqual.toml"
     instrument = load_instrument(source_path)
     questionnaire = Questionnaire((instrument,))

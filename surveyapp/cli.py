@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from .db import create_all, get_session
+from .db import get_session, upgrade
 from .services import campaigns, demo, exports, users
 
 
@@ -25,8 +25,8 @@ def _base_url() -> str:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database tables (keeps existing data)."""
-    create_all()
+    """Create or upgrade the database schema (keeps existing data)."""
+    upgrade()
     click.echo(f"Database ready: {current_app.config['DATABASE_URL']}")
 
 
@@ -49,7 +49,7 @@ def create_user_command(email: str, password: str, name: str | None) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Seed a demo portfolio when the database is empty; print a login and survey links."""
-    create_all()
+    upgrade()
     login = demo.ensure_demo(get_session(), _base_url())
     if login.created:
         click.echo("Seeded the demo portfolio.")

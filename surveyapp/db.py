@@ -6,11 +6,13 @@ command) on ``g`` and closed on teardown. Only services commit.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from pathlib import Path
 
-from .models import Base
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app, g
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -55,5 +57,18 @@ def close_session(_exc: BaseException | None = None) -> None:
         session.close()
 
 
-def create_all() -> None:
-    Base.metadata.create_all(get_engine())
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def migration_config(connection: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine | None = None) -> None:
+    """Bring the database schema to the newest migration (creating it when empty)."""
+    engine = engine or get_engine()
+    with engine.begin() as connection:
+        alembic_command.upgrade(migration_config(connection), "head")

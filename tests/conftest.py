@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from surveyapp import create_app
-from surveyapp.db import create_all
+from surveyapp.db import upgrade
 from surveyapp.models import Account, Contact
 from surveyapp.services import invitations, users
 from surveyapp.services.instruments import new_campaign
@@ -42,7 +42,7 @@ def app(tmp_path):
     })
     app.instance_path = str(tmp_path)
     with app.app_context():
-        create_all()
+        upgrade()
     yield app
     app.extensions["db_engine"].dispose()
 

@@ -29,10 +29,10 @@ import pandas as pd
 from . import loyalty as loyalty_mod
 from .contribution import account_contribution
 from .drivers import importance_performance, relative_weights, stated_importance
-from .frames import reverse_keyed
+from .frames import META_COLUMNS, reverse_keyed
 from .instrument import Instrument, Questionnaire
 from .pls import ConvergenceError, blocks_from_instrument, bootstrap, pls_pm, ranges_from_instrument
-from .reliability import reliability_table
+from .reliability import item_statistics, reliability_table
 from .rollup import BUYER_ROLES, account_rollup
 from .servqual import (
     SCORE_COLUMNS,
@@ -182,10 +182,13 @@ def find_grid(q: Questionnaire) -> Instrument | None:
 # --------------------------------------------------------------------------- the models
 
 
-def _reliability(q: Questionnaire, responses: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
-    """Alpha per construct with ≥ 2 items: single answers; for E/P items on P and on gaps."""
+def _reliability(q: Questionnaire,
+                 responses: pd.DataFrame) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Alpha per construct with ≥ 2 items: single answers; for E/P items on P and on gaps;
+    with each item's corrected item-total correlation and alpha if it were deleted."""
     out: dict[str, Any] = {}
     rows = []
+    item_rows: list[pd.DataFrame] = []
     for inst in q.instruments:
         blocks: dict[str, list[str]] = {}
         gap_blocks: dict[str, list[str]] = {}
@@ -222,16 +225,26 @@ def _reliability(q: Questionnaire, responses: pd.DataFrame) -> tuple[dict, pd.Da
                          "alpha": _num(row["alpha"]), "alpha_std": _num(row["alpha_std"]),
                          "ci": [_num(row["ci_lo"]), _num(row["ci_hi"])],
                          "n": _int(row["n"]), "k": _int(row["k"])}
+                on = ("gaps" if name == "gaps" else
+                      "perception" if c_id in gap_blocks else "answers")
+                items = item_statistics(data, usable[c_id])
+                entry["items"] = {str(col): {"item_total_r": _num(r["item_total_r"]),
+                                             "alpha_if_deleted": _num(r["alpha_if_deleted"])}
+                                  for col, r in items.iterrows()}
                 if name == "answers":
                     entry["on"] = "p" if c_id in gap_blocks else "answers"
-                    out[str(c_id)] = {**out.get(str(c_id), {}), **entry}
+                    out[c_id] = {**out.get(c_id, {}), **entry}
                 else:
-                    out.setdefault(str(c_id), {})["gaps"] = entry
-                rows.append({"instrument": inst.id, "construct": c_id,
-                             "on": ("gaps" if name == "gaps" else
-                                    "perception" if c_id in gap_blocks else "answers"),
+                    out.setdefault(c_id, {})["gaps"] = entry
+                rows.append({"instrument": inst.id, "construct": c_id, "on": on,
                              **{k: row[k] for k in table.columns}})
-    return out, pd.DataFrame(rows)
+                item_rows.append(items.reset_index(names="item").assign(
+                    instrument=inst.id, construct=c_id, on=on))
+    items_table = pd.concat(item_rows, ignore_index=True) if item_rows else pd.DataFrame()
+    if not items_table.empty:
+        first = ["instrument", "construct", "on", "item"]
+        items_table = items_table[first + [c for c in items_table.columns if c not in first]]
+    return out, pd.DataFrame(rows), items_table
 
 
 def _servqual(inst: Instrument, responses: pd.DataFrame, accounts: pd.DataFrame | None,
@@ -241,7 +254,7 @@ def _servqual(inst: Instrument, responses: pd.DataFrame, accounts: pd.DataFrame 
                                  for c in layout.e_columns[d] + layout.p_columns[d]])
     answered = _subset(responses, rows)
     scores = respondent_scores(answered, layout)
-    meta = [c for c in ("account_id", "role", "wave", "contact_id") if c in answered.columns]
+    meta = [c for c in META_COLUMNS if c in answered.columns and c != "response_id"]
     scores = pd.concat([answered[meta], scores], axis=1)
     overall = summarize(scores.drop(columns=meta)).iloc[0]
     tests = gap_significance(scores, layout.dimensions).set_index("dimension")
@@ -262,7 +275,8 @@ def _servqual(inst: Instrument, responses: pd.DataFrame, accounts: pd.DataFrame 
               "servqual_tests": tests.reset_index()}
     if layout.allocation is not None:
         imp = stated_importance(answered, layout.allocation)
-        perf = pd.Series({d: 100 * (overall[f"{d}.p"] - 1) / 6 for d in layout.dimensions})
+        perf = pd.Series({d: _index_of(overall[f"{d}.p"], inst, layout.p_columns[d][0])
+                          for d in layout.dimensions})
         ipa = importance_performance(imp["importance"], perf)
         summary["importance"] = {d: {"points": _num(imp.loc[d, "importance"]),
                                      "n": _int(imp.loc[d, "n"]),
@@ -290,6 +304,12 @@ def _servqual(inst: Instrument, responses: pd.DataFrame, accounts: pd.DataFrame 
     return summary, tables, scores
 
 
+def _index_of(value: float, inst: Instrument, column: str) -> float:
+    """A mean answer on the column's scale as a 0–100 index."""
+    lo, hi = inst.column_range(column)
+    return 100 * (value - lo) / (hi - lo)
+
+
 def _gap1(gap1_inst: Instrument, servqual: Instrument, responses: pd.DataFrame,
           customer_rows: pd.Index) -> tuple[dict, pd.DataFrame]:
     manager_rows = _answered(responses, gap1_inst.numeric_columns)
@@ -306,6 +326,12 @@ def _gap1(gap1_inst: Instrument, servqual: Instrument, responses: pd.DataFrame,
     return summary, table
 
 
+def _no_model(inst: Instrument, n: int, why: str) -> dict[str, Any]:
+    """The model keys, empty, and the reason it was not estimated."""
+    return {"instrument": inst.id, "n": int(n), "note": f"model not estimated: {why}",
+            "paths": {}, "r2": {}, "outer_weights": {}, "index": {}}
+
+
 def _satisfaction_model(inst: Instrument, responses: pd.DataFrame,
                         options: AnalysisOptions) -> tuple[dict, dict[str, pd.DataFrame],
                                                            pd.Series | None]:
@@ -318,12 +344,11 @@ def _satisfaction_model(inst: Instrument, responses: pd.DataFrame,
     data = responses.loc[rows]
     complete = data[[c for cols in blocks.values() for c in cols]].dropna()
     if len(complete) < 10:
-        return ({"instrument": inst.id, "n": int(len(complete)),
-                 "note": "fewer than 10 complete responses: model not estimated"}, {}, None)
+        return (_no_model(inst, len(complete), "fewer than 10 complete responses"), {}, None)
     try:
         result = pls_pm(data, blocks, paths, scaled=options.scaled, ranges=ranges)
-    except ConvergenceError as exc:
-        return ({"instrument": inst.id, "n": int(len(complete)), "note": str(exc)}, {}, None)
+    except (ConvergenceError, ValueError) as exc:  # e.g. an indicator that never varies
+        return (_no_model(inst, len(complete), str(exc)), {}, None)
     summary: dict[str, Any] = {
         "instrument": inst.id, "n": result.n, "scaled": result.scaled,
         "paths": {k: _num(v) for k, v in result.path_coefficients.items()},
@@ -332,6 +357,7 @@ def _satisfaction_model(inst: Instrument, responses: pd.DataFrame,
         "outer_weights": {k: _num(v) for k, v in result.outer_weights.items()},
         "loadings": {k: _num(v) for k, v in result.loadings.items()},
         "index": {k: _num(v) for k, v in result.indices.items()},
+        "index_weights": {k: _num(v) for k, v in result.outer["index_weight"].items()},
         "ave": {k: _num(v) for k, v in result.constructs["ave"].items()},
         "dg_rho": {k: _num(v) for k, v in result.constructs["dg_rho"].items()},
         "gof": _num(result.gof),
@@ -409,17 +435,22 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
     has_accounts_col = "account_id" in responses.columns
     per_account: list[pd.DataFrame] = []
 
+    if "account_id" in responses.columns and "role" not in responses.columns:
+        # role is optional: without it every respondent weighs as an unknown role
+        responses = responses.assign(role=pd.Series(pd.NA, index=responses.index,
+                                                    dtype="string"))
     keyed_answers = reverse_keyed(responses, questionnaire)
-    summary["reliability"], tables["reliability"] = _reliability(questionnaire, keyed_answers)
+    summary["reliability"], tables["reliability"], tables["reliability_items"] = _reliability(
+        questionnaire, keyed_answers)
 
     servqual = find_servqual(questionnaire)
     if servqual is not None:
-        sq_summary, sq_tables, sq_scores = _servqual(servqual, responses, accounts, options)
+        sq_summary, sq_tables, sq_scores = _servqual(servqual, keyed_answers, accounts, options)
         tables.update(sq_tables)
         gap1_inst = find_gap1(questionnaire, servqual)
         if gap1_inst is not None:
             sq_summary["gap1"], tables["servqual_gap1"] = _gap1(
-                gap1_inst, servqual, responses, sq_scores.index)
+                gap1_inst, servqual, keyed_answers, sq_scores.index)
         summary["servqual"] = sq_summary
         if has_accounts_col:
             layout = ServqualLayout.of(servqual)
@@ -468,7 +499,7 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                                             nps_item=nps_column if nps_column in
                                             loyalty_inst.numeric_columns else None)
         summary["loyalty"] = {
-            "n": int(rows.sum()),
+            "n": int(scores["loyalty_index"].notna().sum()),
             "loyalty_index": _num(scores["loyalty_index"].mean()),
             "degrees": {d: _num(scores[d].mean()) for d in loyalty_mod.DEGREES
                         if d in scores.columns},
@@ -479,11 +510,21 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                 degrees = [d for d in loyalty_mod.DEGREES if d in keyed.columns]
                 loyalty_by_account = loyalty_mod.account_loyalty(
                     keyed, degrees, weights=options.role_weights)
-                keep = [c for c in [*degrees, "loyalty_index", "loyalty_index.mean",
-                                    "loyalty_index.n", "nps", "nps.unweighted", "nps.n"]
-                        if c in loyalty_by_account.columns]
+                measures = [*degrees, "loyalty_index"]
+                keep = [c for m in measures for c in (m, f"{m}.mean", f"{m}.n")] + [
+                    "nps", "nps.unweighted", "nps.n"]
+                keep = [c for c in keep if c in loyalty_by_account.columns]
                 per_account.append(loyalty_by_account[keep])
 
+    warnings: list[str] = []
+    if accounts is not None and has_accounts_col:
+        known = set(accounts["account_id"].astype(str))
+        answered_ids = {str(a) for a in responses["account_id"].dropna().unique()}
+        unknown = sorted(answered_ids - known)
+        if unknown:
+            shown = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
+            warnings.append(f"{len(unknown)} account(s) in the responses are not in the "
+                            f"accounts file and have no account row: {shown}")
     if has_accounts_col or accounts is not None:
         account_table, account_summary, extra = _accounts(
             questionnaire, responses, accounts, per_account, sat_by_account,
@@ -494,6 +535,8 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
         if "stage_distribution" in extra:
             summary["stages"] = {str(r["stage"]): _int(r["n"]) for _, r in
                                  extra["stage_distribution"].iterrows()}
+    if warnings:
+        summary["warnings"] = warnings
     return AnalysisResult(jsonable(summary), tables)
 
 
@@ -512,7 +555,14 @@ def _accounts(questionnaire: Questionnaire, responses: pd.DataFrame,
     table = base.copy()
     extra: dict[str, pd.DataFrame] = {}
     if "account_id" in responses.columns:
-        keyed = responses[responses["account_id"].notna()]
+        staff = [i for i in (find_gap1(questionnaire, find_servqual(questionnaire)),
+                             find_assessment(questionnaire, options.stage_model),
+                             find_grid(questionnaire)) if i is not None]
+        customer_columns = [c for inst in questionnaire.instruments if inst not in staff
+                            for c in inst.numeric_columns]
+        keyed = responses[responses["account_id"].notna()
+                          & _answered(responses, customer_columns)]
+        # customers' responses only: the managers' own assessment rows are not counted
         counts = keyed.groupby("account_id", observed=True).size().rename("responses")
         table = table.join(counts)
         if "role" in keyed.columns:
@@ -593,9 +643,8 @@ def _accounts(questionnaire: Questionnaire, responses: pd.DataFrame,
                             ("stage", "stage"), ("next_stage", "next_stage"),
                             ("next_unmet", "next_unmet"), ("abc", "abc"),
                             ("quadrant", "quadrant"), ("grid_cell", "grid.modal_cell")):
-            if column in table.columns:
-                value = row[column]
-                entry[key] = None if pd.isna(value) else str(value)
+            value = row.get(column)
+            entry[key] = None if value is None or pd.isna(value) else str(value)
         for key, column in (("contribution", "contribution"),
                             ("share_of_wallet", "share_of_wallet"), ("growth", "growth"),
                             ("nps", "nps"), ("loyalty_index", "loyalty_index"),

@@ -10,7 +10,7 @@ of thousands of accounts is tested in about the time of one sort. Their results 
 of ``scipy.stats.wilcoxon(x)`` and ``scipy.stats.ttest_1samp(x, 0)`` called group by group
 on the group's non-missing values; the few places where they deliberately differ (missing
 values, groups with no non-zero difference, constant groups) are documented per function
-and in ``docs/methods/significance.md``.
+and in ``docs/METHODS.md``.
 
 References
 ----------

@@ -26,6 +26,9 @@ SHEETS: dict[str, tuple[str, str, str]] = {
                                "Holm-adjusted across the dimensions within each account."),
     "reliability": ("Reliability", "Cronbach's alpha per construct",
                     "raw and standardized alpha with the Feldt 95% CI; n = complete rows"),
+    "reliability_items": ("Reliability items", "Item statistics per construct",
+                          "corrected item-total correlation and alpha if the item were "
+                          "deleted (raw alpha), on the same rows as the construct's alpha"),
     "model_paths": ("Model paths", "Satisfaction index model: path coefficients", ""),
     "model_constructs": ("Model constructs", "R², AVE, Dillon-Goldstein's rho, 0–100 index",
                          ""),

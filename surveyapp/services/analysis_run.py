@@ -52,6 +52,7 @@ class Outcome:
             lines.append("Stages: " + ", ".join(f"{k} {v}" for k, v in s["stages"].items()))
         if "accounts" in s:
             lines.append(f"{len(s['accounts'])} accounts")
+        lines += [f"Warning: {w}" for w in s.get("warnings", [])]
         return "\n".join(lines)
 
 

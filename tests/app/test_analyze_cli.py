@@ -69,9 +69,12 @@ def test_writes_json_and_xlsx(tmp_path):
     assert acc["A1"]["grid_cell"] == "3C"
 
     book = load_workbook(out_xlsx, read_only=True)
-    assert {"Accounts", "Stages", "Stage evidence", "SERVQUAL", "SERVQUAL items", "Importance",
-            "Gap 1", "Gap tests by account", "Reliability"} <= set(book.sheetnames)
-    rows = list(book["Accounts"].iter_rows(values_only=True))
+    # analysis/report/analysis_book.py: one sheet per table, the accounts first
+    assert book.sheetnames[0] == "Account measures"
+    assert {"Stages", "Stage evidence", "SERVQUAL", "SERVQUAL items", "Importance", "Gap 1",
+            "Gap tests by account", "Reliability"} <= set(book.sheetnames)
+    assert not {"Model paths", "Key drivers"} & set(book.sheetnames)  # no [model] instrument
+    rows = list(book["Account measures"].iter_rows(values_only=True))
     book.close()
     header_at = next(i for i, r in enumerate(rows) if r and r[0] == "account_id")
     header = rows[header_at]
@@ -129,6 +132,19 @@ def test_by_role_adds_servqual_by_role():
     # financial = r5 alone, who skipped reliability: missing, not zero
     assert rows["financial"]["reliability.gap"] is None
     assert rows["financial"]["reliability.gap.n"] == 0
+
+
+def test_by_an_accounts_column():
+    result = _analyze(*_small_args(), "--by", "customer_type", "--json", "-")
+    assert result.exit_code == 0, result.output
+    rows = {r["customer_type"]: r
+            for r in json.loads(result.stdout)["servqual"]["by"]["customer_type"]}
+    # hand: A1 partnership (r1, r2, r3): tangibles G (−1.5 − 1.5 + 0)/3; A2 value_added
+    # (r4, r5): (−4 + 0.25)/2; A3 price_sensitive (r6): −0.75
+    assert rows["partnership"]["tangibles.gap"] == pytest.approx(-1.0)
+    assert rows["value_added"]["tangibles.gap"] == pytest.approx(-1.875)
+    assert rows["price_sensitive"]["tangibles.gap"] == pytest.approx(-0.75)
+    assert rows["partnership"]["tangibles.gap.n"] == 3
 
 
 def test_runs_without_a_database(tmp_path, monkeypatch):
@@ -288,9 +304,6 @@ def test_bad_input_with_json_to_stdout_prints_no_json(tmp_path):
     assert "row 5, column 'sq10.p'" in result.stderr and result.stdout == ""
 
 
-@pytest.mark.xfail(strict=True, reason="role is an optional column, but responses with "
-                   "account_id and no role column stop with exit status 2 and \"column 'role' "
-                   "is not in scores\" (account_rollup needs a role column)")
 def test_responses_without_role_column_are_analysed(tmp_path):
     path = tmp_path / "responses.csv"
     _text_frame(RESPONSES).drop(columns="role").to_csv(path, index=False)

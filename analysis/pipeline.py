@@ -387,6 +387,30 @@ def _satisfaction_model(inst: Instrument, responses: pd.DataFrame,
     return summary, tables, weights
 
 
+def _derived_importance(servqual: Instrument, sq_scores: pd.DataFrame,
+                        answers: pd.DataFrame, inst: Instrument, sat: str,
+                        weights: pd.Series | None) -> tuple[dict, pd.DataFrame] | None:
+    """Derived importance of the service dimensions: Johnson's relative weights of each
+    respondent's dimension perceptions in their satisfaction index, against performance."""
+    layout = ServqualLayout.of(servqual)
+    predictors = [f"{d}.p" for d in layout.dimensions]
+    data = sq_scores[predictors].copy()
+    data["satisfaction"] = satisfaction_index(answers.loc[sq_scores.index], inst, sat, weights)
+    if data.dropna().shape[0] < len(predictors) + 10:
+        return None
+    rw = relative_weights(data, "satisfaction", predictors)
+    percent = rw.percent.rename(lambda c: c.removesuffix(".p"))
+    perf = pd.Series({d: _index_of(data[f"{d}.p"].mean(), servqual, layout.p_columns[d][0])
+                      for d in layout.dimensions})
+    ipa = importance_performance(percent, perf)
+    summary = {"target": "satisfaction", "r2": _num(rw.r2), "n": rw.n,
+               "dimensions": {d: {"percent": _num(percent[d]),
+                                  "performance": _num(perf[d]),
+                                  "quadrant": ipa.loc[d, "quadrant"]}
+                              for d in layout.dimensions}}
+    return summary, ipa.reset_index(names="dimension")
+
+
 def satisfaction_index(responses: pd.DataFrame, inst: Instrument, construct: str,
                        weights: pd.Series | None) -> pd.Series:
     """Per respondent 0–100 index of one construct: ACSI weights over the items answered
@@ -470,6 +494,12 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
         summary["model"] = model_summary
         tables.update(model_tables)
         sat = next((c.id for c in inst.constructs if c.id.upper().startswith("SAT")), None)
+        if sat is not None and servqual is not None and "servqual" in summary:
+            derived = _derived_importance(servqual, sq_scores, keyed_answers, inst, sat,
+                                          weights)
+            if derived is not None:
+                summary["servqual"]["derived_importance"], \
+                    tables["servqual_derived_importance"] = derived
         if sat is not None and has_accounts_col:
             rows = _answered(responses, inst.single_columns(sat))
             frame = responses.loc[rows, ["account_id"]].copy()
@@ -642,7 +672,8 @@ def _accounts(questionnaire: Questionnaire, responses: pd.DataFrame,
         for key, column in (("name", "name"), ("customer_type", "customer_type"),
                             ("stage", "stage"), ("next_stage", "next_stage"),
                             ("next_unmet", "next_unmet"), ("abc", "abc"),
-                            ("quadrant", "quadrant"), ("grid_cell", "grid.modal_cell")):
+                            ("quadrant", "quadrant"), ("value_quadrant", "value_quadrant"),
+                            ("grid_cell", "grid.modal_cell")):
             value = row.get(column)
             entry[key] = None if value is None or pd.isna(value) else str(value)
         for key, column in (("contribution", "contribution"),
@@ -650,6 +681,7 @@ def _accounts(questionnaire: Questionnaire, responses: pd.DataFrame,
                             ("nps", "nps"), ("loyalty_index", "loyalty_index"),
                             ("satisfaction", "satisfaction"),
                             ("servqual", "servqual.unweighted"),
+                            ("contribution_score", "contribution_score"),
                             ("servqual_weighted", "servqual.weighted")):
             entry[key] = _num(row[column]) if column in table.columns else None
         entry["responses"] = _int(row["responses"]) if "responses" in table.columns else 0

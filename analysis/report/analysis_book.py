@@ -21,6 +21,10 @@ SHEETS: dict[str, tuple[str, str, str]] = {
     "servqual_items": ("SERVQUAL items", "Item gaps", "n = respondents with both E and P"),
     "servqual_importance": ("Importance", "Importance–performance",
                             "Stated importance (mean points) × perception (0–100)."),
+    "servqual_derived_importance": ("Derived importance",
+                                    "Derived importance of the dimensions × performance",
+                                    "Relative weights (Johnson 2000) of the dimension "
+                                    "perceptions in each respondent's satisfaction index."),
     "servqual_gap1": ("Gap 1", "Gap 1: customers' E − managers' estimate of it", ""),
     "servqual_account_tests": ("Gap tests by account", "Gap significance per account",
                                "Holm-adjusted across the dimensions within each account."),

@@ -663,3 +663,33 @@ def test_accounts_missing_from_the_accounts_file_are_reported(small_q, small_res
     assert any("not in the accounts file" in w and "A1" in w
                for w in result.summary["warnings"])
     assert "A1" not in {a["account_id"] for a in result.summary["accounts"]}
+
+
+def test_derived_importance_of_the_dimensions():
+    # relative weights of the respondent dimension perceptions in their satisfaction index,
+    # checked against a direct relative_weights call on the frame built independently here
+    from analysis import relative_weights
+    from analysis.servqual import ServqualLayout, respondent_scores
+
+    q = Questionnaire(tuple(_instrument(n) for n in ("servqual", "satisfaction", "loyalty")))
+    respondents = pd.DataFrame({"response_id": [f"r{i}" for i in range(120)],
+                                "account_id": [f"A{i % 6}" for i in range(120)],
+                                "role": ["user"] * 120})
+    levels = {f"A{k}": (k - 2.5) / 2 for k in range(6)}
+    sim = simulate_responses(q, respondents, levels, seed=5)
+    result = analyze(q, sim)
+    derived = result.summary["servqual"]["derived_importance"]
+    layout = ServqualLayout.of(q.instruments[0])
+    scores = respondent_scores(sim, layout)
+    sat_cols = q.instruments[1].single_columns("SAT")
+    weights = result.tables["model_outer"].set_index("indicator")["index_weight"]
+    # the satisfaction index: ACSI weights on 0–100 item indices (1–10 scale)
+    x = 100 * (sim[sat_cols] - 1) / 9
+    frame = scores[[f"{d}.p" for d in layout.dimensions]].assign(
+        satisfaction=(x * weights[sat_cols]).sum(axis=1) / weights[sat_cols].sum())
+    direct = relative_weights(frame, "satisfaction", [f"{d}.p" for d in layout.dimensions])
+    assert derived["n"] == direct.n == 120
+    assert derived["r2"] == pytest.approx(direct.r2)
+    for d in layout.dimensions:
+        assert derived["dimensions"][d]["percent"] == pytest.approx(direct.percent[f"{d}.p"])
+    assert sum(v["percent"] for v in derived["dimensions"].values()) == pytest.approx(100)

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis import Questionnaire
 from analysis.synthetic import simulate_responses
 
 from ..models import Account, Campaign, Contact, Invitation, Response, User
@@ -24,7 +25,9 @@ from .responses import pack
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_INSTRUMENTS = ["servqual", "satisfaction", "loyalty"]
-ASSESSMENT_INSTRUMENTS = ["relationship", "grid25"]
+ASSESSMENT_INSTRUMENTS = ["relationship", "grid25", "servqual_gap1"]
+# managers tend to underrate what customers expect of reliability and responsiveness
+UNDERRATED = ("reliability", "responsiveness")
 N_ACCOUNTS = 36
 LINKS_TO_PRINT = 3
 
@@ -226,6 +229,7 @@ def _add_assessments(session: Session, campaign: Campaign, accounts: list[Accoun
     for account in accounts:
         session.add(Response(campaign_id=campaign.id, account_id=account.id, submitted_at=when,
                              values=pack(_assessment(stage[account.code], rng), columns)))
+    _add_gap1(session, campaign, sorted({a.owner for a in accounts if a.owner}), rng, when)
     for contact in contacts:
         lo, hi = STAGE_PROFILE[stage[contact.account.code]][4]
         cell = {"grid_step": float(rng.integers(lo, hi + 1)),
@@ -233,6 +237,24 @@ def _add_assessments(session: Session, campaign: Campaign, accounts: list[Accoun
         session.add(Response(campaign_id=campaign.id, account_id=contact.account_id,
                              contact_id=contact.id, submitted_at=when,
                              values=pack(cell, columns)))
+
+
+def _add_gap1(session: Session, campaign: Campaign, owners: list[str],
+              rng: np.random.Generator, when: datetime) -> None:
+    """Each account owner answers the expectation section as they think customers would."""
+    instrument = next(i for i in questionnaire_of(campaign).instruments
+                      if i.id == "servqual_gap1")
+    people = pd.DataFrame({"response_id": owners, "account_id": ["-"] * len(owners),
+                           "role": [None] * len(owners)})
+    answers = simulate_responses(Questionnaire((instrument,)), people, {}, seed=31)
+    columns = campaign.answer_columns
+    for k in range(len(owners)):
+        values = answers.loc[k, list(instrument.numeric_columns)].to_dict()
+        for dim in UNDERRATED:
+            for col in instrument.facet_columns(dim, "e"):
+                values[col] = max(1.0, values[col] - float(rng.integers(0, 3)))
+        session.add(Response(campaign_id=campaign.id, submitted_at=when, role="manager",
+                             values=pack(values, columns)))
 
 
 def ensure_demo(session: Session, base_url: str) -> DemoLogin:

@@ -65,6 +65,9 @@ def test_demo_seeds_once_and_prints_login_and_links(app, runner, client, session
                                       "synergistic", "uncoupling"}
     assert summary["model"]["r2"]["SAT"] > 0.3 and summary["nps"]["n"] > 100
     assert {a["abc"] for a in summary["accounts"]} >= {"A", "B", "C", "D"}
+    # account owners answered the Gap 1 questionnaire: they underrate reliability
+    gap1 = summary["servqual"]["gap1"]
+    assert gap1["reliability"]["manager_n"] >= 3 and gap1["reliability"]["gap1"] > 0
 
     again = runner.invoke(args=["demo"])
     assert "Seeded" not in again.output

@@ -660,8 +660,8 @@ def _accounts(questionnaire: Questionnaire, responses: pd.DataFrame,
             extra=extras)
         placement = place_accounts(indicators, model)
         keep = [c for c in placement.placement.columns
-                if c in ("stage", "stage_zh", "stage_en", "next_stage", "next_unmet",
-                         "uncoupling_triggers", "unknown")]
+                if c in ("stage", "stage_zh", "stage_en", "ladder_stage", "next_stage",
+                         "next_unmet", "uncoupling_triggers", "unknown")]
         table = table.join(placement.placement[keep])
         table = table.join(indicators.add_prefix("indicator."))
         extra["stage_evidence"] = placement.evidence

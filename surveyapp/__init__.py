@@ -89,6 +89,10 @@ def register_error_pages(app: Flask) -> None:
     def not_found(_error: Exception):
         return render_template("errors/404.html"), 404
 
+    @app.errorhandler(500)
+    def server_error(_error: Exception):
+        return render_template("errors/500.html"), 500
+
 
 def register_cli(app: Flask) -> None:
     from .cli import register_commands

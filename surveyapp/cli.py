@@ -74,6 +74,9 @@ def export_command(xlsx_path: str, campaign_id: int | None) -> None:
     if campaign is None:
         raise click.ClickException("no such campaign" if campaign_id is not None
                                    else "there is no campaign yet (try 'surveyapp demo')")
+    if campaign.audience != "customer":
+        raise click.ClickException(f"campaign {campaign.id} is the managers' assessment; "
+                                   "export a customer survey wave")
     Path(xlsx_path).write_bytes(exports.portfolio_workbook(session, campaign))
     click.echo(f"Wrote {xlsx_path}")
 
@@ -113,18 +116,29 @@ def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
     except analysis_run.InputError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    if json_path:
-        text = outcome.json_text()
-        if json_path == "-":
-            click.echo(text)
-        else:
-            Path(json_path).write_text(text + "\n", encoding="utf-8")
-            click.echo(f"Wrote {json_path}", err=True)
+    # everything is produced before anything is written, and a failed write leaves nothing
+    outputs: list[tuple[str, bytes]] = []
+    if json_path and json_path != "-":
+        outputs.append((json_path, (outcome.json_text() + "\n").encode("utf-8")))
     if xlsx_path:
-        Path(xlsx_path).write_bytes(outcome.workbook())
-        click.echo(f"Wrote {xlsx_path}", err=True)
-    if not json_path and not xlsx_path or json_path not in (None, "-"):
-        click.echo(outcome.text_summary(), err=json_path == "-")
+        outputs.append((xlsx_path, outcome.workbook()))
+    written: list[Path] = []
+    try:
+        for path, data in outputs:
+            Path(path).write_bytes(data)
+            written.append(Path(path))
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        click.echo(f"Error: cannot write {exc.filename}: {exc.strerror}; nothing was written",
+                   err=True)
+        sys.exit(2)
+    for path in written:
+        click.echo(f"Wrote {path}", err=True)
+    if json_path == "-":
+        click.echo(outcome.json_text())
+    else:
+        click.echo(outcome.text_summary())
 
 
 def register_commands(app: Flask) -> None:

@@ -14,7 +14,7 @@ def _campaign() -> Campaign | None:
     campaign_id = request.args.get("campaign", type=int)
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
+        if campaign is None or campaign.audience != "customer":  # reports read customer waves
             abort(404)
         return campaign
     return campaigns.latest_campaign(session)

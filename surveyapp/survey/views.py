@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, redirect, render_template, request, url_for
 
 from ..db import get_session
+from ..extensions import csrf
 from ..services import invitations, surveys
 from ..services.instruments import questionnaire_of
 from . import bp
@@ -20,6 +21,7 @@ def _language(contact_lang: str | None) -> str:
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own CSRF token, so a stale one re-shows the answers
 def take(token: str):
     session = get_session()
     invitation = invitations.find(session, token)
@@ -47,4 +49,4 @@ def thanks(token: str):
     if invitation is None or invitation.responded_at is None:
         abort(404)
     g.lang = _language(invitation.contact.lang)
-    return render_template("survey/thanks.html")
+    return render_template("survey/thanks.html", token=token)

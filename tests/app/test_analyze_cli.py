@@ -311,3 +311,12 @@ def test_responses_without_role_column_are_analysed(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["servqual"]["dimensions"]["tangibles"]["gap"] == \
         pytest.approx(-1.25)
+
+
+def test_an_unwritable_output_exits_2_and_leaves_nothing(tmp_path):
+    json_out = tmp_path / "out.json"
+    result = _analyze(*_small_args(), "--json", str(json_out),
+                      "--xlsx", str(tmp_path / "missing-dir" / "out.xlsx"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.output and "nothing was written" in result.output
+    assert not json_out.exists()

@@ -37,3 +37,15 @@ def test_logout_needs_post(logged_in):
     assert logged_in.get("/logout").status_code == 405
     assert logged_in.post("/logout").status_code == 302
     assert logged_in.get("/accounts").status_code == 302
+
+
+def test_reports_do_not_open_a_managers_assessment(logged_in, session):
+    from surveyapp.services.instruments import new_campaign
+
+    with logged_in.application.app_context():
+        assessment = new_campaign(session, "assessment", ["relationship"], audience="manager")
+        session.commit()
+    for path in (f"/accounts?campaign={assessment.id}", f"/export.xlsx?campaign={assessment.id}"):
+        response = logged_in.get(path + "&lang=en")
+        assert response.status_code == 404
+        assert "There is nothing at this address" in response.get_data(as_text=True)

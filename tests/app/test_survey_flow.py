@@ -135,3 +135,33 @@ def test_packed_answers_round_trip_missing_values(session, invited):
     frame = campaign_frame(session, campaign)
     assert frame.loc[0, "sq01.e"] == 7 and np.isnan(frame.loc[0, "sq01.p"])
     assert frame[list(campaign.answer_columns)].notna().sum().sum() == 1
+
+
+def test_a_stale_csrf_token_keeps_the_answers_and_stores_nothing(tmp_path, invited, session):
+    """With CSRF on (as in production), a submit whose session was lost (cookies cleared,
+    another server) re-shows the form with every answer kept and a fresh token."""
+    from surveyapp import create_app
+
+    *_, token = invited
+    app = create_app({"TESTING": True, "SECRET_KEY": "other-secret",
+                      "DATABASE_URL": str(session.get_bind().url)})
+    client = app.test_client()
+    response = client.post(f"/s/{token}?lang=en", data=full_answers(e=7, p=3))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "refreshed for your security" in page
+    assert re.search(r'<input[^>]*checked[^>]*name="sq01-e"[^>]*value="7"|'
+                     r'<input[^>]*name="sq01-e"[^>]*value="7"[^>]*checked', page)
+    assert 'name="csrf_token"' in page
+    assert count(session, Response) == 0
+    app.extensions["db_engine"].dispose()
+
+
+def test_the_first_problem_is_marked_for_a_jump(client, invited):
+    *_, token = invited
+    data = full_answers()
+    del data["sq07-p"]
+    page = client.post(f"/s/{token}?lang=en", data=data).get_data(as_text=True)
+    assert "1 answer needs your attention" in page and 'href="#first-error"' in page
+    assert page.index('id="first-error"') < page.index('id="q-sq07"')
+    assert page.count('id="first-error"') == 1

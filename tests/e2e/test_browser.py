@@ -36,9 +36,17 @@ def test_contact_fills_survey_on_a_phone_and_manager_sees_it(server, browser, tm
     phone.keyboard.press("Space")
     phone.keyboard.press("ArrowRight")
     assert phone.locator('input[name="sq01-e"]:checked').get_attribute("value") == "2"
-    # submitting with gaps shows the problems beside the fields and keeps the page
+    # switching language mid-survey keeps the answers (a draft kept in the browser)
+    phone.get_by_role("link", name="English").click()
+    phone.wait_for_url("**lang=en**")
+    assert phone.locator("h1").first.inner_text() == "Service quality survey"
+    assert phone.locator('input[name="sq01-e"]:checked').get_attribute("value") == "2"
+    # submitting with gaps shows the problems beside the fields, with a jump to the first
     phone.locator("button[type=submit]").click()
     assert phone.locator(".field-error").count() > 0
+    assert phone.evaluate("document.activeElement.className") == "error-summary"
+    phone.locator(".error-summary a.jump").click()
+    assert phone.evaluate("window.location.hash") == "#first-error"
     names = phone.eval_on_selector_all(
         "input[type=radio]", "els => [...new Set(els.map(e => e.name))]")
     # the demo wave asks SERVQUAL (22 items × E and P), satisfaction (27) and loyalty (10)

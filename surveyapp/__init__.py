@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, g, render_template, request, session
 
 from . import db
-from .config import DEFAULTS, instruments_dir, load_secret_key
+from .config import DEFAULTS, instruments_dir, load_secret_key, settings_from_environment
 from .extensions import babel, csrf, login_manager
 
 
@@ -23,9 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["INSTRUMENTS_DIR"] = str(instruments_dir())
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        for key in ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL"):
-            if os.environ.get(key):
-                app.config[key] = os.environ[key]
+        app.config.update(settings_from_environment(os.environ))
     else:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):

@@ -99,10 +99,14 @@ def export_command(xlsx_path: str, campaign_id: int | None) -> None:
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=0), default=0,
               help="Bootstrap resamples for the path intervals (default 0: none).")
 @click.option("--seed", type=int, default=2026, help="Seed of the bootstrap.")
+@click.option("--role-weight", "role_weights", multiple=True, metavar="ROLE=WEIGHT",
+              help="Buying-role weight for the account roll-up, e.g. economic=0.4 (repeat; "
+                   "roles not given keep their default).")
 def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
                     accounts_path: str | None, stages_path: str | None,
                     json_path: str | None, xlsx_path: str | None, by: tuple[str, ...],
-                    unscaled: bool, n_boot: int, seed: int) -> None:
+                    unscaled: bool, n_boot: int, seed: int,
+                    role_weights: tuple[str, ...]) -> None:
     """Analyse survey data from any source with any instruments (no database needed).
 
     Bad input stops with a message naming the file, row and column, and exit status 2.
@@ -112,7 +116,8 @@ def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
     try:
         outcome = analysis_run.run_files(
             instrument_paths, responses_path, accounts_path, stages_path,
-            by=by, scaled=not unscaled, n_boot=n_boot, seed=seed)
+            by=by, scaled=not unscaled, n_boot=n_boot, seed=seed,
+            role_weights=analysis_run.parse_role_weights(role_weights))
     except analysis_run.InputError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

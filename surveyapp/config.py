@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEFAULTS = {
     "SQLALCHEMY_ECHO": False,
@@ -34,3 +37,24 @@ def load_secret_key(instance_path: str) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(key)
     return key
+
+
+TEXT_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "STAGES_FILE")
+
+
+def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Settings given as environment variables; ROLE_WEIGHTS is a JSON object
+    (e.g. ``{"economic": 0.4, "technical": 0.3}``)."""
+    settings: dict[str, Any] = {k: environ[k] for k in TEXT_SETTINGS if environ.get(k)}
+    raw = environ.get("ROLE_WEIGHTS")
+    if raw:
+        try:
+            weights = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"ROLE_WEIGHTS is not valid JSON: {exc}") from exc
+        if not isinstance(weights, dict) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+                for v in weights.values()):
+            raise ValueError("ROLE_WEIGHTS must be a JSON object of role: non-negative number")
+        settings["ROLE_WEIGHTS"] = {str(k): float(v) for k, v in weights.items()}
+    return settings

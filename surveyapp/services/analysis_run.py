@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis import InputFileError, InstrumentError, Questionnaire, load_instrument
+from analysis import (
+    DEFAULT_ROLE_WEIGHTS,
+    InputFileError,
+    InstrumentError,
+    Questionnaire,
+    load_instrument,
+)
 from analysis.frames import read_accounts, read_responses
 from analysis.pipeline import AnalysisOptions, AnalysisResult, analyze
 from analysis.report import analysis_workbook
@@ -64,10 +70,28 @@ def _p(value: float | None) -> str:
     return "–" if value is None else f"{value:.3g}"
 
 
+def parse_role_weights(pairs: Sequence[str]) -> dict[str, float] | None:
+    """``["economic=0.4", …]`` → the default weights with these replaced."""
+    if not pairs:
+        return None
+    weights = dict(DEFAULT_ROLE_WEIGHTS)
+    for pair in pairs:
+        role, sep, value = pair.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = -1.0
+        if not sep or not role.strip() or weight < 0:
+            raise InputError(f"--role-weight {pair!r}: expected ROLE=WEIGHT with a "
+                             "non-negative number, e.g. economic=0.4")
+        weights[role.strip().lower()] = weight
+    return weights
+
+
 def run_files(instrument_paths: Sequence[str], responses_path: str,
               accounts_path: str | None = None, stages_path: str | None = None, *,
               by: Sequence[str] = (), scaled: bool = True, n_boot: int = 0,
-              seed: int = 2026) -> Outcome:
+              seed: int = 2026, role_weights: dict[str, float] | None = None) -> Outcome:
     """Load and validate every input, then run the analysis. Raises :class:`InputError`."""
     try:
         questionnaire = Questionnaire(tuple(load_instrument(p) for p in instrument_paths))
@@ -80,7 +104,7 @@ def run_files(instrument_paths: Sequence[str], responses_path: str,
             indicators = tuple(stage_model.indicators) if stage_model else ()
             accounts = read_accounts(accounts_path, indicators)
         options = AnalysisOptions(stage_model=stage_model, scaled=scaled, n_boot=n_boot,
-                                  seed=seed, by=tuple(by))
+                                  seed=seed, by=tuple(by), role_weights=role_weights)
         return Outcome(analyze(questionnaire, responses, accounts, options))
     except (InstrumentError, InputFileError, StagesError) as exc:
         raise InputError(str(exc)) from exc

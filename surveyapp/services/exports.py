@@ -12,6 +12,7 @@ from analysis.servqual import SCORE_COLUMNS
 
 from ..models import Campaign
 from .portfolio import campaign_analysis
+from .responses import text_answers
 from .scorecards import portfolio, servqual_layout
 
 PORTFOLIO_COLUMNS = {
@@ -32,7 +33,13 @@ def _export_table(session: Session, campaign: Campaign) -> pd.DataFrame:
 
 
 def portfolio_workbook(session: Session, campaign: Campaign) -> bytes:
+    analysis = campaign_analysis(session, campaign)
     table = _export_table(session, campaign)
+    measures = analysis.accounts
+    for column, title in (("stage_en", "Stage"), ("abc", "ABC"), ("nps", "NPS")):
+        if column in measures.columns:
+            table.insert(len(PORTFOLIO_COLUMNS) + 1, title,
+                         table["account_id"].map(measures[column]).to_numpy())
     note = (f"Campaign: {campaign.name}. Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
             "Scores are role-weighted (buying centre); '.mean' is the unweighted mean over "
             "respondents and '.n' the number of respondents behind it. Gap = P − E on 1–7.")
@@ -40,8 +47,12 @@ def portfolio_workbook(session: Session, campaign: Campaign) -> bytes:
     sheet = Sheet("Accounts", table.rename(columns=PORTFOLIO_COLUMNS),
                   title="Service gaps by account (SERVQUAL)", note=note,
                   number_formats={PORTFOLIO_COLUMNS.get(k, k): v for k, v in formats.items()})
-    analysis = campaign_analysis(session, campaign)
-    return workbook_bytes([sheet, *analysis_sheets(analysis.result.tables)])
+    comments = text_answers(session, campaign)
+    sheets = [sheet, *analysis_sheets(analysis.result.tables)]
+    if not comments.empty:
+        sheets.append(Sheet("Comments", comments, title="What respondents wrote",
+                            note="Free text exactly as typed (always stored as text)."))
+    return workbook_bytes(sheets)
 
 
 def export_filename(campaign: Campaign) -> str:

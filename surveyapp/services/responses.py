@@ -149,12 +149,15 @@ def campaign_frame(session: Session, campaign: Campaign,
 
 def text_answers(session: Session, campaign: Campaign,
                  account_id: int | None = None) -> pd.DataFrame:
-    """Free-text answers with who gave them (role) and when."""
-    query = (select(TextAnswer.answer_id, TextAnswer.text, Response.role, Response.submitted_at)
+    """Free-text answers with where they came from (account, role) and when."""
+    query = (select(Account.code, Account.name, Response.role, Response.submitted_at,
+                    TextAnswer.answer_id, TextAnswer.text)
              .join(Response, Response.id == TextAnswer.response_id)
+             .outerjoin(Account, Account.id == Response.account_id)
              .where(Response.campaign_id == campaign.id)
              .order_by(Response.submitted_at.desc()))
     if account_id is not None:
         query = query.where(Response.account_id == account_id)
     return pd.DataFrame(session.execute(query).all(),
-                        columns=["answer_id", "text", "role", "submitted_at"])
+                        columns=["account_id", "account", "role", "submitted_at", "answer_id",
+                                 "text"])

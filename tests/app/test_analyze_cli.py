@@ -320,3 +320,21 @@ def test_an_unwritable_output_exits_2_and_leaves_nothing(tmp_path):
     assert result.exit_code == 2
     assert "cannot write" in result.output and "nothing was written" in result.output
     assert not json_out.exists()
+
+
+def test_role_weights_from_the_command_line(tmp_path):
+    # economic weighs 1 and every other role 0: the account score is the economic buyers'
+    # mean — compared with the economic rows' own mean from the wide file (pandas)
+    zero = [f"--role-weight={r}=0" for r in ("technical", "user", "financial", "coach",
+                                             "influencer", "unknown")]
+    out = tmp_path / "w.json"
+    result = _analyze(*_small_args(), "--role-weight", "economic=1", *zero, "--json", str(out))
+    assert result.exit_code == 0, result.output
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    frame = pd.read_csv(RESPONSES)
+    economic = frame[(frame["role"] == "economic") & (frame["account_id"] == "A1")]
+    assert not economic.empty
+    assert _accounts_by_id(summary)["A1"]["nps"] == pytest.approx(
+        100 * ((economic["nps"] >= 9).mean() - (economic["nps"] <= 6).mean()))
+    bad = _analyze(*_small_args(), "--role-weight", "economic")
+    assert bad.exit_code == 2 and "ROLE=WEIGHT" in bad.output

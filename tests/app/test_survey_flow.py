@@ -116,7 +116,12 @@ def test_submit_then_duplicate_then_scorecard_then_workbook(client, session, inv
     download = client.get("/export.xlsx")
     assert download.status_code == 200
     assert download.mimetype.endswith("spreadsheetml.sheet")
-    ws = load_workbook(io.BytesIO(download.data)).active
+    book = load_workbook(io.BytesIO(download.data))
+    comments = book["Comments"]
+    cells = [c for row in comments.iter_rows() for c in row
+             if c.value == '=HYPERLINK("http://evil.example","x")']
+    assert len(cells) == 1 and cells[0].data_type == "s"  # text, never a formula
+    ws = book["Accounts"]
     header = [c.value for c in ws[4]]
     row = {h: c.value for h, c in zip(header, ws[5], strict=True)}
     assert row["account_id"] == account.code and row["Responded"] == 1

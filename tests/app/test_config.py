@@ -1,0 +1,34 @@
+"""Settings from the environment: text settings as given, ROLE_WEIGHTS as a JSON object."""
+
+import pytest
+
+from surveyapp.config import settings_from_environment
+
+
+def test_environment_settings():
+    settings = settings_from_environment({
+        "DATABASE_URL": "postgresql://db/x", "SECRET_KEY": "k", "UNRELATED": "1",
+        "ROLE_WEIGHTS": '{"economic": 0.4, "technical": 1}'})
+    assert settings == {"DATABASE_URL": "postgresql://db/x", "SECRET_KEY": "k",
+                        "ROLE_WEIGHTS": {"economic": 0.4, "technical": 1.0}}
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("{economic: 1}", "not valid JSON"),
+    ('{"economic": -1}', "non-negative"),
+    ('[0.3]', "JSON object"),
+])
+def test_bad_role_weights_are_a_clear_error(raw, message):
+    with pytest.raises(ValueError, match=message):
+        settings_from_environment({"ROLE_WEIGHTS": raw})
+
+
+def test_the_app_reads_the_environment(monkeypatch, tmp_path):
+    from surveyapp import create_app
+
+    monkeypatch.setenv("ROLE_WEIGHTS", '{"economic": 0.5}')
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
+    app = create_app()
+    assert app.config["ROLE_WEIGHTS"] == {"economic": 0.5}
+    assert app.config["DATABASE_URL"].endswith("env.sqlite")
+    app.extensions["db_engine"].dispose()

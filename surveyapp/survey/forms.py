@@ -22,6 +22,8 @@ from analysis import Instrument, Questionnaire
 from analysis.instrument import Allocation, Item, OpenQuestion
 
 OPEN_TEXT_MAX = 4000
+SHORT_LABEL = 5  # point labels this short (e.g. "30%") are shown on the buttons themselves
+SECONDS_PER_ANSWER = 8  # for the time estimate shown to respondents
 
 
 def field_name(column: str) -> str:
@@ -37,6 +39,8 @@ class Question:
     fields: list[tuple[str, str]]  # (label shown for this part, field name)
     scale_ends: tuple[str, str] | None = None
     total: int | None = None
+    point_texts: dict[int, str] = field(default_factory=dict)  # short labels shown on buttons
+    continues_prompt: bool = False  # the text completes the facets' prompt ("… has …")
 
 
 @dataclass
@@ -81,7 +85,12 @@ def rating_fields(item: Item, instrument: Instrument, lang: str) -> tuple[dict[s
         parts.append((label, name))
     labels = scale.point_labels(lang)
     ends = (labels.get(scale.min, str(scale.min)), labels.get(scale.max, str(scale.max)))
-    return fields, Question("rating", item.id, item.text.get(lang), parts, scale_ends=ends)
+    every_point = len(labels) == len(scale.points)
+    short = {p: t for p, t in labels.items() if len(t) <= SHORT_LABEL} if every_point else {}
+    return fields, Question(
+        "rating", item.id, item.text.get(lang), parts, scale_ends=ends,
+        point_texts=short if len(short) == len(scale.points) else {},
+        continues_prompt=any(instrument.facets[f].prompt is not None for f in item.facets))
 
 
 def _facet_label(instrument: Instrument, facet_id: str, lang: str) -> str:
@@ -139,6 +148,12 @@ class SurveyFormBase(FlaskForm):
         """Answers keyed by answer column (the wide file format's names)."""
         return {name.replace("-", "."): f.data for name, f in self._fields.items()
                 if name != "csrf_token"}
+
+
+def estimated_minutes(sections: list[Section]) -> int:
+    """A rough time to answer, so the invitation does not promise 'a few minutes' for 80."""
+    answers = sum(len(q.fields) for s in sections for g in s.groups for q in g.questions)
+    return max(1, round(answers * SECONDS_PER_ANSWER / 60))
 
 
 def build_form(questionnaire: Questionnaire, lang: str) -> tuple[type[SurveyFormBase],

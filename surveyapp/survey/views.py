@@ -9,7 +9,7 @@ from ..extensions import csrf
 from ..services import invitations, surveys
 from ..services.instruments import questionnaire_of
 from . import bp
-from .forms import build_form
+from .forms import build_form, estimated_minutes
 
 
 def _language(contact_lang: str | None) -> str:
@@ -40,7 +40,8 @@ def take(token: str):
         return redirect(url_for("survey.thanks", token=token, lang=g.lang))
     status = 400 if request.method == "POST" else 200
     return render_template("survey/take.html", form=form, sections=sections,
-                           invitation=invitation, token=token), status
+                           invitation=invitation, token=token,
+                           minutes=estimated_minutes(sections)), status
 
 
 @bp.route("/s/<token>/thanks")

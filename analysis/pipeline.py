@@ -33,7 +33,13 @@ from .frames import META_COLUMNS, reverse_keyed
 from .instrument import Instrument, Questionnaire
 from .pls import ConvergenceError, blocks_from_instrument, bootstrap, pls_pm, ranges_from_instrument
 from .reliability import item_statistics, reliability_table
-from .rollup import BUYER_ROLES, account_rollup
+from .rollup import (
+    BUYER_ROLES,
+    UNKNOWN_ROLE,
+    account_rollup,
+    normalize_roles,
+    unknown_roles,
+)
 from .servqual import (
     SCORE_COLUMNS,
     ServqualLayout,
@@ -547,6 +553,12 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                 per_account.append(loyalty_by_account[keep])
 
     warnings: list[str] = []
+    if "role" in responses.columns:
+        strange = unknown_roles(responses["role"], options.role_weights)
+        if strange:
+            shown = ", ".join(strange[:10]) + (" …" if len(strange) > 10 else "")
+            warnings.append(f"{len(strange)} role name(s) are not buying roles and weigh as "
+                            f"an unknown role: {shown}")
     if accounts is not None and has_accounts_col:
         known = set(accounts["account_id"].astype(str))
         answered_ids = {str(a) for a in responses["account_id"].dropna().unique()}
@@ -597,7 +609,8 @@ def _accounts(questionnaire: Questionnaire, responses: pd.DataFrame,
         table = table.join(counts)
         if "role" in keyed.columns:
             pairs = pd.DataFrame({"account_id": keyed["account_id"].astype("string"),
-                                  "role": keyed["role"].astype("string").str.lower()})
+                                  "role": normalize_roles(keyed["role"], options.role_weights)})
+            pairs = pairs[pairs["role"] != UNKNOWN_ROLE]
             pairs = pairs.dropna().drop_duplicates()
             order = {r: k for k, r in enumerate(BUYER_ROLES)}
             pairs["order"] = pairs["role"].map(lambda r: order.get(r, len(order)))
@@ -653,7 +666,8 @@ def _accounts(questionnaire: Questionnaire, responses: pd.DataFrame,
         if "role" in responses.columns and "account_id" in responses.columns:
             pairs = responses.loc[responses["account_id"].notna(), ["account_id", "role"]]
             pairs = pairs.drop_duplicates()  # roles that answered, once per account
-            pairs = pairs.assign(account_id=pairs["account_id"].astype(str))
+            pairs = pairs.assign(account_id=pairs["account_id"].astype(str),
+                                 role=normalize_roles(pairs["role"], options.role_weights))
             extras.append(count_roles(pairs).rename("roles_covered"))
         indicators = stage_indicators(
             accounts.assign(account_id=accounts["account_id"].astype(str)), model,

@@ -7,7 +7,9 @@ are always returned beside it, so a reader can see how much the weighting moved 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -25,12 +27,87 @@ DEFAULT_ROLE_WEIGHTS: Mapping[str, float] = {
 UNKNOWN_ROLE = "unknown"
 UNKNOWN_ROLE_WEIGHT = 0.10
 
+ROLE_ALIASES: Mapping[str, str] = MappingProxyType({
+    # DESIGN.md's Chinese names (客户内部的六种买家) and their short forms without 买家
+    "经济买家": "economic", "经济": "economic",
+    "技术买家": "technical", "技术": "technical",
+    "使用买家": "user", "使用": "user",
+    "财务买家": "financial", "财务": "financial",
+    "教练买家": "coach", "教练": "coach",
+    "影响力买家": "influencer", "影响力": "influencer", "影响者": "influencer",
+})
+"""Other names of the buying roles → the role id. Besides these, a role is recognised in
+any case, with surrounding spaces and with an optional suffix " buyer" or "买家"
+("Economic Buyer", " economic buyer ", "经济 买家" → ``economic``)."""
+
+_BUYER_SUFFIXES = (" buyer", "买家")
+
+
+def _role_key(value: str) -> str:
+    """NFKC-normalised (full-width letters and spaces → ASCII), case-folded, stripped, inner
+    runs of spaces made one."""
+    return " ".join(unicodedata.normalize("NFKC", value).split()).casefold()
+
+
+def _role_lookup(weights: Mapping[str, float]) -> dict[str, str]:
+    """Cleaned name or alias → the ``weights`` key it stands for."""
+    keys = {_role_key(str(k)): str(k) for k in weights}
+    lookup = dict(keys)
+    for alias, role in ROLE_ALIASES.items():
+        if role in keys:
+            lookup.setdefault(_role_key(alias), keys[role])
+    return lookup
+
+
+def _canonical(value: str, lookup: Mapping[str, str]) -> str | None:
+    key = _role_key(value)
+    if key in lookup:
+        return lookup[key]
+    for suffix in _BUYER_SUFFIXES:
+        if key.endswith(suffix) and key[:-len(suffix)].strip():
+            return lookup.get(key[:-len(suffix)].rstrip())
+    return None
+
 
 def normalize_roles(roles: pd.Series, weights: Mapping[str, float] | None = None) -> pd.Series:
-    """Lower-case role names; anything not in ``weights`` (or blank) becomes ``unknown``."""
+    """The role id of each value; blank, or a role not in ``weights``, becomes ``unknown``.
+
+    A value names a role of ``weights`` (default :data:`DEFAULT_ROLE_WEIGHTS`) by its id or
+    one of :data:`ROLE_ALIASES`, in any case, with surrounding spaces and an optional
+    " buyer" suffix: "economic", "Economic Buyer", "经济买家" and "经济" are all
+    ``economic``. A role that has an alias but is not in ``weights`` is unknown too.
+    """
     weights = DEFAULT_ROLE_WEIGHTS if weights is None else weights
-    clean = roles.astype("string").str.strip().str.lower()
-    return clean.where(clean.isin(list(weights)), UNKNOWN_ROLE).fillna(UNKNOWN_ROLE)
+    lookup = _role_lookup(weights)
+    text = roles.astype("string")
+    mapping = {v: _canonical(v, lookup) for v in text.dropna().unique()}
+    mapped = text.map(mapping).astype("string")
+    return mapped.fillna(UNKNOWN_ROLE)
+
+
+def unknown_roles(roles: pd.Series, weights: Mapping[str, float] | None = None) -> list[str]:
+    """The distinct non-blank role values that :func:`normalize_roles` cannot place.
+
+    Such respondents weigh as the ``unknown`` role in :func:`account_rollup`; listing the
+    values lets a caller warn about a misspelt or unexpected role. Values are stripped of
+    surrounding spaces and listed once each, in order of first appearance; the value
+    "unknown" itself is not listed.
+
+    Parameters
+    ----------
+    roles : Series
+        Role values, e.g. the ``role`` column of the responses or the contacts.
+    weights : mapping, optional
+        Role → weight, as given to :func:`account_rollup` (default the six buying roles).
+    """
+    weights = DEFAULT_ROLE_WEIGHTS if weights is None else weights
+    lookup = _role_lookup(weights)
+    found: dict[str, None] = {}
+    for value in roles.astype("string").dropna().unique():
+        clean = value.strip()
+        if clean and _role_key(clean) != UNKNOWN_ROLE and _canonical(clean, lookup) is None:
+            found.setdefault(clean, None)
+    return list(found)
 
 
 def account_rollup(
@@ -70,7 +147,8 @@ def account_rollup(
             raise ValueError(f"column '{col}' is not in scores")
     frame = scores[[account, *measures]].copy()
     frame["_role"] = normalize_roles(scores[role], weights)
-    role_weight = {**weights, UNKNOWN_ROLE: unknown_weight}
+    # an explicit weight for "unknown" in ``weights`` wins over ``unknown_weight``
+    role_weight = {UNKNOWN_ROLE: unknown_weight, **weights}
 
     grouped = frame.groupby([account, "_role"], sort=False, observed=True)
     role_means = grouped[list(measures)].mean()

@@ -102,7 +102,9 @@ def run_files(instrument_paths: Sequence[str], responses_path: str,
         accounts = None
         if accounts_path:
             indicators = tuple(stage_model.indicators) if stage_model else ()
-            accounts = read_accounts(accounts_path, indicators)
+            limits = {i.id: (i.min, i.max) for i in stage_model.indicators.values()} \
+                if stage_model else None
+            accounts = read_accounts(accounts_path, indicators, limits=limits)
         options = AnalysisOptions(stage_model=stage_model, scaled=scaled, n_boot=n_boot,
                                   seed=seed, by=tuple(by), role_weights=role_weights)
         return Outcome(analyze(questionnaire, responses, accounts, options))

@@ -4,7 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import InputFileError, Questionnaire, read_responses
+from analysis import (
+    InputFileError,
+    Questionnaire,
+    account_contribution,
+    read_accounts,
+    read_responses,
+    read_table,
+    validate_accounts,
+)
+from analysis.frames import decode_text, not_a_number, sniff_delimiter
 from analysis.report import Sheet, workbook_bytes
 
 HEADER = "response_id,account_id,role," + ",".join(
@@ -72,3 +81,238 @@ def test_unsupported_file_type(tmp_path, servqual):
     path.write_text("{}", encoding="utf-8")
     with pytest.raises(InputFileError, match="unsupported file type"):
         read_responses(path, Questionnaire((servqual,)))
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+SMALL = ("response_id,account_id,role,sq01.e,sq01.p\n"
+         "r1,鞍山齿轮,经济买家,6,5\nr2,大连阀门,技术买家,7,\n")
+
+
+def _small_ok(frame):
+    assert list(frame["response_id"]) == ["r1", "r2"]
+    assert list(frame["account_id"]) == ["鞍山齿轮", "大连阀门"]
+    assert list(frame["role"]) == ["经济买家", "技术买家"]
+    assert frame.loc[0, "sq01.e"] == 6.0 and np.isnan(frame.loc[1, "sq01.p"])
+
+
+def test_reads_gbk_csv_saved_by_chinese_excel(tmp_path, servqual):
+    path = tmp_path / "gbk.csv"
+    data = SMALL.replace("\n", "\r\n").encode("gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # the bytes really are not UTF-8
+    path.write_bytes(data)
+    _small_ok(read_responses(path, Questionnaire((servqual,))))
+
+
+def test_reads_utf8_with_and_without_bom(tmp_path, servqual):
+    for encoding in ("utf-8", "utf-8-sig"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(SMALL.encode(encoding))
+        frame = read_responses(path, Questionnaire((servqual,)))
+        _small_ok(frame)
+        assert frame.columns[0] == "response_id"  # no BOM left on the first column
+
+
+def test_reads_utf16_unicode_text_from_excel(tmp_path, servqual):
+    path = tmp_path / "unicode.txt"
+    path.write_bytes(SMALL.replace(",", "\t").encode("utf-16"))  # with a byte-order mark
+    _small_ok(read_responses(path, Questionnaire((servqual,))))
+
+
+def test_undecodable_file_names_encodings_tried_and_the_fix(tmp_path, servqual):
+    path = tmp_path / "latin.csv"
+    # line 3 holds 0xFF, valid in neither UTF-8 nor GB18030
+    path.write_bytes(b"response_id,sq01.e\nr1,5\nr\xff2,6\n")
+    with pytest.raises(InputFileError) as err:
+        read_responses(path, Questionnaire((servqual,)))
+    text = str(err.value)
+    assert "nothing was imported" in text
+    assert "tried UTF-8, GB18030" in text and "byte 0xff on line 3" in text
+    assert '"CSV UTF-8"' in text
+    assert "codec can't decode" not in text
+
+
+def test_decode_text():
+    assert decode_text("\ufeffa,b".encode()) == "a,b"
+    assert decode_text("客户".encode("gbk")) == "客户"
+    assert decode_text("客户".encode("utf-16")) == "客户"
+    with pytest.raises(UnicodeDecodeError, match="tried UTF-8, GB18030"):
+        decode_text(b"\x80")
+    with pytest.raises(UnicodeDecodeError, match="byte 0xff on line 2 fits none"):
+        decode_text(b"\xef\xbb\xbfa,b\n1,\xff\n")  # BOM, then a byte neither can read
+    with pytest.raises(UnicodeDecodeError, match="not valid UTF-16.*CSV UTF-8"):
+        decode_text(b"\xff\xfea")  # odd length after the UTF-16 byte-order mark
+
+
+# --------------------------------------------------------------------------- delimiters
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_reads_semicolon_and_tab_separated_files(tmp_path, servqual, sep):
+    path = tmp_path / "r.csv"
+    path.write_text(SMALL.replace(",", sep), encoding="utf-8")
+    _small_ok(read_responses(path, Questionnaire((servqual,))))
+
+
+def test_excel_sep_line_names_the_separator(tmp_path, servqual):
+    path = tmp_path / "r.csv"
+    path.write_text("sep=;\n" + SMALL.replace(",", ";"), encoding="utf-8")
+    _small_ok(read_responses(path, Questionnaire((servqual,))))
+
+
+def test_delimiter_comes_from_the_header_not_the_cells(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text('account_id,name\nA1,"Gear; Pump; Valve"\nA2,Wire;Cable\n',
+                    encoding="utf-8")
+    frame = read_accounts(path)
+    assert list(frame["name"]) == ["Gear; Pump; Valve", "Wire;Cable"]
+    path.write_text('account_id;name\nA1;"Gear, Pump, Valve"\n', encoding="utf-8")
+    assert read_accounts(path).loc[0, "name"] == "Gear, Pump, Valve"
+
+
+def test_sniff_delimiter():
+    assert sniff_delimiter("a,b,c\n1,2,3\n") == ","
+    assert sniff_delimiter("a;b;c\n1,5;2;3\n") == ";"
+    assert sniff_delimiter("\n\na\tb\n") == "\t"  # blank lines before the header
+    assert sniff_delimiter('"x;y",b\n') == ","  # a quoted field is one field
+    assert sniff_delimiter("a\n1\n") == ","  # one column: comma
+    assert sniff_delimiter("a;b,c\n") == ","  # a tie goes to the comma
+    assert sniff_delimiter("sep=|\na|b\n") == "|"
+
+
+def test_row_with_too_many_fields_is_a_read_error(tmp_path, servqual):
+    path = tmp_path / "r.csv"
+    path.write_text("response_id;sq01.e\nr1;5;6\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="cannot read: the data rows have more fields "
+                                             r"than the header line \(2 fields, semicolon"):
+        read_responses(path, Questionnaire((servqual,)))
+    path.write_text("response_id;sq01.e\nr1;5\nr2;5;6\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="cannot read: .*Expected 2 fields in line 3"):
+        read_responses(path, Questionnaire((servqual,)))
+
+
+# --------------------------------------------------------------------------- accounts
+
+ACCOUNTS = ("account_id,name,revenue,margin,cost_to_serve,wallet,revenue_prev,referral_value,"
+            "on_time_delivery,ppm,complaints")
+GOOD = "A1,鞍山齿轮,1000,0.25,50,2500,800,10,0.95,120,2"
+
+
+def _accounts_file(tmp_path, *rows, header=ACCOUNTS):
+    path = tmp_path / "accounts.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _with(column, value):
+    cells = dict(zip(ACCOUNTS.split(","), GOOD.split(","), strict=True))
+    cells["account_id"] = "A2"
+    cells[column] = value
+    return ",".join(cells.values())
+
+
+def test_valid_accounts_at_the_limits(tmp_path):
+    rows = [GOOD, "A2,,0,-1,0,0,0,0,0,0,0", "A3,,5,1,0,,,,1,,"]
+    frame = read_accounts(_accounts_file(tmp_path, *rows))
+    assert list(frame["margin"]) == [0.25, -1.0, 1.0]
+    assert frame.loc[2, "wallet"] != frame.loc[2, "wallet"]  # blank stays missing
+    # what the file check lets through, the contribution analysis accepts
+    assert len(account_contribution(frame)) == 3
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("margin", "25", "25 is outside [-1, 1]; margin is the gross margin as a share: "
+                     "write 25 % as 0.25"),
+    ("margin", "-1.5", "-1.5 is outside [-1, 1]"),
+    ("revenue", "-1", "-1 is negative; revenue cannot be negative"),
+    ("cost_to_serve", "-0.5", "-0.5 is negative; cost to serve cannot be negative"),
+    ("wallet", "-100", "-100 is negative; the wallet"),
+    ("revenue_prev", "-3", "-3 is negative; previous revenue cannot be negative"),
+    ("referral_value", "-2", "-2 is negative; referral value cannot be negative"),
+    ("ppm", "-7", "-7 is negative; defects per million cannot be negative"),
+    ("complaints", "-1", "-1 is negative; complaints is a count"),
+    ("complaints", "2.5", "2.5 is not a whole number; complaints is a count"),
+    ("on_time_delivery", "95", "95 is outside [0, 1]; on-time delivery is a share: "
+                               "write 95 % as 0.95"),
+    ("on_time_delivery", "-0.1", "-0.1 is outside [0, 1]"),
+    ("revenue", "inf", "'inf' is not a finite number"),
+    ("margin", "25%", "'25%' is not a number (write a share as a decimal: 25 % is 0.25)"),
+    ("revenue", "1,234.5", "'1,234.5' is not a number (use a point for decimals and no "
+                           "thousands separators: 1234.5)"),
+    ("revenue", "¥1000", "'¥1000' is not a number (write the number alone, without "
+                         "currency signs or units)"),
+])
+def test_bad_account_value_is_rejected_with_row_and_column(tmp_path, column, value, message):
+    path = _accounts_file(tmp_path, GOOD, _with(column, '"1,234.5"' if "," in value else value))
+    result = None
+    with pytest.raises(InputFileError) as err:
+        result = read_accounts(path)
+    assert result is None  # nothing is returned
+    assert len(err.value.errors) == 1
+    assert str(err.value.errors[0]).startswith(f"row 3, column '{column}': {message}")
+    assert "nothing was imported" in str(err.value)
+
+
+def test_contribution_rejects_what_the_file_check_rejects(tmp_path):
+    """Each value the contribution analysis refuses is already refused, with its row."""
+    cases = [("revenue", "-1"), ("margin", "1.01"), ("margin", "-1.01"),
+             ("cost_to_serve", "-1"), ("wallet", "-1"), ("revenue_prev", "-1"),
+             ("referral_value", "-1")]
+    for column, value in cases:
+        raw = read_table(_accounts_file(tmp_path, GOOD, _with(column, value)))
+        with pytest.raises(ValueError, match=f"column '{column}' of account 'A2'"):
+            account_contribution(raw)
+        with pytest.raises(InputFileError, match=f"row 3, column '{column}'"):
+            validate_accounts(raw)
+
+
+def test_every_bad_account_cell_is_listed(tmp_path):
+    rows = [GOOD, "A2,,-5,30,-1,,,,1.2,,-2", "A2,,x,0.1,1,,,,,,"]
+    with pytest.raises(InputFileError) as err:
+        read_accounts(_accounts_file(tmp_path, *rows))
+    where = [(e.row, e.column) for e in err.value.errors]
+    assert where == [(3, "complaints"), (3, "cost_to_serve"), (3, "margin"),
+                     (3, "on_time_delivery"), (3, "revenue"), (4, "account_id"),
+                     (4, "revenue")]
+
+
+def test_semicolon_accounts_with_decimal_commas_get_a_hint(tmp_path):
+    path = _accounts_file(tmp_path, "A1;1000;0,25", header="account_id;revenue;margin")
+    with pytest.raises(InputFileError, match="row 2, column 'margin': '0,25' is not a number "
+                                             r"\(use a point for decimals"):
+        read_accounts(path)
+
+
+def test_gbk_accounts_file(tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(f"{ACCOUNTS}\r\n{GOOD}\r\n".encode("gb18030"))
+    assert read_accounts(path).loc[0, "name"] == "鞍山齿轮"
+
+
+def test_accounts_limits_for_further_columns(tmp_path):
+    path = _accounts_file(tmp_path, "A1,4", "A2,6", header="account_id,trust")
+    limits = {"trust": (1.0, 5.0)}
+    with pytest.raises(InputFileError) as err:
+        read_accounts(path, ("trust",), limits)
+    assert [str(e) for e in err.value.errors] == ["row 3, column 'trust': 6 is outside [1, 5]"]
+    assert read_accounts(path, ("trust",), {"trust": (0, None)})["trust"].tolist() == [4, 6]
+    with pytest.raises(ValueError, match="argument limits"):
+        read_accounts(path, ("trust",), {"trust": (5, 1)})
+    with pytest.raises(ValueError, match="argument limits"):
+        read_accounts(path, ("trust",), {"trust": 5})
+
+
+def test_accounts_duplicate_column():
+    raw = pd.DataFrame([["A1", "1", "2"]], columns=["account_id", "revenue", "revenue"])
+    with pytest.raises(InputFileError, match="column 'revenue': column appears more than once"):
+        validate_accounts(raw)
+
+
+def test_not_a_number_hints():
+    assert not_a_number("abc") == "'abc' is not a number"
+    assert not_a_number("N/A") == "'N/A' is not a number"
+    assert "25 % is 0.25" in not_a_number("25 ％")
+    assert "decimals" in not_a_number("3,5")
+    assert "without currency" in not_a_number("1000元")

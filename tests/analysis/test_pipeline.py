@@ -693,3 +693,19 @@ def test_derived_importance_of_the_dimensions():
     for d in layout.dimensions:
         assert derived["dimensions"][d]["percent"] == pytest.approx(direct.percent[f"{d}.p"])
     assert sum(v["percent"] for v in derived["dimensions"].values()) == pytest.approx(100)
+
+
+def test_role_names_in_chinese_count_as_their_role_and_strange_ones_are_reported(
+        small_q, small_responses):
+    chinese = {"economic": "经济买家", "technical": "Technical Buyer", "user": "使用买家"}
+    renamed = small_responses.assign(role=small_responses["role"].replace(chinese))
+    plain = analyze(small_q, small_responses).summary
+    same = analyze(small_q, renamed).summary
+    # the same buying roles under other names: identical role-weighted account figures
+    for a, b in zip(plain["accounts"], same["accounts"], strict=True):
+        assert a["servqual"] == pytest.approx(b["servqual"], nan_ok=True)
+        assert a["roles"] == b["roles"]
+    assert "warnings" not in same or not any("role name" in w for w in same["warnings"])
+    odd = small_responses.assign(role=small_responses["role"].replace({"economic": "boss"}))
+    warnings = analyze(small_q, odd).summary["warnings"]
+    assert any("boss" in w and "unknown role" in w for w in warnings)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from analysis import DEFAULT_ROLE_WEIGHTS, account_rollup
+from analysis.rollup import BUYER_ROLES, ROLE_ALIASES, normalize_roles, unknown_roles
 
 nan = np.nan
 
@@ -61,3 +62,78 @@ def test_bad_arguments(scores):
         account_rollup(scores, ["x"])
     with pytest.raises(ValueError, match="argument weights"):
         account_rollup(scores, ["m"], weights={"economic": -1})
+
+
+# --------------------------------------------------------------------------- role names
+
+
+@pytest.mark.parametrize(("value", "role"), [
+    ("economic", "economic"), ("Economic Buyer", "economic"), (" economic buyer ", "economic"),
+    ("ECONOMIC", "economic"), ("经济买家", "economic"), ("经济", "economic"),
+    (" 经济 买家 ", "economic"), ("ｅｃｏｎｏｍｉｃ", "economic"),
+    ("技术买家", "technical"), ("技术", "technical"), ("Technical buyer", "technical"),
+    ("使用买家", "user"), ("使用", "user"), ("User Buyer", "user"),
+    ("财务买家", "financial"), ("财务", "financial"), ("financial  BUYER", "financial"),
+    ("教练买家", "coach"), ("教练", "coach"), ("coach buyer", "coach"),
+    ("影响力买家", "influencer"), ("影响力", "influencer"), ("影响者", "influencer"),
+    ("Influencer Buyer", "influencer"),
+    ("buyer", "unknown"), ("买家", "unknown"), ("采购", "unknown"), ("economics", "unknown"),
+    ("buyer economic", "unknown"), ("", "unknown"), ("  ", "unknown"), (None, "unknown"),
+])
+def test_role_aliases(value, role):
+    roles = pd.Series([value], index=[7], dtype="string")
+    out = normalize_roles(roles)
+    assert out.loc[7] == role
+    listed = [value.strip()] if role == "unknown" and value and value.strip() else []
+    assert unknown_roles(roles) == listed
+
+
+def test_role_aliases_table_covers_the_design_names():
+    short = ("经济", "技术", "使用", "财务", "教练", "影响力")  # DESIGN.md: 经济买家 …
+    assert [ROLE_ALIASES[f"{zh}买家"] for zh in short] == list(BUYER_ROLES)
+    assert [ROLE_ALIASES[zh] for zh in short] == list(BUYER_ROLES)
+
+
+def test_rollup_with_chinese_and_english_role_names():
+    """Account X, one respondent per role but two economic (80, 60 → mean 70):
+    (.30·70 + .25·50 + .15·40 + .10·100 + .10·20 + .10·30 + .10·0) / 1.10
+    = (21 + 12.5 + 6 + 10 + 2 + 3 + 0) / 1.1 = 54.5 / 1.1 = 49.545454…;
+    unweighted (80 + 60 + 50 + 40 + 100 + 20 + 30 + 0) / 8 = 47.5.
+    Account Y: (.25·10 + .15·40) / (.25 + .15) = 8.5 / .4 = 21.25; unweighted 25."""
+    frame = pd.DataFrame({
+        "account_id": ["X"] * 8 + ["Y", "Y"],
+        "role": ["经济买家", "Economic Buyer", "技术", "使用买家", "财务买家", "教练", "影响者",
+                 "采购经理", "Technical Buyer ", " user "],
+        "m": [80, 60, 50, 40, 100, 20, 30, 0, 10, 40],
+    })
+    out = account_rollup(frame, ["m"])
+    assert out.loc["X", "m"] == pytest.approx(54.5 / 1.1)
+    assert out.loc["X", "m.mean"] == pytest.approx(47.5)
+    assert out.loc["X", "roles"] == "economic,technical,user,financial,coach,influencer,unknown"
+    assert out.loc["Y", "m"] == pytest.approx(21.25)
+    assert out.loc["Y", "m.mean"] == pytest.approx(25.0)
+    assert out.loc["Y", "roles"] == "technical,user"
+    assert unknown_roles(frame["role"]) == ["采购经理"]
+
+
+def test_aliases_with_custom_weights():
+    """Weights economic 2, technical 1, unknown 0: "经济" 90 and "技术买家" 30 give
+    (2·90 + 1·30) / 3 = 70; "使用买家" has no weight of its own, so it is unknown (0)."""
+    frame = pd.DataFrame({"account_id": ["A", "A", "A"], "role": ["经济", "技术买家", "使用买家"],
+                          "m": [90, 30, 0]})
+    out = account_rollup(frame, ["m"], weights={"economic": 2, "technical": 1},
+                         unknown_weight=0.0)
+    assert out.loc["A", "m"] == pytest.approx(70.0)
+    assert out.loc["A", "roles"] == "economic,technical,unknown"
+    assert unknown_roles(frame["role"], {"economic": 2, "technical": 1}) == ["使用买家"]
+    # a weight named in another case still takes its role
+    named = normalize_roles(pd.Series(["economic buyer", "采购"]), {"Economic": 1})
+    assert list(named) == ["Economic", "unknown"]
+
+
+def test_unknown_roles_lists_each_value_once_in_order():
+    roles = pd.Series(["buyer?", " 采购 ", "economic", None, "", "采购", "unknown", "buyer?",
+                       "Unknown", "x"])
+    assert unknown_roles(roles) == ["buyer?", "采购", "x"]
+    assert unknown_roles(pd.Series([], dtype="string")) == []
+    assert unknown_roles(pd.Series([pd.NA, pd.NA], dtype="string")) == []

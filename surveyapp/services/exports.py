@@ -43,10 +43,8 @@ def portfolio_workbook(session: Session, campaign: Campaign) -> bytes:
     note = (f"Campaign: {campaign.name}. Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
             "Scores are role-weighted (buying centre); '.mean' is the unweighted mean over "
             "respondents and '.n' the number of respondents behind it. Gap = P − E on 1–7.")
-    formats = {c: "0.00" for c in table.columns if table[c].dtype.kind == "f"}
     sheet = Sheet("Accounts", table.rename(columns=PORTFOLIO_COLUMNS),
-                  title="Service gaps by account (SERVQUAL)", note=note,
-                  number_formats={PORTFOLIO_COLUMNS.get(k, k): v for k, v in formats.items()})
+                  title="Service gaps by account (SERVQUAL)", note=note)
     comments = text_answers(session, campaign)
     sheets = [sheet, *analysis_sheets(analysis.result.tables)]
     if not comments.empty:

@@ -36,10 +36,11 @@ def portfolio_workbook(session: Session, campaign: Campaign) -> bytes:
     analysis = campaign_analysis(session, campaign)
     table = _export_table(session, campaign)
     measures = analysis.accounts
+    position = list(table.columns).index("owner") + 1  # who the account is, then where it is
     for column, title in (("stage_en", "Stage"), ("abc", "ABC"), ("nps", "NPS")):
         if column in measures.columns:
-            table.insert(len(PORTFOLIO_COLUMNS) + 1, title,
-                         table["account_id"].map(measures[column]).to_numpy())
+            table.insert(position, title, table["account_id"].map(measures[column]).to_numpy())
+            position += 1
     note = (f"Campaign: {campaign.name}. Exported {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
             "Scores are role-weighted (buying centre); '.mean' is the unweighted mean over "
             "respondents and '.n' the number of respondents behind it. Gap = P − E on 1–7.")

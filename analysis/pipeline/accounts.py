@@ -1,0 +1,147 @@
+"""The per-account table: roll-ups, contribution, quadrants, the grid and stages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .. import loyalty as loyalty_mod
+from ..contribution import account_contribution
+from ..instrument import Questionnaire
+from ..rollup import BUYER_ROLES, UNKNOWN_ROLE, normalize_roles
+from ..stages import (
+    account_grid,
+    count_roles,
+    latest_assessment,
+    place_accounts,
+    stage_distribution,
+    stage_indicators,
+)
+from .common import GRID_ITEMS, AnalysisOptions, as_count, num, rows_answering
+from .detect import find_assessment, find_gap1, find_grid, find_servqual
+
+
+def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,
+                    accounts: pd.DataFrame | None, per_account: list[pd.DataFrame],
+                    sat_by_account: pd.DataFrame | None,
+                    loyalty_by_account: pd.DataFrame | None,
+                    options: AnalysisOptions) -> tuple[pd.DataFrame, list[dict], dict]:
+    ids = set()
+    if "account_id" in responses.columns:
+        ids |= {str(a) for a in responses["account_id"].dropna().unique()}
+    base = pd.DataFrame(index=pd.Index(sorted(ids), name="account_id"))
+    if accounts is not None:
+        base = accounts.set_index("account_id")
+        base.index = base.index.astype(str)
+        base.index.name = "account_id"
+    table = base.copy()
+    extra: dict[str, pd.DataFrame] = {}
+    if "account_id" in responses.columns:
+        staff = [i for i in (find_gap1(questionnaire, find_servqual(questionnaire)),
+                             find_assessment(questionnaire, options.stage_model),
+                             find_grid(questionnaire)) if i is not None]
+        customer_columns = [c for inst in questionnaire.instruments if inst not in staff
+                            for c in inst.numeric_columns]
+        keyed = responses[responses["account_id"].notna()
+                          & rows_answering(responses, customer_columns)]
+        # customers' responses only: the managers' own assessment rows are not counted
+        counts = keyed.groupby("account_id", observed=True).size().rename("responses")
+        table = table.join(counts)
+        if "role" in keyed.columns:
+            pairs = pd.DataFrame({"account_id": keyed["account_id"].astype("string"),
+                                  "role": normalize_roles(keyed["role"], options.role_weights)})
+            pairs = pairs[pairs["role"] != UNKNOWN_ROLE]
+            pairs = pairs.dropna().drop_duplicates()
+            order = {r: k for k, r in enumerate(BUYER_ROLES)}
+            pairs["order"] = pairs["role"].map(lambda r: order.get(r, len(order)))
+            pairs = pairs.sort_values(["account_id", "order", "role"])
+            role_lists = pairs.groupby("account_id", sort=False)["role"].agg(",".join)
+            table = table.join(role_lists.rename("roles"))
+    for part in per_account:
+        table = table.join(part)
+    if sat_by_account is not None and loyalty_by_account is not None:
+        both = pd.DataFrame({"satisfaction": sat_by_account["satisfaction"],
+                             "loyalty_index": loyalty_by_account["loyalty_index"]})
+        table = table.join(loyalty_mod.jones_sasser(both))
+    if accounts is not None and {"revenue", "margin", "cost_to_serve"} <= set(accounts.columns):
+        contrib = account_contribution(
+            accounts.assign(account_id=accounts["account_id"].astype(str)),
+            wallet="wallet" if "wallet" in accounts.columns else None,
+            revenue_prev="revenue_prev" if "revenue_prev" in accounts.columns else None,
+            referral="referral_value" if "referral_value" in accounts.columns else None)
+        new = [c for c in contrib.columns if c not in table.columns]
+        table = table.join(contrib[new])
+    grid = find_grid(questionnaire)
+    if grid is not None and "account_id" in responses.columns:
+        rows = rows_answering(responses, GRID_ITEMS) & responses["account_id"].notna()
+        keys = ["account_id", "contact_id"] if "contact_id" in responses.columns else [
+            "account_id"]
+        latest = latest_assessment(responses.loc[rows, [*keys, *GRID_ITEMS,
+                                                        *(["submitted_at"] if "submitted_at"
+                                                          in responses.columns else [])]],
+                                   keys=keys,
+                                   order_by="submitted_at" if "submitted_at" in
+                                   responses.columns else None)
+        if len(latest):
+            cells = account_grid(latest.reset_index())
+            table = table.join(cells[["modal_cell", "top_cell", "contacts"]].add_prefix(
+                "grid."))
+    model = options.stage_model
+    if model is not None and accounts is not None:
+        extras: list[pd.DataFrame | pd.Series] = []
+        assessment_inst = find_assessment(questionnaire, model)
+        if assessment_inst is not None and "account_id" in responses.columns:
+            cols = [i.id for i in assessment_inst.items if i.id in model.indicators]
+            rows = rows_answering(responses, cols) & responses["account_id"].notna()
+            if rows.any():
+                sub = responses.loc[rows, ["account_id", *cols, *(
+                    ["submitted_at"] if "submitted_at" in responses.columns else [])]]
+                sub = sub.assign(account_id=sub["account_id"].astype(str))
+                extras.append(latest_assessment(
+                    sub, order_by="submitted_at" if "submitted_at" in sub.columns else None))
+        if loyalty_by_account is not None:
+            loy = loyalty_by_account[["loyalty_index"]].copy()
+            loy.index = loy.index.astype(str)
+            extras.append(loy)
+        if "role" in responses.columns and "account_id" in responses.columns:
+            pairs = responses.loc[responses["account_id"].notna(), ["account_id", "role"]]
+            pairs = pairs.drop_duplicates()  # roles that answered, once per account
+            pairs = pairs.assign(account_id=pairs["account_id"].astype(str),
+                                 role=normalize_roles(pairs["role"], options.role_weights))
+            extras.append(count_roles(pairs).rename("roles_covered"))
+        indicators = stage_indicators(
+            accounts.assign(account_id=accounts["account_id"].astype(str)), model,
+            extra=extras)
+        placement = place_accounts(indicators, model)
+        keep = [c for c in placement.placement.columns
+                if c in ("stage", "stage_zh", "stage_en", "ladder_stage", "next_stage",
+                         "next_unmet", "uncoupling_triggers", "unknown")]
+        table = table.join(placement.placement[keep])
+        table = table.join(indicators.add_prefix("indicator."))
+        extra["stage_evidence"] = placement.evidence
+        extra["stage_distribution"] = stage_distribution(placement).reset_index()
+    listing = []
+    for account_id, row in zip(table.index, table.to_dict(orient="records"), strict=True):
+        entry: dict[str, Any] = {"account_id": str(account_id)}
+        for key, column in (("name", "name"), ("customer_type", "customer_type"),
+                            ("stage", "stage"), ("next_stage", "next_stage"),
+                            ("next_unmet", "next_unmet"), ("abc", "abc"),
+                            ("quadrant", "quadrant"), ("value_quadrant", "value_quadrant"),
+                            ("grid_cell", "grid.modal_cell")):
+            value = row.get(column)
+            entry[key] = None if value is None or pd.isna(value) else str(value)
+        for key, column in (("contribution", "contribution"),
+                            ("share_of_wallet", "share_of_wallet"), ("growth", "growth"),
+                            ("nps", "nps"), ("loyalty_index", "loyalty_index"),
+                            ("satisfaction", "satisfaction"),
+                            ("servqual", "servqual.unweighted"),
+                            ("contribution_score", "contribution_score"),
+                            ("servqual_weighted", "servqual.weighted")):
+            entry[key] = num(row[column]) if column in table.columns else None
+        entry["responses"] = as_count(row["responses"]) if "responses" in table.columns else 0
+        roles: Any = row["roles"] if "roles" in table.columns else None
+        entry["roles"] = [] if roles is None or pd.isna(roles) or not roles else \
+            str(roles).split(",")
+        listing.append(entry)
+    return table, listing, extra

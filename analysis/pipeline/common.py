@@ -1,0 +1,86 @@
+"""What every part of the analysis run shares: options, result, row selection, JSON."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..stages import (
+    StageModel,
+)
+
+GRID_ITEMS = ("grid_step", "grid_level")
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Choices a user can make; defaults follow DESIGN.md."""
+
+    role_weights: Mapping[str, float] | None = None
+    stage_model: StageModel | None = None
+    scaled: bool = True  # PLS indicators standardized (False: centred only)
+    n_boot: int = 0  # bootstrap resamples for the path intervals (0: none)
+    seed: int = 2026
+    by: Sequence[str] = ()  # extra groupings for SERVQUAL (role, wave, customer_type, owner…)
+
+
+@dataclass
+class AnalysisResult:
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def rows_answering(responses: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """Rows that answered at least one of ``columns``."""
+    cols = [c for c in columns if c in responses.columns]
+    if not cols:
+        return pd.Series(False, index=responses.index)
+    return responses[cols].notna().any(axis=1)
+
+
+def subset(responses: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """The rows selected, without copying the frame when every row is."""
+    return responses if bool(rows.all()) else responses.loc[rows]
+
+
+def num(value: Any) -> float | None:
+    """A JSON number, or None for missing."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def as_count(value: Any) -> int:
+    number = num(value)
+    return 0 if number is None else int(number)
+
+
+def jsonable(value: Any) -> Any:
+    """Nested data with NaN → None and numpy scalars → Python numbers."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return num(value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value

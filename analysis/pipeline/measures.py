@@ -1,0 +1,167 @@
+"""Reliability and the satisfaction index model, as the analysis run reports them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..drivers import relative_weights
+from ..instrument import Instrument, Questionnaire
+from ..pls import (
+    ConvergenceError,
+    blocks_from_instrument,
+    bootstrap,
+    pls_pm,
+    ranges_from_instrument,
+)
+from ..reliability import item_statistics, reliability_table
+from .common import AnalysisOptions, as_count, num, rows_answering
+
+
+def reliability_summary(q: Questionnaire,
+                        responses: pd.DataFrame) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Alpha per construct with ≥ 2 items: single answers; for E/P items on P and on gaps;
+    with each item's corrected item-total correlation and alpha if it were deleted."""
+    out: dict[str, Any] = {}
+    rows = []
+    item_rows: list[pd.DataFrame] = []
+    for inst in q.instruments:
+        blocks: dict[str, list[str]] = {}
+        gap_blocks: dict[str, list[str]] = {}
+        frame = responses
+        for c in inst.constructs:
+            single = inst.single_columns(c.id)
+            p_cols = inst.facet_columns(c.id, "p")
+            e_cols = inst.facet_columns(c.id, "e")
+            if len(single) >= 2:
+                blocks[c.id] = single
+            elif len(p_cols) >= 2:
+                blocks[c.id] = p_cols
+                if len(e_cols) == len(p_cols):
+                    gap_blocks[c.id] = [f"{col}.gap" for col in p_cols]
+        if gap_blocks:
+            gaps = {}
+            for c_id in gap_blocks:
+                e_cols, p_cols = inst.facet_columns(c_id, "e"), inst.facet_columns(c_id, "p")
+                diff = (responses[p_cols].to_numpy(dtype="float64", na_value=np.nan)
+                        - responses[e_cols].to_numpy(dtype="float64", na_value=np.nan))
+                gaps.update({f"{p_col}.gap": diff[:, j] for j, p_col in enumerate(p_cols)})
+            frame = pd.DataFrame(gaps, index=responses.index)
+        for name, table_blocks, data in (("answers", blocks, responses),
+                                         ("gaps", gap_blocks, frame)):
+            usable = {c: cols for c, cols in table_blocks.items()
+                      if np.isfinite(data[cols].to_numpy(dtype="float64", na_value=np.nan))
+                      .all(axis=1).sum() >= 3}
+            if not usable:
+                continue
+            table = reliability_table(data, usable)
+            for construct_id, row in table.iterrows():
+                c_id = str(construct_id)
+                entry: dict[str, Any] = {
+                         "alpha": num(row["alpha"]), "alpha_std": num(row["alpha_std"]),
+                         "ci": [num(row["ci_lo"]), num(row["ci_hi"])],
+                         "n": as_count(row["n"]), "k": as_count(row["k"])}
+                on = ("gaps" if name == "gaps" else
+                      "perception" if c_id in gap_blocks else "answers")
+                items = item_statistics(data, usable[c_id])
+                entry["items"] = {str(col): {"item_total_r": num(r["item_total_r"]),
+                                             "alpha_if_deleted": num(r["alpha_if_deleted"])}
+                                  for col, r in items.iterrows()}
+                if name == "answers":
+                    entry["on"] = "p" if c_id in gap_blocks else "answers"
+                    out[c_id] = {**out.get(c_id, {}), **entry}
+                else:
+                    out.setdefault(c_id, {})["gaps"] = entry
+                rows.append({"instrument": inst.id, "construct": c_id, "on": on,
+                             **{k: row[k] for k in table.columns}})
+                item_rows.append(items.reset_index(names="item").assign(
+                    instrument=inst.id, construct=c_id, on=on))
+    items_table = pd.concat(item_rows, ignore_index=True) if item_rows else pd.DataFrame()
+    if not items_table.empty:
+        first = ["instrument", "construct", "on", "item"]
+        items_table = items_table[first + [c for c in items_table.columns if c not in first]]
+    return out, pd.DataFrame(rows), items_table
+
+
+def _no_model(inst: Instrument, n: int, why: str) -> dict[str, Any]:
+    """The model keys, empty, and the reason it was not estimated."""
+    return {"instrument": inst.id, "n": int(n), "note": f"model not estimated: {why}",
+            "paths": {}, "r2": {}, "outer_weights": {}, "index": {}}
+
+
+def satisfaction_model_summary(
+        inst: Instrument, responses: pd.DataFrame,
+        options: AnalysisOptions) -> tuple[dict, dict[str, pd.DataFrame], pd.Series | None]:
+    assert inst.model is not None  # noqa: S101 (guarded by the caller)
+    blocks = blocks_from_instrument(inst)
+    blocks = {c: cols for c, cols in blocks.items() if cols}
+    paths = list(inst.model.paths)
+    ranges = ranges_from_instrument(inst, blocks)
+    rows = rows_answering(responses, [c for cols in blocks.values() for c in cols])
+    data = responses.loc[rows]
+    complete = data[[c for cols in blocks.values() for c in cols]].dropna()
+    if len(complete) < 10:
+        return (_no_model(inst, len(complete), "fewer than 10 complete responses"), {}, None)
+    try:
+        result = pls_pm(data, blocks, paths, scaled=options.scaled, ranges=ranges)
+    except (ConvergenceError, ValueError) as exc:  # e.g. an indicator that never varies
+        return (_no_model(inst, len(complete), str(exc)), {}, None)
+    summary: dict[str, Any] = {
+        "instrument": inst.id, "n": result.n, "scaled": result.scaled,
+        "paths": {k: num(v) for k, v in result.path_coefficients.items()},
+        "path_p": {k: num(v) for k, v in result.inner["p"].items()},
+        "r2": {k: num(v) for k, v in result.r2.items()},
+        "outer_weights": {k: num(v) for k, v in result.outer_weights.items()},
+        "loadings": {k: num(v) for k, v in result.loadings.items()},
+        "index": {k: num(v) for k, v in result.indices.items()},
+        "index_weights": {k: num(v) for k, v in result.outer["index_weight"].items()},
+        "ave": {k: num(v) for k, v in result.constructs["ave"].items()},
+        "dg_rho": {k: num(v) for k, v in result.constructs["dg_rho"].items()},
+        "gof": num(result.gof),
+    }
+    tables = {"model_paths": result.inner.reset_index(names="path"),
+              "model_constructs": result.constructs.reset_index(names="construct"),
+              "model_outer": result.outer.reset_index(names="indicator"),
+              "model_effects": result.effects.reset_index(names="path")}
+    if options.n_boot > 0:
+        boot = bootstrap(data, blocks, paths, n_boot=options.n_boot, seed=options.seed,
+                         scaled=options.scaled)
+        summary["paths_ci"] = {k: [num(r["lo"]), num(r["hi"])]
+                               for k, r in boot.paths.iterrows()}
+        summary["bootstrap"] = {"n_boot": boot.n_boot, "n_used": boot.n_used,
+                                "seed": boot.seed, "confidence": boot.confidence}
+        tables["model_bootstrap"] = boot.paths.reset_index(names="path")
+    # key drivers of satisfaction: which antecedents move it most (Johnson 2000)
+    target = next((t for s, t in paths if t.upper().startswith("SAT")), None)
+    if target is not None:
+        drivers = [s for s, t in paths if t == target]
+        if len(drivers) >= 2:
+            rw = relative_weights(result.scores, target, drivers)
+            summary["drivers"] = {"target": target, "r2": num(rw.r2), "n": rw.n,
+                                  "percent": {k: num(v) for k, v in rw.percent.items()}}
+            tables["model_drivers"] = rw.table.reset_index(names="driver")
+    weights = result.outer.get("index_weight")
+    return summary, tables, weights
+
+
+def satisfaction_index(responses: pd.DataFrame, inst: Instrument, construct: str,
+                       weights: pd.Series | None) -> pd.Series:
+    """Per respondent 0–100 index of one construct: ACSI weights over the items answered
+    (renormalised), equal weights without a fitted model."""
+    cols = inst.single_columns(construct)
+    if not cols:
+        return pd.Series(np.nan, index=responses.index)
+    lo = np.array([inst.column_range(c)[0] for c in cols], dtype="float64")
+    hi = np.array([inst.column_range(c)[1] for c in cols], dtype="float64")
+    x = 100 * (responses[cols].to_numpy(dtype="float64") - lo) / (hi - lo)
+    w = np.ones(len(cols)) if weights is None else weights.reindex(cols).fillna(0).to_numpy()
+    present = np.isfinite(x)
+    wsum = (present * w).sum(axis=1)
+    value = np.where(wsum > 0, np.nansum(np.where(present, x * w, 0), axis=1) /
+                     np.where(wsum > 0, wsum, 1), np.nan)
+    return pd.Series(value, index=responses.index)
+
+
+# --------------------------------------------------------------------------- the whole run

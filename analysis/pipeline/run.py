@@ -1,0 +1,168 @@
+"""The analysis run: every model whose instrument is present, then the account table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .. import loyalty as loyalty_mod
+from ..frames import reverse_keyed
+from ..instrument import Questionnaire
+from ..rollup import account_rollup, unknown_roles
+from ..servqual import (
+    SCORE_COLUMNS,
+    ServqualLayout,
+)
+from ..significance import gap_significance
+from .accounts import account_summary
+from .common import AnalysisOptions, AnalysisResult, as_count, jsonable, num, rows_answering
+from .detect import find_gap1, find_loyalty, find_nps_column, find_servqual
+from .measures import reliability_summary, satisfaction_index, satisfaction_model_summary
+from .servqual_run import derived_importance, gap1_summary, servqual_summary
+
+
+def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
+            accounts: pd.DataFrame | None = None,
+            options: AnalysisOptions | None = None) -> AnalysisResult:
+    """Run every model the questionnaire supports on ``responses`` (and ``accounts``).
+
+    Parameters
+    ----------
+    questionnaire : Questionnaire
+        The instruments the responses answer.
+    responses : DataFrame
+        Validated wide responses (:func:`analysis.frames.validate_responses`).
+    accounts : DataFrame, optional
+        One row per account (``account_id`` and the DESIGN.md account columns).
+    options : AnalysisOptions, optional
+
+    Returns
+    -------
+    AnalysisResult
+        ``summary`` (JSON-ready) and ``tables`` (frames for a workbook).
+    """
+    options = options or AnalysisOptions()
+    summary: dict[str, Any] = {"n_responses": int(len(responses)),
+                               "instruments": [i.id for i in questionnaire.instruments]}
+    tables: dict[str, pd.DataFrame] = {}
+    has_accounts_col = "account_id" in responses.columns
+    per_account: list[pd.DataFrame] = []
+
+    if "account_id" in responses.columns and "role" not in responses.columns:
+        # role is optional: without it every respondent weighs as an unknown role
+        responses = responses.assign(role=pd.Series(pd.NA, index=responses.index,
+                                                    dtype="string"))
+    keyed_answers = reverse_keyed(responses, questionnaire)
+    reliability = reliability_summary(questionnaire, keyed_answers)
+    summary["reliability"], tables["reliability"], tables["reliability_items"] = reliability
+
+    servqual = find_servqual(questionnaire)
+    if servqual is not None:
+        sq_summary, sq_tables, sq_scores = servqual_summary(servqual, keyed_answers, accounts,
+                                                            options)
+        tables.update(sq_tables)
+        gap1_inst = find_gap1(questionnaire, servqual)
+        if gap1_inst is not None:
+            sq_summary["gap1"], tables["servqual_gap1"] = gap1_summary(
+                gap1_inst, servqual, keyed_answers, sq_scores.index)
+        summary["servqual"] = sq_summary
+        if has_accounts_col:
+            layout = ServqualLayout.of(servqual)
+            measures = [f"{d}.gap" for d in layout.dimensions] + list(SCORE_COLUMNS)
+            keyed = sq_scores[sq_scores["account_id"].notna()]
+            if len(keyed):
+                per_account.append(account_rollup(keyed, measures, weights=options.role_weights)
+                                   .drop(columns=["n", "roles"]).add_prefix("servqual."))
+                tests = gap_significance(keyed, layout.dimensions, by="account_id")
+                tables["servqual_account_tests"] = tests
+
+    sat_by_account = None
+    for inst in questionnaire.instruments:
+        if inst.model is None:
+            continue
+        model_summary, model_tables, weights = satisfaction_model_summary(inst, keyed_answers,
+                                                                          options)
+        summary["model"] = model_summary
+        tables.update(model_tables)
+        sat = next((c.id for c in inst.constructs if c.id.upper().startswith("SAT")), None)
+        if sat is not None and servqual is not None and "servqual" in summary:
+            derived = derived_importance(servqual, sq_scores, keyed_answers, inst, sat,
+                                          weights)
+            if derived is not None:
+                summary["servqual"]["derived_importance"], \
+                    tables["servqual_derived_importance"] = derived
+        if sat is not None and has_accounts_col:
+            rows = rows_answering(responses, inst.single_columns(sat))
+            frame = responses.loc[rows, ["account_id"]].copy()
+            frame["role"] = responses.loc[rows, "role"] if "role" in responses.columns else \
+                pd.Series(pd.NA, index=frame.index, dtype="string")
+            frame["satisfaction"] = satisfaction_index(keyed_answers.loc[rows], inst, sat,
+                                                       weights)
+            frame = frame[frame["account_id"].notna()]
+            if len(frame):
+                sat_by_account = account_rollup(frame, ["satisfaction"],
+                                                weights=options.role_weights)
+                per_account.append(sat_by_account[["satisfaction", "satisfaction.mean",
+                                                   "satisfaction.n"]])
+        break
+
+    nps_column = find_nps_column(questionnaire)
+    if nps_column is not None:
+        result = loyalty_mod.nps(responses[nps_column])
+        summary["nps"] = {"nps": num(result.nps), "moe": num(result.moe), "n": result.n,
+                          "promoters": result.promoters, "passives": result.passives,
+                          "detractors": result.detractors}
+    loyalty_inst = find_loyalty(questionnaire)
+    loyalty_by_account = None
+    if loyalty_inst is not None:
+        rows = rows_answering(responses, loyalty_inst.numeric_columns)
+        scores = loyalty_mod.loyalty_scores(responses.loc[rows], loyalty_inst,
+                                            nps_item=nps_column if nps_column in
+                                            loyalty_inst.numeric_columns else None)
+        summary["loyalty"] = {
+            "n": int(scores["loyalty_index"].notna().sum()),
+            "loyalty_index": num(scores["loyalty_index"].mean()),
+            "degrees": {d: num(scores[d].mean()) for d in loyalty_mod.DEGREES
+                        if d in scores.columns},
+        }
+        if has_accounts_col:
+            keyed = scores[scores["account_id"].notna()]
+            if len(keyed):
+                degrees = [d for d in loyalty_mod.DEGREES if d in keyed.columns]
+                loyalty_by_account = loyalty_mod.account_loyalty(
+                    keyed, degrees, weights=options.role_weights)
+                measures = [*degrees, "loyalty_index"]
+                keep = [c for m in measures for c in (m, f"{m}.mean", f"{m}.n")] + [
+                    "nps", "nps.unweighted", "nps.n"]
+                keep = [c for c in keep if c in loyalty_by_account.columns]
+                per_account.append(loyalty_by_account[keep])
+
+    warnings: list[str] = []
+    if "role" in responses.columns:
+        strange = unknown_roles(responses["role"], options.role_weights)
+        if strange:
+            shown = ", ".join(strange[:10]) + (" …" if len(strange) > 10 else "")
+            warnings.append(f"{len(strange)} role name(s) are not buying roles and weigh as "
+                            f"an unknown role: {shown}")
+    if accounts is not None and has_accounts_col:
+        known = set(accounts["account_id"].astype(str))
+        answered_ids = {str(a) for a in responses["account_id"].dropna().unique()}
+        unknown = sorted(answered_ids - known)
+        if unknown:
+            shown = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
+            warnings.append(f"{len(unknown)} account(s) in the responses are not in the "
+                            f"accounts file and have no account row: {shown}")
+    if has_accounts_col or accounts is not None:
+        account_table, listing, extra = account_summary(
+            questionnaire, responses, accounts, per_account, sat_by_account,
+            loyalty_by_account, options)
+        summary["accounts"] = listing
+        tables["accounts"] = account_table.reset_index()
+        tables.update(extra)
+        if "stage_distribution" in extra:
+            summary["stages"] = {str(r["stage"]): as_count(r["n"]) for _, r in
+                                 extra["stage_distribution"].iterrows()}
+    if warnings:
+        summary["warnings"] = warnings
+    return AnalysisResult(jsonable(summary), tables)

@@ -24,6 +24,7 @@ from .frames import (
     validate_accounts,
     validate_responses,
 )
+from .grid import account_grid, grid_cells
 from .instrument import (
     Instrument,
     InstrumentError,
@@ -64,7 +65,6 @@ from .stages import (
     StageModel,
     StagePlacement,
     StagesError,
-    account_grid,
     load_stage_model,
     place_accounts,
     stage_distribution,
@@ -76,7 +76,7 @@ __all__ = [
     "CellError", "ConvergenceError", "InputFileError", "Instrument", "InstrumentError",
     "NpsResult", "PLSBootstrap", "PLSResult", "Questionnaire", "RelativeWeights",
     "ServqualLayout", "StageModel", "StagePlacement", "StagesError", "abc_classes",
-    "abc_summary", "account_contribution", "account_grid", "account_loyalty",
+    "abc_summary", "account_contribution", "account_grid", "grid_cells", "account_loyalty",
     "account_rollup", "analyze", "construct_means", "cronbach_alpha", "empty_responses",
     "gap1", "gap_significance", "holm", "holm_by_group", "importance_performance",
     "item_gaps", "item_statistics", "jones_sasser", "load_instrument", "load_stage_model",

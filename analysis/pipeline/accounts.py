@@ -8,10 +8,10 @@ import pandas as pd
 
 from .. import loyalty as loyalty_mod
 from ..contribution import account_contribution
+from ..grid import account_grid
 from ..instrument import Questionnaire
 from ..rollup import BUYER_ROLES, UNKNOWN_ROLE, normalize_roles
 from ..stages import (
-    account_grid,
     count_roles,
     latest_assessment,
     place_accounts,

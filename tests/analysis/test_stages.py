@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.grid import account_grid, grid_cells
 from analysis.stages import (
     StagesError,
-    account_grid,
     count_roles,
-    grid_cells,
     latest_assessment,
     load_stage_model,
     loads_stage_model,

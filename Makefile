@@ -15,7 +15,7 @@ run: install
 test: install-test browser translations
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	url=$$(scripts/test-postgres.sh) && TEST_DATABASE_URL="$$url" $(BIN)/pytest -q
 
 install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test
@@ -42,7 +42,7 @@ browser:
 	  echo "Installing Debian's chromium for the end-to-end tests"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-unit: install-test
+unit: install-test translations
 	$(BIN)/pytest -q -m "not e2e"
 
 clean:

@@ -105,23 +105,26 @@ def campaign_frame(session: Session, campaign: Campaign,
     stamps: list[pd.Series] = []
     langs: list[pd.Categorical] = []
     filled = 0
-    # Core, not ORM, execution: rows come back as plain tuples without ORM bookkeeping
-    for chunk in session.connection().execute(query).partitions(FETCH_CHUNK):
-        n = len(chunk)
-        if filled + n > total:  # rows added while reading: keep the counted ones
-            chunk, n = chunk[: total - filled], total - filled
-        rid, acc, con, role, stamp, lang, blob = zip(*chunk, strict=True)
-        rows = slice(filled, filled + n)
-        ids[rows] = rid
-        account[rows] = np.array(acc, dtype="float64")  # None → NaN
-        contact[rows] = np.array(con, dtype="float64")
-        values[:, rows] = unpack(list(blob), len(columns)).T
-        roles.append(pd.Categorical(role))
-        stamps.append(pd.Series(stamp, dtype="string"))
-        langs.append(pd.Categorical(lang))
-        filled += n
-        if filled == total:
-            break
+    # Core, not ORM, execution: rows come back as plain tuples without ORM bookkeeping; on
+    # PostgreSQL yield_per streams them through a server-side cursor, closed in any case
+    result = session.connection().execute(query)
+    try:
+        for chunk in result.partitions(FETCH_CHUNK):
+            n = min(len(chunk), total - filled)  # rows added while reading are left out
+            if n <= 0:
+                break
+            rid, acc, con, role, stamp, lang, blob = zip(*chunk[:n], strict=True)
+            rows = slice(filled, filled + n)
+            ids[rows] = rid
+            account[rows] = np.array(acc, dtype="float64")  # None → NaN
+            contact[rows] = np.array(con, dtype="float64")
+            values[:, rows] = unpack(list(blob), len(columns)).T
+            roles.append(pd.Categorical(role))
+            stamps.append(pd.Series(stamp, dtype="string"))
+            langs.append(pd.Categorical(lang))
+            filled += n
+    finally:
+        result.close()
     values = values[:, :filled]
 
     def joined(parts: list[pd.Categorical]) -> pd.Series:

@@ -1,0 +1,77 @@
+"""The same app on a real PostgreSQL server: migrations, a survey, the scorecard, the export
+and the whole analysis. `make test` starts a local server and sets TEST_DATABASE_URL."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from openpyxl import load_workbook
+from sqlalchemy import create_engine, func, select
+
+from surveyapp import create_app
+from surveyapp.db import get_session, upgrade
+from surveyapp.models import Base, Response
+from surveyapp.services.campaigns import latest_campaign
+from surveyapp.services.portfolio import campaign_analysis
+from surveyapp.services.responses import campaign_frame
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+pytestmark = pytest.mark.skipif(
+    not PG_URL.startswith("postgresql"),
+    reason="TEST_DATABASE_URL is not a PostgreSQL URL (make test starts a local server)")
+
+
+@pytest.fixture
+def pg_app(tmp_path):
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:  # start from an empty database every time
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    app = create_app({"TESTING": True, "SECRET_KEY": "pg", "DATABASE_URL": PG_URL,
+                      "WTF_CSRF_ENABLED": False})
+    app.instance_path = str(tmp_path)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+def test_migrations_build_the_models_schema_on_postgresql(pg_app):
+    with pg_app.app_context():
+        upgrade()
+        with pg_app.extensions["db_engine"].connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+
+
+def test_demo_survey_scorecard_export_and_analysis_on_postgresql(pg_app):
+    runner = pg_app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    token = re.findall(r"^Survey link: \S+/s/(\S+)$", result.output, re.M)[0]
+    email, password = re.search(r"^Manager login: (\S+) / (\S+)$", result.output, re.M).groups()
+    client = pg_app.test_client()
+    page = client.get(f"/s/{token}").get_data(as_text=True)
+    answers = {name: "4" for name in set(re.findall(r'name="([^"]+)" required type="radio"', page))}
+    answers.update({name: "20" for name in re.findall(r'name="(imp-[a-z]+)"', page)})
+    assert client.post(f"/s/{token}", data=answers).status_code == 302
+    assert client.post(f"/s/{token}", data=answers).status_code == 409  # stores nothing
+    with pg_app.app_context():
+        session = get_session()
+        wave = latest_campaign(session)
+        frame = campaign_frame(session, wave)
+        stored = session.scalar(select(func.count()).select_from(Response).where(
+            Response.campaign_id == wave.id))
+        assert len(frame) == stored and frame["submitted_at"].notna().all()
+        assert str(frame["submitted_at"].dtype).startswith("datetime64")
+        summary = campaign_analysis(session, wave).result.summary
+    assert set(summary["stages"]) >= {"early", "partnership", "uncoupling"}
+    client.post("/login", data={"email": email, "password": password})
+    assert client.get("/accounts").status_code == 200
+    assert client.get("/accounts/A001").status_code == 200
+    book = load_workbook(io.BytesIO(client.get("/export.xlsx").data))
+    assert book["Accounts"].max_row >= 4 + 30

@@ -140,9 +140,14 @@ def sniff_delimiter(text: str) -> str:
 def _read_text_table(path: Path) -> pd.DataFrame:
     text = decode_text(path.read_bytes())
     delimiter = sniff_delimiter(text)
+    first_data_row = 2
     if _sep_line(text) is not None:
         text = text.split("\n", 1)[1] if "\n" in text else ""
-    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+        first_data_row = 3  # Excel's "sep=;" line comes before the header
+    # blank lines are kept (and dropped by read_table) so error rows match the file's rows
+    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                        skip_blank_lines=False)
+    frame.attrs["first_data_row"] = first_data_row
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas takes the first field(s) as row labels when the data rows have more fields
         # than the header: every value would land one column to the right
@@ -177,8 +182,24 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if isinstance(exc, InputFileError):
             raise
         raise InputFileError(str(path), [CellError(None, None, f"cannot read: {exc}")]) from exc
+    first_data_row = frame.attrs.get("first_data_row", 2)
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.apply(lambda s: s.str.strip()).replace("", pd.NA)
+    frame = frame.apply(lambda s: s.str.strip()).replace("", pd.NA)
+    # spreadsheet row of each record, kept across the blank rows dropped
+    file_rows = np.arange(len(frame)) + first_data_row
+    blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.zeros(
+        len(frame), dtype=bool)
+    frame = frame.loc[~blank].reset_index(drop=True)
+    frame.attrs["file_rows"] = file_rows[~blank]
+    return frame
+
+
+def _file_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Spreadsheet row numbers of a table's records (header = row 1)."""
+    rows = raw.attrs.get("file_rows")
+    if rows is not None and len(rows) == len(raw):
+        return np.asarray(rows)
+    return np.arange(len(raw)) + 2
 
 
 def not_a_number(text: object) -> str:
@@ -219,7 +240,7 @@ def validate_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
     if errors:
         raise InputFileError(source, errors)
 
-    rows = np.arange(len(raw)) + 2  # spreadsheet rows: the header is row 1
+    rows = _file_rows(raw)  # spreadsheet rows: the header is row 1
     ids = raw["response_id"]
     for pos in np.flatnonzero(ids.isna().to_numpy()):
         errors.append(CellError(int(rows[pos]), "response_id", "blank"))
@@ -416,7 +437,7 @@ def validate_accounts(raw: pd.DataFrame, extra_numeric: tuple[str, ...] = (),
         errors.append(CellError(1, "account_id", "required column is missing"))
     if errors:
         raise InputFileError(source, errors)
-    rows = np.arange(len(raw)) + 2
+    rows = _file_rows(raw)
     ids = raw["account_id"]
     for pos in np.flatnonzero(ids.isna().to_numpy()):
         errors.append(CellError(int(rows[pos]), "account_id", "blank"))

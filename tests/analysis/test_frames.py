@@ -316,3 +316,22 @@ def test_not_a_number_hints():
     assert "25 % is 0.25" in not_a_number("25 ％")
     assert "decimals" in not_a_number("3,5")
     assert "without currency" in not_a_number("1000元")
+
+
+def test_error_rows_are_the_files_rows_across_blank_lines(tmp_path, servqual):
+    # rows 2 and 4 are blank lines; the bad value sits on the file's row 5
+    path = tmp_path / "blank.csv"
+    path.write_text("response_id,sq01.e\n\nr1,5\n\nr2,9\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as err:
+        read_responses(path, Questionnaire((servqual,)))
+    assert [str(e) for e in err.value.errors] == [
+        "row 5, column 'sq01.e': 9 is outside the scale 1–7"]
+    path.write_text("response_id,sq01.e\n\nr1,5\n\nr2,7\n", encoding="utf-8")
+    assert list(read_responses(path, Questionnaire((servqual,)))["response_id"]) == ["r1", "r2"]
+
+
+def test_error_rows_count_excels_sep_line(tmp_path, servqual):
+    path = tmp_path / "sep.csv"
+    path.write_text("sep=;\nresponse_id;sq01.e\nr1;9\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="row 3, column 'sq01.e': 9 is outside"):
+        read_responses(path, Questionnaire((servqual,)))

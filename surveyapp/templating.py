@@ -23,6 +23,12 @@ def format_number(value: Any, digits: int = 2) -> str:
     return "–" if number is None else f"{number:.{digits}f}"
 
 
+def format_count(value: Any) -> str:
+    """A number of respondents: missing means none answered."""
+    number = _number(value)
+    return "0" if number is None else f"{number:.0f}"
+
+
 def format_percent(value: Any) -> str:
     number = _number(value)
     return "–" if number is None else f"{100 * number:.0f} %"
@@ -56,6 +62,7 @@ def lang_url(code: str) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_number, "num")
     app.add_template_filter(format_percent, "percent")
+    app.add_template_filter(format_count, "count")
     app.add_template_filter(format_money, "money")
     app.add_template_filter(gap_class, "gapclass")
     app.add_template_filter(role_name, "role_name")

@@ -69,6 +69,29 @@ def _canonical(value: str, lookup: Mapping[str, str]) -> str | None:
     return None
 
 
+def role_weights(overrides: Mapping[str, float] | None) -> dict[str, float]:
+    """The default weights with ``overrides`` replacing some of them.
+
+    Keys may be any name of a buying role (``"Economic buyer"``, ``"经济买家"``) or
+    ``"unknown"``; weights must be non-negative numbers. A name that fits no role is an
+    error, not a silently ignored setting.
+    """
+    weights = dict(DEFAULT_ROLE_WEIGHTS)
+    if not overrides:
+        return weights
+    lookup = _role_lookup({**DEFAULT_ROLE_WEIGHTS, UNKNOWN_ROLE: UNKNOWN_ROLE_WEIGHT})
+    for name, value in overrides.items():
+        role = _canonical(str(name), lookup)
+        if role is None:
+            raise ValueError(f"role weight for '{name}': not a buying role (one of "
+                             f"{', '.join(BUYER_ROLES)}, or unknown)")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                np.isfinite(value) and value >= 0):
+            raise ValueError(f"role weight for '{name}' must be a non-negative number")
+        weights[role] = float(value)
+    return weights
+
+
 def normalize_roles(roles: pd.Series, weights: Mapping[str, float] | None = None) -> pd.Series:
     """The role id of each value; blank, or a role not in ``weights``, becomes ``unknown``.
 

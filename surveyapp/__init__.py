@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, g, render_template, request, session
 
+from analysis.rollup import role_weights
+
 from . import db
 from .config import DEFAULTS, instruments_dir, load_secret_key, settings_from_environment
 from .extensions import babel, csrf, login_manager
@@ -26,6 +28,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(settings_from_environment(os.environ))
     else:
         app.config.from_mapping(test_config)
+    # a mistyped role in ROLE_WEIGHTS stops the start, rather than every report page
+    role_weights(app.config.get("ROLE_WEIGHTS"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
+from werkzeug.routing import BuildError
 
 from . import labels
 
@@ -52,11 +54,21 @@ def role_name(role: str) -> str:
 
 
 def lang_url(code: str) -> str:
-    """This page in another language, keeping its other query arguments."""
+    """This page in another language, keeping its other query arguments.
+
+    Arguments that would steer ``url_for`` itself (``endpoint``, ``_external``…) or clash
+    with the route's own values are left out, so no query string can break a page.
+    """
+    fallback = request.path + "?" + urlencode({"lang": code})
     if request.endpoint is None:  # e.g. a 404 page
-        return request.path + "?lang=" + code
-    args = {**request.args.to_dict(), "lang": code}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+        return fallback
+    view_args = request.view_args or {}
+    args = {k: v for k, v in request.args.items()
+            if k not in view_args and k not in ("endpoint", "lang") and not k.startswith("_")}
+    try:
+        return url_for(request.endpoint, **view_args, **args, lang=code)
+    except (BuildError, TypeError, ValueError):
+        return fallback
 
 
 def init_app(app: Flask) -> None:

@@ -88,7 +88,9 @@ def reliability_summary(q: Questionnaire,
 def _no_model(inst: Instrument, n: int, why: str) -> dict[str, Any]:
     """The model keys, empty, and the reason it was not estimated."""
     return {"instrument": inst.id, "n": int(n), "note": f"model not estimated: {why}",
-            "paths": {}, "r2": {}, "outer_weights": {}, "index": {}}
+            "scaled": None, "paths": {}, "path_p": {}, "r2": {}, "outer_weights": {},
+            "loadings": {}, "index": {}, "index_weights": {}, "ave": {}, "dg_rho": {},
+            "gof": None}
 
 
 def satisfaction_model_summary(

@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -154,12 +154,13 @@ class Sheet:
 
 
 def write_text_safe(cell: Cell, value: Any) -> None:
-    """Write a value; strings are always stored as text (never as a formula)."""
+    """Write a value; strings are always stored as text (never as a formula), without the
+    control characters an .xlsx file cannot hold (Word's soft line break, NUL…)."""
     if value is None or value is pd.NA or value is pd.NaT:
         cell.value = None
         return
     if isinstance(value, str):
-        cell.value = value
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
         return
     if isinstance(value, (bool, np.bool_)):

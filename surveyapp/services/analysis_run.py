@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import (
-    DEFAULT_ROLE_WEIGHTS,
     InputFileError,
     InstrumentError,
     Questionnaire,
@@ -17,6 +16,7 @@ from analysis import (
 from analysis.frames import read_accounts, read_responses
 from analysis.pipeline import AnalysisOptions, AnalysisResult, analyze
 from analysis.report import analysis_workbook
+from analysis.rollup import role_weights
 from analysis.stages import StagesError, load_stage_model
 
 from ..config import instruments_dir
@@ -47,10 +47,12 @@ class Outcome:
                 lines.append(f"  {dim:<16} E {_f(d['e'])}  P {_f(d['p'])}  gap {_f(d['gap'])}"
                              f"  n {d['n']}  p(Holm) {_p(d['p_holm'])}")
         model = s.get("model")
-        if model and "r2" in model:
+        if model and model.get("note"):
+            lines.append(f"Satisfaction model (n = {model['n']}): {model['note']}")
+        elif model:
             r2 = ", ".join(f"{k} {_f(v)}" for k, v in model["r2"].items())
             lines.append(f"Satisfaction model (n = {model['n']}): R² {r2}; GoF "
-                         f"{_f(model['gof'])}")
+                         f"{_f(model.get('gof'))}")
         if "nps" in s:
             n = s["nps"]
             lines.append(f"NPS {_f(n['nps'], 1)} ± {_f(n['moe'], 1)} (n = {n['n']})")
@@ -74,7 +76,7 @@ def parse_role_weights(pairs: Sequence[str]) -> dict[str, float] | None:
     """``["economic=0.4", …]`` → the default weights with these replaced."""
     if not pairs:
         return None
-    weights = dict(DEFAULT_ROLE_WEIGHTS)
+    overrides: dict[str, float] = {}
     for pair in pairs:
         role, sep, value = pair.partition("=")
         try:
@@ -84,8 +86,11 @@ def parse_role_weights(pairs: Sequence[str]) -> dict[str, float] | None:
         if not sep or not role.strip() or weight < 0:
             raise InputError(f"--role-weight {pair!r}: expected ROLE=WEIGHT with a "
                              "non-negative number, e.g. economic=0.4")
-        weights[role.strip().lower()] = weight
-    return weights
+        overrides[role.strip()] = weight
+    try:
+        return role_weights(overrides)
+    except ValueError as exc:
+        raise InputError(f"--role-weight: {exc}") from exc
 
 
 def run_files(instrument_paths: Sequence[str], responses_path: str,

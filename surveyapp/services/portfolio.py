@@ -20,6 +20,7 @@ from analysis import (
     load_stage_model,
 )
 from analysis.frames import ACCOUNT_NUMERIC_COLUMNS
+from analysis.rollup import role_weights
 
 from ..models import Account, Campaign
 from .campaigns import latest_campaign
@@ -40,6 +41,11 @@ def accounts_frame(session: Session) -> pd.DataFrame:
     for name in ("account_id", "name", "industry", "customer_type", "owner", "period"):
         frame[name] = frame[name].astype("string")
     return frame
+
+
+def configured_role_weights() -> dict[str, float]:
+    """The ROLE_WEIGHTS setting merged over the defaults (a partial setting keeps the rest)."""
+    return role_weights(current_app.config.get("ROLE_WEIGHTS"))
 
 
 def stage_model_path() -> Path:
@@ -79,8 +85,7 @@ def campaign_analysis(session: Session, campaign: Campaign) -> PortfolioAnalysis
                            for f in frames], ignore_index=True)
     path = stage_model_path()
     model = load_stage_model(path) if path.exists() else None
-    options = AnalysisOptions(role_weights=current_app.config.get("ROLE_WEIGHTS"),
-                              stage_model=model)
+    options = AnalysisOptions(role_weights=configured_role_weights(), stage_model=model)
     result = analyze(Questionnaire(tuple(instruments)), responses, accounts_frame(session),
                      options)
     return PortfolioAnalysis(result, model)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,7 +14,7 @@ from analysis.servqual import SCORE_COLUMNS
 
 from ..models import Account, Campaign, Contact, Invitation
 from .instruments import questionnaire_of
-from .portfolio import PortfolioAnalysis, campaign_analysis
+from .portfolio import PortfolioAnalysis, campaign_analysis, configured_role_weights
 from .responses import campaign_frame, text_answers
 
 SERVQUAL_ID = "servqual"
@@ -31,8 +30,8 @@ def _measures(layout: ServqualLayout) -> list[str]:
         SCORE_COLUMNS)
 
 
-def _role_weights() -> dict[str, float] | None:
-    return current_app.config.get("ROLE_WEIGHTS")
+def _role_weights() -> dict[str, float]:
+    return configured_role_weights()
 
 
 def invitation_counts(session: Session, campaign: Campaign) -> pd.DataFrame:
@@ -80,7 +79,20 @@ def accounts_overview(session: Session, campaign: Campaign) -> pd.DataFrame:
     table = portfolio(session, campaign)
     measures = campaign_analysis(session, campaign).accounts
     keep = [c for c in OVERVIEW_COLUMNS if c in measures.columns]
-    return table.join(measures[keep]) if keep else table
+    table = table.join(measures[keep]) if keep else table
+    return _none_for_missing(table)
+
+
+def _is_missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and the like are values
+        return False
+
+
+def _none_for_missing(table: pd.DataFrame) -> pd.DataFrame:
+    """Missing values (NaN, NA) as None, which templates test and print safely."""
+    return table.astype(object).where(table.notna(), None)
 
 
 @dataclass
@@ -107,7 +119,8 @@ def account_scorecard(session: Session, account: Account,
         analysis = campaign_analysis(session, campaign)
         accounts = analysis.accounts
         if account.code in accounts.index:
-            card.profile = accounts.loc[account.code].to_dict()
+            row = accounts.loc[account.code]
+            card.profile = {k: (None if _is_missing(v) else v) for k, v in row.items()}
             evidence = analysis.evidence(account.code)
             stage = card.profile.get("stage")
             current = evidence[evidence["stage"] == stage]

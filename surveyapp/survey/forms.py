@@ -7,6 +7,7 @@ by hand per item. ``layout`` describes sections → groups → questions for the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,14 @@ from analysis.instrument import Allocation, Item, OpenQuestion
 OPEN_TEXT_MAX = 4000
 SHORT_LABEL = 5  # point labels this short (e.g. "30%") are shown on the buttons themselves
 SECONDS_PER_ANSWER = 8  # for the time estimate shown to respondents
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Text as typed, less control characters (tabs and line breaks stay)."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def field_name(column: str) -> str:
@@ -145,9 +154,10 @@ class SurveyFormBase(FlaskForm):
         return valid
 
     def answers(self) -> dict[str, object]:
-        """Answers keyed by answer column (the wide file format's names)."""
-        return {name.replace("-", "."): f.data for name, f in self._fields.items()
-                if name != "csrf_token"}
+        """Answers keyed by answer column (the wide file format's names); free text without
+        control characters (a pasted NUL or soft line break breaks databases and Excel)."""
+        return {name.replace("-", "."): clean_text(f.data) if isinstance(f.data, str)
+                else f.data for name, f in self._fields.items() if name != "csrf_token"}
 
 
 def estimated_minutes(sections: list[Section]) -> int:

@@ -305,3 +305,14 @@ def test_analysis_workbook_formats_and_values(analysis_tables):
             ws.cell(row=r, column=col["threshold"]).number_format)
     assert by_indicator["share_of_wallet"] == {SHARE}
     assert by_indicator["roles_covered"] == {COUNT}
+
+
+def test_control_characters_are_dropped_not_fatal():
+    # "\x0b" is Word's soft line break; openpyxl refuses it in a cell
+    from analysis.report import Sheet
+    from analysis.report import workbook_bytes as build
+
+    table = pd.DataFrame({"comment": ["line one\x0bline two\x00", "=1+1\x07"]})
+    ws = load_workbook(io.BytesIO(build([Sheet("C", table)])))["C"]
+    values = [c.value for c in ws["A"] if c.row > 1]
+    assert "line oneline two" in values and "=1+1" in values

@@ -338,3 +338,22 @@ def test_role_weights_from_the_command_line(tmp_path):
         100 * ((economic["nps"] >= 9).mean() - (economic["nps"] <= 6).mean()))
     bad = _analyze(*_small_args(), "--role-weight", "economic")
     assert bad.exit_code == 2 and "ROLE=WEIGHT" in bad.output
+
+
+def test_a_model_that_cannot_be_estimated_is_reported_not_fatal(tmp_path):
+    # one respondent: too few rows for the path model; every other model still runs
+    from analysis import Questionnaire, load_instrument
+    from analysis.synthetic import simulate_responses
+
+    names = ("servqual", "satisfaction", "loyalty")
+    q = Questionnaire(tuple(load_instrument(INSTRUMENTS / f"{n}.toml") for n in names))
+    one = simulate_responses(q, pd.DataFrame({"response_id": ["r1"], "account_id": ["A1"],
+                                              "role": ["user"]}), {"A1": 0.0}, seed=1)
+    path = tmp_path / "one.csv"
+    one.to_csv(path, index=False)
+    out = tmp_path / "one.json"
+    result = _analyze(*_instrument_args(names), "--responses", str(path), "--json", str(out))
+    assert result.exit_code == 0, result.output
+    assert "model not estimated" in result.output
+    model = json.loads(out.read_text(encoding="utf-8"))["model"]
+    assert model["n"] == 1 and model["paths"] == {} and model["gof"] is None

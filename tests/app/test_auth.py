@@ -1,5 +1,7 @@
 """Manager pages are behind login; passwords are hashed; redirects stay on this site."""
 
+import re
+
 from sqlalchemy import select
 
 from surveyapp.models import User
@@ -49,3 +51,12 @@ def test_reports_do_not_open_a_managers_assessment(logged_in, session):
         response = logged_in.get(path + "&lang=en")
         assert response.status_code == 404
         assert "There is nothing at this address" in response.get_data(as_text=True)
+
+
+def test_odd_query_arguments_do_not_break_pages(logged_in):
+    for path in ("/accounts?endpoint=x", "/accounts?_external=1&lang=zh",
+                 "/accounts/A001?code=z", "/login?_anchor=x"):
+        response = logged_in.get(path)
+        assert response.status_code in (200, 404), path
+        links = re.findall(r'href="([^"]+)" hreflang', response.get_data(as_text=True))
+        assert links and all(link.startswith("/") for link in links), (path, links)

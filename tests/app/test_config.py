@@ -32,3 +32,22 @@ def test_the_app_reads_the_environment(monkeypatch, tmp_path):
     assert app.config["ROLE_WEIGHTS"] == {"economic": 0.5}
     assert app.config["DATABASE_URL"].endswith("env.sqlite")
     app.extensions["db_engine"].dispose()
+
+
+def test_partial_role_weights_keep_the_other_defaults():
+    # hand-computed: economic 0.4 replaces 0.30, every other role keeps its default
+    from analysis.rollup import DEFAULT_ROLE_WEIGHTS, role_weights
+
+    weights = role_weights({"Economic buyer": 0.4, "unknown": 0})
+    assert weights == {**DEFAULT_ROLE_WEIGHTS, "economic": 0.4, "unknown": 0.0}
+    assert role_weights({"经济买家": 0.5})["economic"] == 0.5
+    with pytest.raises(ValueError, match="'boss': not a buying role"):
+        role_weights({"boss": 1})
+
+
+def test_a_mistyped_role_weight_stops_the_app(tmp_path):
+    from surveyapp import create_app
+
+    with pytest.raises(ValueError, match="not a buying role"):
+        create_app({"SECRET_KEY": "x", "ROLE_WEIGHTS": {"economc": 0.4},
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})

@@ -170,3 +170,19 @@ def test_the_first_problem_is_marked_for_a_jump(client, invited):
     assert "1 answer needs your attention" in page and 'href="#first-error"' in page
     assert page.index('id="first-error"') < page.index('id="q-sq07"')
     assert page.count('id="first-error"') == 1
+
+
+def test_accounts_without_figures_still_list_and_show(logged_in, session, invited):
+    # an account with no revenue, margin or cost has no ABC class: pages show a dash
+    account, *_ = invited
+    page = logged_in.get("/accounts?lang=en")
+    assert page.status_code == 200 and account.name in page.get_data(as_text=True)
+    assert logged_in.get(f"/accounts/{account.code}?lang=en").status_code == 200
+
+
+def test_control_characters_in_comments_are_not_stored(client, session, invited, manager):
+    *_, token = invited
+    assert client.post(f"/s/{token}", data=full_answers(
+        comment="soft\x0bbreak\x00 and a\ttab\nline")).status_code == 302
+    stored = session.scalar(select(TextAnswer.text))
+    assert stored == "softbreak and a\ttab\nline"

@@ -16,7 +16,10 @@ from typing import Any
 
 from .tomlfile import parse_toml, read_text
 
-ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # matched whole (fullmatch)
+# the wide format's metadata columns: an answer may not take one of these names
+RESERVED_IDS = frozenset({"response_id", "account_id", "contact_id", "role", "wave",
+                          "submitted_at", "lang"})
 
 
 class InstrumentError(ValueError):
@@ -218,7 +221,7 @@ def _check_keys(
 
 
 def _check_id(value: Any, where: _Where, fld: str = "id") -> str:
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise where.error(f"{value!r} is not an id (a letter, then letters, digits or _)", fld)
     return value
 
@@ -398,6 +401,10 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     answer_ids = [i.id for i in items] + [a.id for a in allocations] + [
         o.id for o in open_questions]
     _unique(answer_ids, where, "answer")
+    for answer_id in answer_ids:
+        if answer_id in RESERVED_IDS:
+            raise where.error(f"answer id '{answer_id}' is reserved for a metadata column of "
+                              f"the responses file ({', '.join(sorted(RESERVED_IDS))})")
 
     model = None
     if "model" in top:

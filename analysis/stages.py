@@ -143,7 +143,7 @@ def _keys(table: Any, where: _Where, required: Sequence[str],
 
 
 def _id(value: Any, where: _Where, fld: str = "id") -> str:
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise where.error(f"{value!r} is not an id (a letter, then letters, digits or _)", fld)
     return value
 

@@ -37,12 +37,14 @@ def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,
         base.index.name = "account_id"
     table = base.copy()
     extra: dict[str, pd.DataFrame] = {}
+    keyed = responses.iloc[0:0]
     if "account_id" in responses.columns:
         staff = [i for i in (find_gap1(questionnaire, find_servqual(questionnaire)),
                              find_assessment(questionnaire, options.stage_model),
                              find_grid(questionnaire)) if i is not None]
         customer_columns = [c for inst in questionnaire.instruments if inst not in staff
                             for c in inst.numeric_columns]
+        # customers who answered something: not blank rows, not the managers' own rows
         keyed = responses[responses["account_id"].notna()
                           & rows_answering(responses, customer_columns)]
         # customers' responses only: the managers' own assessment rows are not counted
@@ -104,12 +106,13 @@ def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,
             loy = loyalty_by_account[["loyalty_index"]].copy()
             loy.index = loy.index.astype(str)
             extras.append(loy)
-        if "role" in responses.columns and "account_id" in responses.columns:
-            pairs = responses.loc[responses["account_id"].notna(), ["account_id", "role"]]
-            pairs = pairs.drop_duplicates()  # roles that answered, once per account
+        if "role" in keyed.columns and len(keyed):
+            pairs = keyed[["account_id", "role"]].drop_duplicates()  # roles that answered
             pairs = pairs.assign(account_id=pairs["account_id"].astype(str),
                                  role=normalize_roles(pairs["role"], options.role_weights))
-            extras.append(count_roles(pairs).rename("roles_covered"))
+            covered = count_roles(pairs).rename("roles_covered")
+            # an account in the file whose customers never answered covers no role
+            extras.append(covered.reindex(accounts["account_id"].astype(str), fill_value=0))
         indicators = stage_indicators(
             accounts.assign(account_id=accounts["account_id"].astype(str)), model,
             extra=extras)

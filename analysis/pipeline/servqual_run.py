@@ -9,6 +9,7 @@ import pandas as pd
 from ..drivers import importance_performance, relative_weights, stated_importance
 from ..frames import META_COLUMNS
 from ..instrument import Instrument
+from ..rollup import normalize_roles
 from ..servqual import (
     SCORE_COLUMNS,
     ServqualLayout,
@@ -71,7 +72,10 @@ def servqual_summary(
         if column not in grouping.columns:
             raise ValueError(f"cannot group by '{column}': no such column in the responses "
                              f"or accounts (argument by)")
-        table = summarize(grouping[[column, *score_columns]], by=column)
+        frame = grouping[[column, *score_columns]]
+        if column == "role":  # the same buying role under any of its names is one group
+            frame = frame.assign(role=normalize_roles(frame["role"], options.role_weights))
+        table = summarize(frame, by=column)
         by_tables[column] = table
         tables[f"servqual_by_{column}"] = table.reset_index()
     if by_tables:

@@ -84,7 +84,9 @@ def campaign_analysis(session: Session, campaign: Campaign) -> PortfolioAnalysis
                                                               "role", "wave", "lang")})
                            for f in frames], ignore_index=True)
     path = stage_model_path()
-    model = load_stage_model(path) if path.exists() else None
+    # the default file may be absent (no stages); a configured one must exist
+    configured = bool(current_app.config.get("STAGES_FILE"))
+    model = load_stage_model(path) if configured or path.exists() else None
     options = AnalysisOptions(role_weights=configured_role_weights(), stage_model=model)
     result = analyze(Questionnaire(tuple(instruments)), responses, accounts_frame(session),
                      options)

@@ -68,3 +68,10 @@ def test_bad_toml_and_missing_file(tmp_path):
 def test_questionnaire_needs_unique_answer_ids(servqual):
     with pytest.raises(InstrumentError, match="answer id 'sq01' is also used"):
         Questionnaire((servqual, load_instrument(REPO / "instruments" / "servqual.toml")))
+
+
+def test_answer_ids_cannot_take_metadata_names_or_trailing_newlines():
+    with pytest.raises(InstrumentError, match="answer id 'role' is reserved"):
+        loads_instrument(MINI.replace('id = "t1"', 'id = "role"', 1))
+    with pytest.raises(InstrumentError, match="is not an id"):
+        loads_instrument(MINI.replace('id = "t1"', 'id = "t1\\n"', 1))

@@ -709,3 +709,18 @@ def test_role_names_in_chinese_count_as_their_role_and_strange_ones_are_reported
     odd = small_responses.assign(role=small_responses["role"].replace({"economic": "boss"}))
     warnings = analyze(small_q, odd).summary["warnings"]
     assert any("boss" in w and "unknown role" in w for w in warnings)
+
+
+def test_roles_covered_counts_only_roles_that_answered(small_q, small_responses,
+                                                      small_accounts):
+    # two rows for A9 with roles but no answer at all: A9 covers no buying role
+    blank = pd.DataFrame({"response_id": ["x1", "x2"], "account_id": ["A9", "A9"],
+                          "role": ["economic", "technical"]})
+    responses = pd.concat([small_responses, blank], ignore_index=True)
+    accounts = pd.concat([small_accounts, pd.DataFrame({"account_id": ["A9"]})],
+                         ignore_index=True)
+    model = load_stage_model(REPO / "instruments" / "stages.toml")
+    result = analyze(small_q, responses, accounts, AnalysisOptions(stage_model=model))
+    table = result.tables["accounts"].set_index("account_id")
+    assert table.loc["A9", "indicator.roles_covered"] == 0
+    assert _accounts_by_id(result.summary)["A9"]["responses"] == 0

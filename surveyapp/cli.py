@@ -51,6 +51,10 @@ def demo_command() -> None:
     """Seed a demo portfolio when the database is empty; print a login and survey links."""
     upgrade()
     login = demo.ensure_demo(get_session(), _base_url())
+    if login is None:
+        click.echo("This database holds data of its own: the demo was not seeded and nothing "
+                   "was changed.")
+        return
     if login.created:
         click.echo("Seeded the demo portfolio.")
     click.echo(f"Manager login: {login.email} / {login.password}")

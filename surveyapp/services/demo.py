@@ -24,6 +24,7 @@ from .instruments import new_campaign, questionnaire_of
 from .responses import pack
 
 DEMO_EMAIL = "demo@example.com"
+DEMO_CAMPAIGN = "2026 年度客户满意度调查 / 2026 customer survey"
 DEMO_INSTRUMENTS = ["servqual", "satisfaction", "loyalty"]
 ASSESSMENT_INSTRUMENTS = ["relationship", "grid25", "servqual_gap1"]
 # managers tend to underrate what customers expect of reliability and responsiveness
@@ -186,7 +187,7 @@ def seed_demo(session: Session, seed: int = 7) -> tuple[Campaign, list[str]]:
         rng, a, k, int(rng.integers(STAGE_PROFILE[stage[a.code]][3][0],
                                     STAGE_PROFILE[stage[a.code]][3][1] + 1)))]
     session.add_all(contacts)
-    campaign = new_campaign(session, "2026 年度客户满意度调查 / 2026 customer survey",
+    campaign = new_campaign(session, DEMO_CAMPAIGN,
                             DEMO_INSTRUMENTS, wave="2026")
     assessment = new_campaign(session, "2026 客户经理评估 / 2026 account manager assessment",
                               ASSESSMENT_INSTRUMENTS, wave="2026", audience="manager")
@@ -257,23 +258,26 @@ def _add_gap1(session: Session, campaign: Campaign, owners: list[str],
                              values=pack(values, columns)))
 
 
-def ensure_demo(session: Session, base_url: str) -> DemoLogin:
-    """Seed the demo when the database has no accounts; always return a login and open links.
+def ensure_demo(session: Session, base_url: str) -> DemoLogin | None:
+    """Seed the demo when the database has no accounts; return a login and open links.
 
-    On an existing database the demo manager gets a fresh password and a few unanswered
-    invitations get fresh links (only hashes of tokens are stored, so old links cannot be
-    shown again).
+    On a database that already holds the demo, the demo manager gets a fresh password and a
+    few unanswered demo invitations get fresh links (only hashes of tokens are stored, so
+    old links cannot be shown again). A database with data of its own is left untouched
+    (None): no real invitation link or password is ever replaced.
     """
     created = session.scalar(select(Account.id).limit(1)) is None
     if created:
         _campaign, tokens = seed_demo(session)
         tokens = tokens[:LINKS_TO_PRINT]
     else:
+        demo = session.scalar(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN))
+        if demo is None:
+            return None
         pending = session.scalars(
-            select(Invitation).join(Campaign).where(Invitation.responded_at.is_(None),
-                                                    Campaign.audience == "customer")
-            .order_by(Invitation.campaign_id.desc(), Invitation.id.desc())
-            .limit(LINKS_TO_PRINT)).all()
+            select(Invitation).where(Invitation.campaign_id == demo.id,
+                                     Invitation.responded_at.is_(None))
+            .order_by(Invitation.id.desc()).limit(LINKS_TO_PRINT)).all()
         tokens = [invitations.reissue(inv) for inv in pending]
     password = secrets.token_urlsafe(9)
     user = session.scalar(select(User).where(User.email == DEMO_EMAIL))

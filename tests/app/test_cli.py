@@ -95,3 +95,17 @@ def test_export_without_campaign_is_an_error(runner, tmp_path):
     result = runner.invoke(args=["export", "--xlsx", str(tmp_path / "x.xlsx")])
     assert result.exit_code != 0 and "no campaign" in result.output
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_demo_leaves_a_database_with_its_own_data_alone(runner, session, make_account,
+                                                       make_contact, make_campaign, invite):
+    account = make_account()
+    _invitation, token = invite(make_campaign(), make_contact(account))
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0 and "nothing was changed" in result.output
+    assert "Manager login" not in result.output
+    from surveyapp.services.invitations import find
+
+    session.expire_all()
+    assert find(session, token) is not None  # the real link still works
+    assert session.scalar(select(func.count()).select_from(User)) == 0

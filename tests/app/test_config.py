@@ -51,3 +51,15 @@ def test_a_mistyped_role_weight_stops_the_app(tmp_path):
     with pytest.raises(ValueError, match="not a buying role"):
         create_app({"SECRET_KEY": "x", "ROLE_WEIGHTS": {"economc": 0.4},
                     "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+
+
+def test_the_secret_key_is_made_once_and_kept(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from surveyapp.config import load_secret_key
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load_secret_key(str(tmp_path)), range(32)))
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]

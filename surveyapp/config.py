@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,12 @@ DEFAULTS = {
 
 
 def instruments_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "instruments"
+    """The shipped instrument files: beside the source tree (a checkout or an editable
+    install), else where a wheel install puts them (``<prefix>/share/surveyapp``)."""
+    source = Path(__file__).resolve().parent.parent / "instruments"
+    if source.is_dir():
+        return source
+    return Path(sys.prefix) / "share" / "surveyapp" / "instruments"
 
 
 def load_secret_key(instance_path: str) -> str:

@@ -32,3 +32,17 @@ def test_pages_follow_the_chosen_language(logged_in):
     assert "还没有调查活动。" in logged_in.get("/accounts").get_data(as_text=True)
     english = logged_in.get("/accounts?lang=en").get_data(as_text=True)
     assert "There is no survey campaign yet." in english
+
+
+def test_the_compiled_catalogue_matches_the_translations():
+    # the .mo file ships in the package; it must say what the .po file says
+    from babel.messages.mofile import read_mo
+
+    def plain(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    with PO.open("rb") as fh:
+        po = {plain(m.id): plain(m.string) for m in read_po(fh) if m.id and not m.fuzzy}
+    with PO.with_suffix(".mo").open("rb") as fh:
+        mo = {plain(m.id): plain(m.string) for m in read_mo(fh) if m.id}
+    assert mo == po, "run: pybabel compile -d surveyapp/translations"

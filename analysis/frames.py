@@ -148,6 +148,13 @@ def _read_text_table(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                         skip_blank_lines=False)
     frame.attrs["first_data_row"] = first_data_row
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    names = [h.strip() for h in header]
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:  # pandas would rename the second one ("x.1") and hide the mistake
+        raise InputFileError(str(path), [CellError(first_data_row - 1, n,
+                                                   "column appears more than once")
+                                         for n in repeated])
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas takes the first field(s) as row labels when the data rows have more fields
         # than the header: every value would land one column to the right

@@ -63,8 +63,7 @@ def reliability_summary(q: Questionnaire,
                          "alpha": num(row["alpha"]), "alpha_std": num(row["alpha_std"]),
                          "ci": [num(row["ci_lo"]), num(row["ci_hi"])],
                          "n": as_count(row["n"]), "k": as_count(row["k"])}
-                on = ("gaps" if name == "gaps" else
-                      "perception" if c_id in gap_blocks else "answers")
+                on = "gaps" if name == "gaps" else "p" if c_id in gap_blocks else "answers"
                 items = item_statistics(data, usable[c_id])
                 entry["items"] = {str(col): {"item_total_r": num(r["item_total_r"]),
                                              "alpha_if_deleted": num(r["alpha_if_deleted"])}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -73,7 +73,15 @@ class PortfolioAnalysis:
 
 
 def campaign_analysis(session: Session, campaign: Campaign) -> PortfolioAnalysis:
-    """Analyse a customer wave together with the latest managers' assessment."""
+    """Analyse a customer wave together with the latest managers' assessment (once per
+    request: a page that needs it twice reuses the first run)."""
+    cache = g.setdefault("campaign_analyses", {})
+    if campaign.id not in cache:
+        cache[campaign.id] = _analyse(session, campaign)
+    return cache[campaign.id]
+
+
+def _analyse(session: Session, campaign: Campaign) -> PortfolioAnalysis:
     frames = [campaign_frame(session, campaign)]
     instruments = list(questionnaire_of(campaign).instruments)
     assessment = latest_campaign(session, audience="manager")

@@ -335,3 +335,11 @@ def test_error_rows_count_excels_sep_line(tmp_path, servqual):
     path.write_text("sep=;\nresponse_id;sq01.e\nr1;9\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="row 3, column 'sq01.e': 9 is outside"):
         read_responses(path, Questionnaire((servqual,)))
+
+
+def test_a_repeated_csv_column_is_named(tmp_path, servqual):
+    path = tmp_path / "dup.csv"
+    path.write_text("response_id,sq01.e,sq01.e\nr1,5,6\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="row 1, column 'sq01.e': column appears more "
+                                             "than once"):
+        read_responses(path, Questionnaire((servqual,)))

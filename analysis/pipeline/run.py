@@ -139,6 +139,16 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                 per_account.append(loyalty_by_account[keep])
 
     warnings: list[str] = []
+    if servqual is not None and servqual.allocations and \
+            ServqualLayout.of(servqual).allocation is None:
+        warnings.append(f"the allocation of '{servqual.id}' does not cover exactly its "
+                        "dimensions: no importance-weighted score and no stated importance")
+    if accounts is not None and {"revenue", "wallet"} <= set(accounts.columns):
+        over = accounts.loc[accounts["revenue"] > accounts["wallet"], "account_id"]
+        if len(over):
+            shown = ", ".join(map(str, over[:10])) + (" …" if len(over) > 10 else "")
+            warnings.append(f"{len(over)} account(s) have revenue above their wallet (share "
+                            f"of wallet over 100 %): {shown}")
     if "role" in responses.columns:
         strange = unknown_roles(responses["role"], options.role_weights)
         if strange:

@@ -724,3 +724,24 @@ def test_roles_covered_counts_only_roles_that_answered(small_q, small_responses,
     table = result.tables["accounts"].set_index("account_id")
     assert table.loc["A9", "indicator.roles_covered"] == 0
     assert _accounts_by_id(result.summary)["A9"]["responses"] == 0
+
+
+def test_warnings_for_a_partial_allocation_and_revenue_above_wallet(small_q, small_responses,
+                                                                    small_accounts):
+    text = (REPO / "instruments" / "servqual.toml").read_text(encoding="utf-8")
+    partial = text.replace('id = "imp"\ntotal = 100\n',
+                           'id = "imp"\ntotal = 100\nconstructs = ["tangibles", '
+                           '"reliability"]\n')
+    assert partial != text
+    from analysis import loads_instrument
+
+    q = Questionnaire((loads_instrument(partial, "partial.toml"),))
+    answers = small_responses[["response_id", "account_id", "role", *[
+        c for c in q.numeric_columns if c in small_responses.columns]]]
+    answers = answers.drop(columns=[c for c in answers.columns if c.startswith("imp.")])
+    summary = analyze(q, answers).summary
+    assert summary["servqual"]["weighted"] is None
+    assert any("does not cover exactly" in w for w in summary["warnings"])
+    rich = small_accounts.assign(wallet=small_accounts["revenue"] / 2)
+    warnings = analyze(small_q, small_responses, rich).summary["warnings"]
+    assert any("revenue above their wallet" in w for w in warnings)

@@ -8,15 +8,14 @@ names the file, the entry and the field, and an unknown key is an error, never i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .tomlfile import parse_toml, read_text
+from .tomlfile import Where, check_id, check_keys, parse_toml, read_text
 
-ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # matched whole (fullmatch)
 # the wide format's metadata columns: an answer may not take one of these names
 RESERVED_IDS = frozenset({"response_id", "account_id", "contact_id", "role", "wave",
                           "submitted_at", "lang"})
@@ -185,60 +184,19 @@ class Instrument:
 # --------------------------------------------------------------------------- parsing
 
 
-class _Where:
-    """Builds error messages that name the file, the entry and the field."""
-
-    def __init__(self, source: str, entry: str = ""):
-        self.source = source
-        self.entry = entry
-
-    def at(self, entry: str) -> _Where:
-        return _Where(self.source, entry)
-
-    def error(self, message: str, fld: str | None = None) -> InstrumentError:
-        parts = [self.source]
-        if self.entry:
-            parts.append(self.entry)
-        if fld:
-            parts.append(f"field '{fld}'")
-        return InstrumentError(": ".join(parts) + f": {message}")
-
-
-def _check_keys(
-    table: Any, where: _Where, required: Iterable[str], optional: Iterable[str] = ()
-) -> dict[str, Any]:
-    if not isinstance(table, dict):
-        raise where.error(f"expected a table, got {type(table).__name__}")
-    required = tuple(required)
-    allowed = set(required) | set(optional)
-    for key in table:
-        if key not in allowed:
-            raise where.error(f"unknown key (allowed: {', '.join(sorted(allowed))})", key)
-    for key in required:
-        if key not in table:
-            raise where.error("missing", key)
-    return table
-
-
-def _check_id(value: Any, where: _Where, fld: str = "id") -> str:
-    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise where.error(f"{value!r} is not an id (a letter, then letters, digits or _)", fld)
-    return value
-
-
-def _check_int(value: Any, where: _Where, fld: str) -> int:
+def _check_int(value: Any, where: Where, fld: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise where.error(f"expected a whole number, got {value!r}", fld)
     return value
 
 
-def _check_bool(value: Any, where: _Where, fld: str) -> bool:
+def _check_bool(value: Any, where: Where, fld: str) -> bool:
     if not isinstance(value, bool):
         raise where.error(f"expected true or false, got {value!r}", fld)
     return value
 
 
-def _text(value: Any, languages: tuple[str, ...], where: _Where, fld: str) -> Text:
+def _text(value: Any, languages: tuple[str, ...], where: Where, fld: str) -> Text:
     if not isinstance(value, dict):
         raise where.error("expected a table of texts by language, e.g. { zh = \"…\", en = \"…\" }",
                           fld)
@@ -253,7 +211,7 @@ def _text(value: Any, languages: tuple[str, ...], where: _Where, fld: str) -> Te
     return Text(MappingProxyType(dict(value)))
 
 
-def _unique(ids: list[str], where: _Where, what: str) -> None:
+def _unique(ids: list[str], where: Where, what: str) -> None:
     seen: set[str] = set()
     for i in ids:
         if i in seen:
@@ -261,10 +219,10 @@ def _unique(ids: list[str], where: _Where, what: str) -> None:
         seen.add(i)
 
 
-def _parse_scale(sid: str, raw: Any, languages: tuple[str, ...], where: _Where) -> Scale:
+def _parse_scale(sid: str, raw: Any, languages: tuple[str, ...], where: Where) -> Scale:
     w = where.at(f"scales.{sid}")
-    _check_id(sid, w, "id")
-    _check_keys(raw, w, ("min", "max"), ("labels",))
+    check_id(sid, w, "id")
+    check_keys(raw, w, ("min", "max"), ("labels",))
     lo, hi = _check_int(raw["min"], w, "min"), _check_int(raw["max"], w, "max")
     if hi <= lo:
         raise w.error(f"max ({hi}) must be greater than min ({lo})", "max")
@@ -296,13 +254,13 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     InstrumentError
         Naming ``source``, the entry (e.g. ``items[3] 'sq04'``) and the field.
     """
-    where = _Where(source)
-    top = _check_keys(
+    where = Where(source, InstrumentError)
+    top = check_keys(
         dict(data), where,
         ("id", "version", "languages", "title", "constructs", "items"),
         ("description", "scales", "facets", "allocations", "open", "model"),
     )
-    iid = _check_id(top["id"], where)
+    iid = check_id(top["id"], where)
     version = _check_int(top["version"], where, "version")
     langs_raw = top["languages"]
     if (not isinstance(langs_raw, list) or not langs_raw
@@ -324,8 +282,8 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     facets: dict[str, Facet] = {}
     for fid, raw in facets_raw.items():
         w = where.at(f"facets.{fid}")
-        _check_id(fid, w)
-        _check_keys(raw, w, ("label",), ("prompt",))
+        check_id(fid, w)
+        check_keys(raw, w, ("label",), ("prompt",))
         facets[fid] = Facet(
             fid, _text(raw["label"], languages, w, "label"),
             _text(raw["prompt"], languages, w, "prompt") if "prompt" in raw else None)
@@ -333,8 +291,8 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     constructs: list[Construct] = []
     for n, raw in enumerate(_array(top["constructs"], where, "constructs")):
         w = where.at(_entry("constructs", n, raw))
-        _check_keys(raw, w, ("id", "name"), ("description",))
-        cid = _check_id(raw["id"], w)
+        check_keys(raw, w, ("id", "name"), ("description",))
+        cid = check_id(raw["id"], w)
         w = where.at(f"constructs[{n}] '{cid}'")
         constructs.append(Construct(
             cid, _text(raw["name"], languages, w, "name"),
@@ -346,9 +304,9 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     items: list[Item] = []
     for n, raw in enumerate(_array(top["items"], where, "items")):
         w = where.at(_entry("items", n, raw))
-        _check_keys(raw, w, ("id", "construct", "scale", "text"),
+        check_keys(raw, w, ("id", "construct", "scale", "text"),
                     ("facets", "reverse", "required"))
-        item_id = _check_id(raw["id"], w)
+        item_id = check_id(raw["id"], w)
         w = where.at(f"items[{n}] '{item_id}'")
         if raw["construct"] not in construct_ids:
             raise w.error(f"unknown construct '{raw['construct']}'", "construct")
@@ -373,8 +331,8 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     allocations: list[Allocation] = []
     for n, raw in enumerate(_array(top.get("allocations", []), where, "allocations")):
         w = where.at(_entry("allocations", n, raw))
-        _check_keys(raw, w, ("id", "total", "text"), ("constructs",))
-        aid = _check_id(raw["id"], w)
+        check_keys(raw, w, ("id", "total", "text"), ("constructs",))
+        aid = check_id(raw["id"], w)
         w = where.at(f"allocations[{n}] '{aid}'")
         total = _check_int(raw["total"], w, "total")
         if total <= 0:
@@ -391,8 +349,8 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     open_questions: list[OpenQuestion] = []
     for n, raw in enumerate(_array(top.get("open", []), where, "open")):
         w = where.at(_entry("open", n, raw))
-        _check_keys(raw, w, ("id", "text"), ("required",))
-        oid = _check_id(raw["id"], w)
+        check_keys(raw, w, ("id", "text"), ("required",))
+        oid = check_id(raw["id"], w)
         w = where.at(f"open[{n}] '{oid}'")
         open_questions.append(OpenQuestion(
             oid, _text(raw["text"], languages, w, "text"),
@@ -409,7 +367,7 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     model = None
     if "model" in top:
         w = where.at("model")
-        raw = _check_keys(top["model"], w, ("paths",))
+        raw = check_keys(top["model"], w, ("paths",))
         if not isinstance(raw["paths"], list) or not raw["paths"]:
             raise w.error("expected a non-empty list of \"A -> B\" strings", "paths")
         paths: list[tuple[str, str]] = []
@@ -441,13 +399,13 @@ def _entry(kind: str, n: int, raw: Any) -> str:
     return f"{kind}[{n}] '{rid}'" if isinstance(rid, str) else f"{kind}[{n}]"
 
 
-def _array(value: Any, where: _Where, fld: str) -> list[Any]:
+def _array(value: Any, where: Where, fld: str) -> list[Any]:
     if not isinstance(value, list):
         raise where.error("expected an array of tables ([[...]])", fld)
     return value
 
 
-def _check_acyclic(paths: list[tuple[str, str]], where: _Where) -> None:
+def _check_acyclic(paths: list[tuple[str, str]], where: Where) -> None:
     graph: dict[str, set[str]] = {}
     for a, b in paths:
         graph.setdefault(a, set()).add(b)

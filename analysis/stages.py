@@ -24,9 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .contribution import numeric_column, safe_ratio
-from .instrument import ID_PATTERN
 from .rollup import BUYER_ROLES
-from .tomlfile import parse_toml, read_text
+from .tomlfile import Where, check_id, check_keys, parse_toml, read_text
 
 OPS: Mapping[str, Callable[[Any, Any], Any]] = MappingProxyType({
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -115,46 +114,13 @@ class StageModel:
         return tuple(seen)
 
 
-class _Where:
-    def __init__(self, source: str, entry: str = ""):
-        self.source, self.entry = source, entry
-
-    def at(self, entry: str) -> _Where:
-        return _Where(self.source, entry)
-
-    def error(self, message: str, fld: str | None = None) -> StagesError:
-        parts = [self.source] + ([self.entry] if self.entry else []) + (
-            [f"field '{fld}'"] if fld else [])
-        return StagesError(": ".join(parts) + f": {message}")
-
-
-def _keys(table: Any, where: _Where, required: Sequence[str],
-          optional: Sequence[str] = ()) -> dict[str, Any]:
-    if not isinstance(table, dict):
-        raise where.error(f"expected a table, got {type(table).__name__}")
-    allowed = set(required) | set(optional)
-    for key in table:
-        if key not in allowed:
-            raise where.error(f"unknown key (allowed: {', '.join(sorted(allowed))})", key)
-    for key in required:
-        if key not in table:
-            raise where.error("missing", key)
-    return table
-
-
-def _id(value: Any, where: _Where, fld: str = "id") -> str:
-    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-        raise where.error(f"{value!r} is not an id (a letter, then letters, digits or _)", fld)
-    return value
-
-
-def _number(value: Any, where: _Where, fld: str) -> float:
+def _number(value: Any, where: Where, fld: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
         raise where.error(f"expected a number, got {value!r}", fld)
     return float(value)
 
 
-def _texts(value: Any, languages: tuple[str, ...], where: _Where, fld: str) -> Mapping[str, str]:
+def _texts(value: Any, languages: tuple[str, ...], where: Where, fld: str) -> Mapping[str, str]:
     if not isinstance(value, dict):
         raise where.error('expected a table of texts by language, e.g. { zh = "…", en = "…" }',
                           fld)
@@ -169,14 +135,14 @@ def _texts(value: Any, languages: tuple[str, ...], where: _Where, fld: str) -> M
     return MappingProxyType(dict(value))
 
 
-def _criteria(raw: Any, indicators: Mapping[str, Indicator], where: _Where
+def _criteria(raw: Any, indicators: Mapping[str, Indicator], where: Where
               ) -> tuple[Criterion, ...]:
     if not isinstance(raw, list):
         raise where.error("expected an array of tables ([[….criteria]])", "criteria")
     out: list[Criterion] = []
     for n, entry in enumerate(raw):
         w = where.at(f"{where.entry}: criteria[{n}]")
-        _keys(entry, w, ("indicator", "op", "value", "reason"))
+        check_keys(entry, w, ("indicator", "op", "value", "reason"))
         ind = entry["indicator"]
         if ind not in indicators:
             raise w.error(f"unknown indicator {ind!r} (known: {', '.join(indicators)})",
@@ -198,10 +164,10 @@ def _criteria(raw: Any, indicators: Mapping[str, Indicator], where: _Where
 
 
 def _stage(raw: Any, indicators: Mapping[str, Indicator], languages: tuple[str, ...],
-           where: _Where, uncoupling: bool) -> Stage:
+           where: Where, uncoupling: bool) -> Stage:
     optional = ("description", "criteria") + (("match",) if uncoupling else ())
-    _keys(raw, where, ("id", "name"), optional)
-    sid = _id(raw["id"], where)
+    check_keys(raw, where, ("id", "name"), optional)
+    sid = check_id(raw["id"], where)
     w = where.at(f"{where.entry} '{sid}'")
     match = raw.get("match", "any" if uncoupling else "all")
     if match not in MATCHES:
@@ -222,8 +188,8 @@ def parse_stage_model(data: Mapping[str, Any], source: str = "<string>") -> Stag
     StagesError
         Naming ``source``, the entry (e.g. ``stages[2] 'mid': criteria[0]``) and the field.
     """
-    where = _Where(source)
-    top = _keys(dict(data), where, ("version", "languages", "title", "indicators", "stages"),
+    where = Where(source, StagesError)
+    top = check_keys(dict(data), where, ("version", "languages", "title", "indicators", "stages"),
                 ("description", "uncoupling"))
     version = top["version"]
     if isinstance(version, bool) or not isinstance(version, int):
@@ -242,8 +208,8 @@ def parse_stage_model(data: Mapping[str, Any], source: str = "<string>") -> Stag
     indicators: dict[str, Indicator] = {}
     for iid, raw in top["indicators"].items():
         w = where.at(f"indicators.{iid}")
-        _id(iid, w)
-        _keys(raw, w, ("name",), ("description", "min", "max", "source"))
+        check_id(iid, w)
+        check_keys(raw, w, ("name",), ("description", "min", "max", "source"))
         lo = _number(raw["min"], w, "min") if "min" in raw else None
         hi = _number(raw["max"], w, "max") if "max" in raw else None
         if lo is not None and hi is not None and hi <= lo:

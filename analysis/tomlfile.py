@@ -1,10 +1,15 @@
-"""Reading TOML data files (instruments, stage thresholds) with errors that name the file."""
+"""TOML data files (instruments, stage thresholds): reading them, and validation helpers
+whose errors name the file, the entry and the field."""
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # matched whole (fullmatch)
 
 
 def parse_toml(text: str, source: str, error: type[ValueError]) -> dict[str, Any]:
@@ -24,3 +29,40 @@ def read_text(path: str | Path, error: type[ValueError]) -> str:
         raise error(f"{path}: cannot read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not UTF-8 text") from exc
+
+
+class Where:
+    """Where in a data file a value sits, to build errors that name it."""
+
+    def __init__(self, source: str, error: type[ValueError], entry: str = ""):
+        self.source, self.error_class, self.entry = source, error, entry
+
+    def at(self, entry: str) -> Where:
+        return Where(self.source, self.error_class, entry)
+
+    def error(self, message: str, fld: str | None = None) -> ValueError:
+        parts = [self.source] + ([self.entry] if self.entry else []) + (
+            [f"field '{fld}'"] if fld else [])
+        return self.error_class(": ".join(parts) + f": {message}")
+
+
+def check_keys(table: Any, where: Where, required: Iterable[str],
+               optional: Iterable[str] = ()) -> dict[str, Any]:
+    """A table with exactly the allowed keys: an unknown key is an error, not ignored."""
+    if not isinstance(table, dict):
+        raise where.error(f"expected a table, got {type(table).__name__}")
+    required = tuple(required)
+    allowed = set(required) | set(optional)
+    for key in table:
+        if key not in allowed:
+            raise where.error(f"unknown key (allowed: {', '.join(sorted(allowed))})", key)
+    for key in required:
+        if key not in table:
+            raise where.error("missing", key)
+    return table
+
+
+def check_id(value: Any, where: Where, fld: str = "id") -> str:
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        raise where.error(f"{value!r} is not an id (a letter, then letters, digits or _)", fld)
+    return value

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .tomlfile import Where, check_id, check_keys, parse_toml, read_text
+from .tomlfile import Where, check_id, check_keys, check_texts, parse_toml, read_text
 
 # the wide format's metadata columns: an answer may not take one of these names
 RESERVED_IDS = frozenset({"response_id", "account_id", "contact_id", "role", "wave",
@@ -197,18 +197,7 @@ def _check_bool(value: Any, where: Where, fld: str) -> bool:
 
 
 def _text(value: Any, languages: tuple[str, ...], where: Where, fld: str) -> Text:
-    if not isinstance(value, dict):
-        raise where.error("expected a table of texts by language, e.g. { zh = \"…\", en = \"…\" }",
-                          fld)
-    for lang in languages:
-        if lang not in value:
-            raise where.error(f"no text in language '{lang}'", fld)
-    for lang, text in value.items():
-        if lang not in languages:
-            raise where.error(f"language '{lang}' is not listed in 'languages'", fld)
-        if not isinstance(text, str) or not text.strip():
-            raise where.error(f"the '{lang}' text must be a non-empty string", fld)
-    return Text(MappingProxyType(dict(value)))
+    return Text(check_texts(value, languages, where, fld))
 
 
 def _unique(ids: list[str], where: Where, what: str) -> None:

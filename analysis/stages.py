@@ -25,7 +25,7 @@ import pandas as pd
 
 from .contribution import numeric_column, safe_ratio
 from .rollup import BUYER_ROLES
-from .tomlfile import Where, check_id, check_keys, parse_toml, read_text
+from .tomlfile import Where, check_id, check_keys, check_texts, parse_toml, read_text
 
 OPS: Mapping[str, Callable[[Any, Any], Any]] = MappingProxyType({
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -120,21 +120,6 @@ def _number(value: Any, where: Where, fld: str) -> float:
     return float(value)
 
 
-def _texts(value: Any, languages: tuple[str, ...], where: Where, fld: str) -> Mapping[str, str]:
-    if not isinstance(value, dict):
-        raise where.error('expected a table of texts by language, e.g. { zh = "…", en = "…" }',
-                          fld)
-    for lang in languages:
-        if lang not in value:
-            raise where.error(f"no text in language '{lang}'", fld)
-    for lang, text in value.items():
-        if lang not in languages:
-            raise where.error(f"language '{lang}' is not listed in 'languages'", fld)
-        if not isinstance(text, str) or not text.strip():
-            raise where.error(f"the '{lang}' text must be a non-empty string", fld)
-    return MappingProxyType(dict(value))
-
-
 def _criteria(raw: Any, indicators: Mapping[str, Indicator], where: Where
               ) -> tuple[Criterion, ...]:
     if not isinstance(raw, list):
@@ -173,9 +158,9 @@ def _stage(raw: Any, indicators: Mapping[str, Indicator], languages: tuple[str, 
     if match not in MATCHES:
         raise w.error(f"{match!r} is not one of {', '.join(MATCHES)}", "match")
     return Stage(
-        id=sid, name=_texts(raw["name"], languages, w, "name"),
+        id=sid, name=check_texts(raw["name"], languages, w, "name"),
         criteria=_criteria(raw.get("criteria", []), indicators, w),
-        description=(_texts(raw["description"], languages, w, "description")
+        description=(check_texts(raw["description"], languages, w, "description")
                      if "description" in raw else None),
         match=match)
 
@@ -199,9 +184,9 @@ def parse_stage_model(data: Mapping[str, Any], source: str = "<string>") -> Stag
             or not all(isinstance(x, str) and x for x in langs)):
         raise where.error("expected a non-empty list of language codes", "languages")
     languages = tuple(langs)
-    title = _texts(top["title"], languages, where, "title")
+    title = check_texts(top["title"], languages, where, "title")
     if "description" in top:
-        _texts(top["description"], languages, where, "description")
+        check_texts(top["description"], languages, where, "description")
 
     if not isinstance(top["indicators"], dict) or not top["indicators"]:
         raise where.error("expected tables [indicators.<id>]", "indicators")
@@ -218,8 +203,8 @@ def parse_stage_model(data: Mapping[str, Any], source: str = "<string>") -> Stag
         if not isinstance(src, str):
             raise w.error("expected a string", "source")
         indicators[iid] = Indicator(
-            iid, _texts(raw["name"], languages, w, "name"),
-            _texts(raw["description"], languages, w, "description")
+            iid, check_texts(raw["name"], languages, w, "name"),
+            check_texts(raw["description"], languages, w, "description")
             if "description" in raw else None, lo, hi, src)
 
     if not isinstance(top["stages"], list) or len(top["stages"]) < 2:

@@ -7,6 +7,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # matched whole (fullmatch)
@@ -66,3 +67,20 @@ def check_id(value: Any, where: Where, fld: str = "id") -> str:
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise where.error(f"{value!r} is not an id (a letter, then letters, digits or _)", fld)
     return value
+
+
+def check_texts(value: Any, languages: tuple[str, ...], where: Where,
+                fld: str) -> MappingProxyType[str, str]:
+    """A table of non-empty texts, one for each of ``languages`` and no other."""
+    if not isinstance(value, dict):
+        raise where.error('expected a table of texts by language, e.g. { zh = "…", en = "…" }',
+                          fld)
+    for lang in languages:
+        if lang not in value:
+            raise where.error(f"no text in language '{lang}'", fld)
+    for lang, text in value.items():
+        if lang not in languages:
+            raise where.error(f"language '{lang}' is not listed in 'languages'", fld)
+        if not isinstance(text, str) or not text.strip():
+            raise where.error(f"the '{lang}' text must be a non-empty string", fld)
+    return MappingProxyType(dict(value))

@@ -256,13 +256,13 @@ def validate_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
         errors.append(CellError(int(rows[pos]), "response_id",
                                 f"duplicate response_id '{ids.iloc[pos]}'"))
 
-    out = pd.DataFrame(index=raw.index)
-    for col in META_COLUMNS:
-        if col in raw.columns:
-            out[col] = raw[col].astype("string")
+    # columns are gathered first and framed once: a frame grown column by column would be
+    # fragmented into hundreds of blocks for a large questionnaire
+    meta = {col: raw[col].astype("string") for col in META_COLUMNS if col in raw.columns}
+    answers: dict[str, pd.Series] = {}
     for col in numeric:
         if col not in raw.columns:
-            out[col] = np.nan
+            answers[col] = pd.Series(np.nan, index=raw.index, dtype="float64")
             continue
         text = raw[col]
         values = pd.to_numeric(text, errors="coerce").astype("float64")
@@ -279,10 +279,10 @@ def validate_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
         for pos in np.flatnonzero(out_of_range.to_numpy()):
             errors.append(CellError(int(rows[pos]), col,
                                     f"{text.iloc[pos]} is outside the scale {lo}–{hi}"))
-        out[col] = values
+        answers[col] = values
     for allocation in questionnaire.allocations:
         cols = list(allocation.columns)
-        block = out[cols]
+        block = pd.DataFrame({c: answers[c] for c in cols})
         answered = block.notna().any(axis=1)
         sums = block.sum(axis=1, min_count=1)
         bad = answered & (sums != allocation.total)
@@ -290,9 +290,11 @@ def validate_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
             errors.append(CellError(int(rows[pos]), f"{allocation.id}.*",
                                     f"allocation points add up to {sums.iloc[pos]:g}, "
                                     f"not {allocation.total}"))
-    for col in questionnaire.text_columns:
-        out[col] = raw[col].astype("string") if col in raw.columns else pd.Series(
-            pd.NA, index=raw.index, dtype="string")
+    texts = {col: raw[col].astype("string") if col in raw.columns else pd.Series(
+        pd.NA, index=raw.index, dtype="string") for col in questionnaire.text_columns}
+    out = pd.concat([pd.DataFrame(meta, index=raw.index),
+                     pd.DataFrame(answers, index=raw.index),
+                     pd.DataFrame(texts, index=raw.index)], axis=1)
     if errors:
         errors.sort(key=lambda e: (e.row or 0, e.column or ""))
         raise InputFileError(source, errors)

@@ -63,15 +63,27 @@ def demo_command() -> None:
 
 
 @click.command("export")
-@click.option("--xlsx", "xlsx_path", required=True, type=click.Path(dir_okay=False),
-              help="Where to write the workbook.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False),
+              help="The portfolio workbook.")
+@click.option("--responses", "responses_path", type=click.Path(dir_okay=False),
+              help="The wave's responses (and the latest managers' assessment) as the wide "
+                   "CSV that 'surveyapp analyze' reads.")
+@click.option("--accounts", "accounts_path", type=click.Path(dir_okay=False),
+              help="The accounts file (CSV).")
+@click.option("--instruments", "instruments_dir", type=click.Path(file_okay=False),
+              help="A folder for the exact instrument files the wave asked.")
 @click.option("--campaign", "campaign_id", type=int, default=None,
               help="Campaign id (default: the latest).")
 @with_appcontext
-def export_command(xlsx_path: str, campaign_id: int | None) -> None:
-    """Write the portfolio's service-gap workbook."""
+def export_command(xlsx_path: str | None, responses_path: str | None,
+                   accounts_path: str | None, instruments_dir: str | None,
+                   campaign_id: int | None) -> None:
+    """Write the portfolio workbook and/or the wave's data files."""
     from .models import Campaign
 
+    if not (xlsx_path or responses_path or accounts_path or instruments_dir):
+        raise click.UsageError("name at least one of --xlsx, --responses, --accounts, "
+                               "--instruments")
     session = get_session()
     campaign = (session.get(Campaign, campaign_id) if campaign_id is not None
                 else campaigns.latest_campaign(session))
@@ -81,8 +93,25 @@ def export_command(xlsx_path: str, campaign_id: int | None) -> None:
     if campaign.audience != "customer":
         raise click.ClickException(f"campaign {campaign.id} is the managers' assessment; "
                                    "export a customer survey wave")
-    Path(xlsx_path).write_bytes(exports.portfolio_workbook(session, campaign))
-    click.echo(f"Wrote {xlsx_path}")
+    outputs: list[tuple[Path, bytes]] = []
+    if xlsx_path:
+        outputs.append((Path(xlsx_path), exports.portfolio_workbook(session, campaign)))
+    if responses_path:
+        outputs.append((Path(responses_path), exports.responses_csv(session, campaign)))
+    if accounts_path:
+        outputs.append((Path(accounts_path), exports.accounts_csv(session)))
+    if instruments_dir:
+        folder = Path(instruments_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        outputs += [(folder / name, text.encode("utf-8")) for name, text in
+                    exports.instrument_sources(campaign).items()]
+        assessment = campaigns.latest_campaign(session, audience="manager")
+        if responses_path and assessment is not None:
+            outputs += [(folder / name, text.encode("utf-8")) for name, text in
+                        exports.instrument_sources(assessment).items()]
+    for path, data in outputs:
+        path.write_bytes(data)
+        click.echo(f"Wrote {path}")
 
 
 @click.command("analyze")

@@ -150,7 +150,10 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
             warnings.append(f"{len(over)} account(s) have revenue above their wallet (share "
                             f"of wallet over 100 %): {shown}")
     if "role" in responses.columns:
-        strange = unknown_roles(responses["role"], options.role_weights)
+        # only roles that weigh in an account roll-up matter (staff rows have no account)
+        rolled = responses["role"] if "account_id" not in responses.columns else \
+            responses.loc[responses["account_id"].notna(), "role"]
+        strange = unknown_roles(rolled, options.role_weights)
         if strange:
             shown = ", ".join(strange[:10]) + (" …" if len(strange) > 10 else "")
             warnings.append(f"{len(strange)} role name(s) are not buying roles and weigh as "

@@ -164,3 +164,15 @@ def text_answers(session: Session, campaign: Campaign,
     return pd.DataFrame(session.execute(query).all(),
                         columns=["account_id", "account", "role", "submitted_at", "answer_id",
                                  "text"])
+
+
+def text_answer_frame(session: Session, campaign: Campaign) -> pd.DataFrame:
+    """Free-text answers in the wide format: one row per response (``response_id``), one
+    column per open question."""
+    rows = session.execute(
+        select(TextAnswer.response_id, TextAnswer.answer_id, TextAnswer.text)
+        .join(Response, Response.id == TextAnswer.response_id)
+        .where(Response.campaign_id == campaign.id)).all()
+    frame = pd.DataFrame(rows, columns=["response_id", "answer_id", "text"])
+    frame["response_id"] = frame["response_id"].astype("string")
+    return frame.pivot(index="response_id", columns="answer_id", values="text")

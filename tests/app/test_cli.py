@@ -3,6 +3,7 @@
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -109,3 +110,43 @@ def test_demo_leaves_a_database_with_its_own_data_alone(runner, session, make_ac
     session.expire_all()
     assert find(session, token) is not None  # the real link still works
     assert session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_exported_data_analysed_from_files_gives_the_web_figures(app, runner, session,
+                                                                 tmp_path):
+    """export --responses/--accounts/--instruments, then analyze on those files: the same
+    figures the web pages show (the same pipeline, fed once from the database, once from
+    files)."""
+    import json
+
+    from surveyapp.cli import main
+    from surveyapp.services.campaigns import latest_campaign
+    from surveyapp.services.portfolio import campaign_analysis
+
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["export", "--responses", str(tmp_path / "r.csv"),
+                                 "--accounts", str(tmp_path / "a.csv"),
+                                 "--instruments", str(tmp_path / "inst")])
+    assert result.exit_code == 0, result.output
+    names = ["servqual", "satisfaction", "loyalty", "relationship", "grid25", "servqual_gap1"]
+    args = [a for n in names for a in ("--instrument", str(tmp_path / "inst" / f"{n}.toml"))]
+    from click.testing import CliRunner
+
+    out = tmp_path / "out.json"
+    done = CliRunner().invoke(main, ["analyze", *args, "--responses", str(tmp_path / "r.csv"),
+                                     "--accounts", str(tmp_path / "a.csv"), "--json",
+                                     str(out)])
+    assert done.exit_code == 0, done.output
+    from_files = json.loads(out.read_text(encoding="utf-8"))
+    with app.app_context():
+        web = campaign_analysis(session, latest_campaign(session)).result.summary
+    for dim, figures in web["servqual"]["dimensions"].items():
+        for key, value in figures.items():
+            assert from_files["servqual"]["dimensions"][dim][key] == pytest.approx(value), key
+    assert from_files["stages"] == web["stages"]
+    assert from_files["nps"] == web["nps"]
+    by_id = {a["account_id"]: a for a in web["accounts"]}
+    for entry in from_files["accounts"]:
+        assert entry["stage"] == by_id[entry["account_id"]]["stage"]
+        assert entry["nps"] == pytest.approx(by_id[entry["account_id"]]["nps"], nan_ok=True)
+    assert "warnings" not in from_files

@@ -90,7 +90,7 @@ SMALL = ("response_id,account_id,role,sq01.e,sq01.p\n"
          "r1,鞍山齿轮,经济买家,6,5\nr2,大连阀门,技术买家,7,\n")
 
 
-def _small_ok(frame):
+def assert_small_read(frame):
     assert list(frame["response_id"]) == ["r1", "r2"]
     assert list(frame["account_id"]) == ["鞍山齿轮", "大连阀门"]
     assert list(frame["role"]) == ["经济买家", "技术买家"]
@@ -103,7 +103,7 @@ def test_reads_gbk_csv_saved_by_chinese_excel(tmp_path, servqual):
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")  # the bytes really are not UTF-8
     path.write_bytes(data)
-    _small_ok(read_responses(path, Questionnaire((servqual,))))
+    assert_small_read(read_responses(path, Questionnaire((servqual,))))
 
 
 def test_reads_utf8_with_and_without_bom(tmp_path, servqual):
@@ -111,14 +111,14 @@ def test_reads_utf8_with_and_without_bom(tmp_path, servqual):
         path = tmp_path / f"{encoding}.csv"
         path.write_bytes(SMALL.encode(encoding))
         frame = read_responses(path, Questionnaire((servqual,)))
-        _small_ok(frame)
+        assert_small_read(frame)
         assert frame.columns[0] == "response_id"  # no BOM left on the first column
 
 
 def test_reads_utf16_unicode_text_from_excel(tmp_path, servqual):
     path = tmp_path / "unicode.txt"
     path.write_bytes(SMALL.replace(",", "\t").encode("utf-16"))  # with a byte-order mark
-    _small_ok(read_responses(path, Questionnaire((servqual,))))
+    assert_small_read(read_responses(path, Questionnaire((servqual,))))
 
 
 def test_undecodable_file_names_encodings_tried_and_the_fix(tmp_path, servqual):
@@ -153,13 +153,13 @@ def test_decode_text():
 def test_reads_semicolon_and_tab_separated_files(tmp_path, servqual, sep):
     path = tmp_path / "r.csv"
     path.write_text(SMALL.replace(",", sep), encoding="utf-8")
-    _small_ok(read_responses(path, Questionnaire((servqual,))))
+    assert_small_read(read_responses(path, Questionnaire((servqual,))))
 
 
 def test_excel_sep_line_names_the_separator(tmp_path, servqual):
     path = tmp_path / "r.csv"
     path.write_text("sep=;\n" + SMALL.replace(",", ";"), encoding="utf-8")
-    _small_ok(read_responses(path, Questionnaire((servqual,))))
+    assert_small_read(read_responses(path, Questionnaire((servqual,))))
 
 
 def test_delimiter_comes_from_the_header_not_the_cells(tmp_path):

@@ -30,6 +30,8 @@ from analysis.stages import load_stage_model
 from analysis.synthetic import simulate_responses
 from tests.conftest import DATA, REPO
 
+from .plspm_reference import BLOCKS, PATHS, load_satisfaction
+
 INSTRUMENTS = REPO / "instruments"
 SMALL = ("servqual", "loyalty", "servqual_gap1", "relationship", "grid25")
 DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
@@ -414,14 +416,7 @@ def test_importance_performance_uses_the_instruments_scale():
 # --------------------------------------------------------------------------- 3. path model
 
 
-PLSPM_BLOCKS = {  # R plspm's satisfaction example: blocks 1:5, 6:10, 11:15, 16:19, 20:23, 24:27
-    "IMAG": [f"imag{i}" for i in range(1, 6)], "EXPE": [f"expe{i}" for i in range(1, 6)],
-    "QUAL": [f"qual{i}" for i in range(1, 6)], "VAL": [f"val{i}" for i in range(1, 5)],
-    "SAT": [f"sat{i}" for i in range(1, 5)], "LOY": [f"loy{i}" for i in range(1, 5)],
-}
-PLSPM_PATHS = [("IMAG", "EXPE"), ("IMAG", "SAT"), ("IMAG", "LOY"), ("EXPE", "QUAL"),
-               ("EXPE", "VAL"), ("EXPE", "SAT"), ("QUAL", "VAL"), ("QUAL", "SAT"),
-               ("VAL", "SAT"), ("SAT", "LOY")]
+
 # R plspm outer weights, plspm(satisfaction, sat_path, blocks, modes = rep("A", 6),
 # scaled = FALSE, scheme = "path"): satisfaction.outer-model-path.csv of the plspm Python
 # port's test data (tests/data/plspm_satisfaction.README.md)
@@ -435,19 +430,19 @@ PLSPM_PATH_WEIGHTS = {
 
 @pytest.fixture(scope="module")
 def plspm_data():
-    frame = pd.read_csv(DATA / "plspm_satisfaction.csv", index_col=0).drop(columns="gender")
+    frame = load_satisfaction().drop(columns="gender")
     frame = frame.astype("float64")
     frame.insert(0, "response_id", [f"s{i}" for i in frame.index])
     return frame.reset_index(drop=True)
 
 
 def _ranges(lo: int, hi: int) -> dict[str, tuple[int, int]]:
-    return {c: (lo, hi) for cols in PLSPM_BLOCKS.values() for c in cols}
+    return {c: (lo, hi) for cols in BLOCKS.values() for c in cols}
 
 
 def _compare_model(model: dict, direct) -> None:
     assert model["n"] == direct.n
-    assert set(model["paths"]) == {f"{s} -> {t}" for s, t in PLSPM_PATHS}
+    assert set(model["paths"]) == {f"{s} -> {t}" for s, t in PATHS}
     for key, series in (("paths", direct.path_coefficients), ("r2", direct.r2),
                         ("outer_weights", direct.outer_weights), ("index", direct.indices),
                         ("loadings", direct.loadings)):
@@ -459,12 +454,12 @@ def _compare_model(model: dict, direct) -> None:
 def test_model_matches_pls_pm_on_the_reference_rows_valid_on_1_10(plspm_data):
     # satisfaction.toml's scale is 1–10 and the plspm data hold zeros: keep the rows with
     # no 0, which the instrument accepts, and compare with pls_pm on the very same rows
-    indicators = [c for cols in PLSPM_BLOCKS.values() for c in cols]
+    indicators = [c for cols in BLOCKS.values() for c in cols]
     rows = plspm_data[(plspm_data[indicators] > 0).all(axis=1)].reset_index(drop=True)
     assert 200 < len(rows) < 250
     inst = _instrument("satisfaction")
     model = analyze(Questionnaire((inst,)), rows).summary["model"]
-    direct = pls_pm(rows, PLSPM_BLOCKS, PLSPM_PATHS, scaled=True, ranges=_ranges(1, 10))
+    direct = pls_pm(rows, BLOCKS, PATHS, scaled=True, ranges=_ranges(1, 10))
     assert model["scaled"] is True
     _compare_model(model, direct)
 
@@ -478,7 +473,7 @@ def test_model_unscaled_on_all_reference_rows_matches_r_plspm(plspm_data):
     result = analyze(Questionnaire((inst,)), plspm_data, options=AnalysisOptions(scaled=False))
     model = result.summary["model"]
     assert model["n"] == 250 and model["scaled"] is False
-    direct = pls_pm(plspm_data, PLSPM_BLOCKS, PLSPM_PATHS, scaled=False,
+    direct = pls_pm(plspm_data, BLOCKS, PATHS, scaled=False,
                     ranges=_ranges(0, 10))
     _compare_model(model, direct)
     for indicator, weight in PLSPM_PATH_WEIGHTS.items():

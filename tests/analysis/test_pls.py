@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,19 +22,8 @@ from analysis.pls import (
     ranges_from_instrument,
 )
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+from .plspm_reference import BLOCKS, PATHS, load_satisfaction
 
-BLOCKS = {
-    "IMAG": [f"imag{i}" for i in range(1, 6)],
-    "EXPE": [f"expe{i}" for i in range(1, 6)],
-    "QUAL": [f"qual{i}" for i in range(1, 6)],
-    "VAL": [f"val{i}" for i in range(1, 5)],
-    "SAT": [f"sat{i}" for i in range(1, 5)],
-    "LOY": [f"loy{i}" for i in range(1, 5)],
-}
-PATHS = [("IMAG", "EXPE"), ("IMAG", "SAT"), ("IMAG", "LOY"), ("EXPE", "QUAL"),
-         ("EXPE", "VAL"), ("EXPE", "SAT"), ("QUAL", "VAL"), ("QUAL", "SAT"), ("VAL", "SAT"),
-         ("SAT", "LOY")]
 INDICATORS = [c for cols in BLOCKS.values() for c in cols]
 TOL = 1e-4  # the agreement required with published results
 
@@ -242,7 +230,7 @@ RUSSA_OUTER = {  # indicator: (weight, loading) for scheme "path" and "factorial
 
 @pytest.fixture(scope="module")
 def satisfaction() -> pd.DataFrame:
-    return pd.read_csv(DATA / "plspm_satisfaction.csv", index_col=0)
+    return load_satisfaction()
 
 
 @pytest.fixture(scope="module")

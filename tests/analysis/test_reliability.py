@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,21 +17,12 @@ from analysis.reliability import (
     standardized_alpha_from_corr,
 )
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-
-BLOCKS = {
-    "IMAG": [f"imag{i}" for i in range(1, 6)],
-    "EXPE": [f"expe{i}" for i in range(1, 6)],
-    "QUAL": [f"qual{i}" for i in range(1, 6)],
-    "VAL": [f"val{i}" for i in range(1, 5)],
-    "SAT": [f"sat{i}" for i in range(1, 5)],
-    "LOY": [f"loy{i}" for i in range(1, 5)],
-}
+from .plspm_reference import BLOCKS, load_satisfaction
 
 
 @pytest.fixture(scope="module")
 def satisfaction() -> pd.DataFrame:
-    return pd.read_csv(DATA / "plspm_satisfaction.csv", index_col=0)
+    return load_satisfaction()
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ HOST ?= 127.0.0.1
 run: install
 	$(BIN)/surveyapp init-db
 	$(BIN)/surveyapp demo
-	$(BIN)/surveyapp run --host $(HOST) --port $(PORT)
+	@# the background worker (mail, reminders, recomputing scores) runs beside the server
+	$(BIN)/surveyapp worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/surveyapp run --host $(HOST) --port $(PORT)
 
 test: install-test browser translations
 	$(BIN)/ruff check .

@@ -10,14 +10,19 @@ from flask import Flask, g, render_template, request, session
 
 from analysis.rollup import role_weights
 
-from . import db
+from . import db, jobs
 from .config import DEFAULTS, instruments_dir, load_secret_key, settings_from_environment
 from .extensions import babel, csrf, login_manager
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Defaults → instance ``config.py`` → environment (or ``test_config`` for tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(test_config: dict[str, Any] | None = None,
+               instance_path: str | None = None) -> Flask:
+    """Defaults → instance ``config.py`` → environment (or ``test_config`` for tests).
+
+    ``instance_path`` moves the instance folder (database, secret key, job queue, outbox)
+    away from the default ``instance/`` beside the package: each test has its own.
+    """
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(DEFAULTS)
     app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path,
@@ -58,6 +63,7 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    jobs.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -73,9 +79,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, reports, survey
+    from . import auth, manage, reports, survey
 
     app.register_blueprint(survey.bp)
+    app.register_blueprint(manage.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(reports.bp)
 

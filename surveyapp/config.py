@@ -21,6 +21,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "ROLE_WEIGHTS": None,  # None = analysis.rollup.DEFAULT_ROLE_WEIGHTS
     "PUBLIC_URL": None,  # base of survey links printed by the CLI; None = http://127.0.0.1:PORT
+    # background jobs: None = a SQLite file in the instance folder; "redis://host:6379/0"
+    "JOBS_URL": None,
+    "JOBS_IMMEDIATE": False,  # run each job where it is queued (tests)
 }
 
 
@@ -57,7 +60,7 @@ def load_secret_key(instance_path: str) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-TEXT_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "STAGES_FILE")
+TEXT_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "STAGES_FILE", "JOBS_URL")
 
 
 def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

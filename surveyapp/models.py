@@ -9,10 +9,12 @@ tens of millions of answer rows. Free-text answers, which are few, live in ``tex
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -51,7 +53,9 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(200))
     industry: Mapped[str | None] = mapped_column(String(100))
     customer_type: Mapped[str | None] = mapped_column(String(40))
-    owner: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(String(200))  # as the file gives it (an email)
+    # the user who owns the account: pages and downloads are scoped by it
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     revenue: Mapped[float | None] = mapped_column(Float)
     margin: Mapped[float | None] = mapped_column(Float)
     cost_to_serve: Mapped[float | None] = mapped_column(Float)
@@ -77,6 +81,10 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     role: Mapped[str | None] = mapped_column(String(40))  # buying-centre role
     lang: Mapped[str] = mapped_column(String(8), default="zh")
+    # a deactivated contact is not invited and their link stores nothing
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # erased on request: name and email are gone, answers stay without who gave them
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     account: Mapped[Account] = relationship(back_populates="contacts")
 
@@ -107,6 +115,15 @@ class Campaign(Base):
     audience: Mapped[str] = mapped_column(String(20), default="customer")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     answer_columns_json: Mapped[str] = mapped_column(Text)
+    # links answer from the open date to the close date (inclusive); None = no limit
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    # anonymous: no page, export or workbook may tie an answer to a person
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # the filter the invitations were chosen by (JSON), as given when the wave was created
+    selection_json: Mapped[str | None] = mapped_column(Text)
+    # reminder rounds sent so far; each round reminds every contact at most once
+    reminder_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     sections: Mapped[list[CampaignInstrument]] = relationship(
         order_by="CampaignInstrument.position", cascade="all, delete-orphan")
@@ -138,9 +155,45 @@ class Invitation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # first email
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # first visit
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # first save
 
     campaign: Mapped[Campaign] = relationship()
     contact: Mapped[Contact] = relationship()
+
+
+class Message(Base):
+    """One email to one invitation: the invitation itself, or reminder round ``round``.
+
+    The unique key makes sending safe to repeat: whoever inserts the row first sends it,
+    however many commands or servers try at once.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("invitation_id", "kind", "round"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "invitation" or "reminder"
+    round: Mapped[int] = mapped_column(Integer, default=0)  # 0 for the invitation
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    invitation: Mapped[Invitation] = relationship()
+
+
+class Draft(Base):
+    """Answers saved as a contact goes, page by page, so the link resumes on any device."""
+
+    __tablename__ = "drafts"
+
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), primary_key=True)
+    answers_json: Mapped[str] = mapped_column(Text, default="{}")
+    page: Mapped[int] = mapped_column(Integer, default=0)  # the page to reopen on
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Response(Base):
@@ -155,6 +208,9 @@ class Response(Base):
     lang: Mapped[str | None] = mapped_column(String(8))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     values: Mapped[bytes] = mapped_column(LargeBinary)
+    # answer ids the contact marked "not applicable" (JSON list): missing in ``values``,
+    # counted apart from items left blank
+    not_applicable_json: Mapped[str | None] = mapped_column(Text)
 
     texts: Mapped[list[TextAnswer]] = relationship(cascade="all, delete-orphan")
 

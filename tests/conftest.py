@@ -39,8 +39,8 @@ def app(tmp_path):
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
         "WTF_CSRF_ENABLED": False,
-    })
-    app.instance_path = str(tmp_path)
+        "JOBS_IMMEDIATE": True,
+    }, instance_path=str(tmp_path))
     with app.app_context():
         upgrade()
     yield app

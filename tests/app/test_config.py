@@ -28,7 +28,7 @@ def test_the_app_reads_the_environment(monkeypatch, tmp_path):
 
     monkeypatch.setenv("ROLE_WEIGHTS", '{"economic": 0.5}')
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
-    app = create_app()
+    app = create_app(instance_path=str(tmp_path))
     assert app.config["ROLE_WEIGHTS"] == {"economic": 0.5}
     assert app.config["DATABASE_URL"].endswith("env.sqlite")
     app.extensions["db_engine"].dispose()
@@ -50,7 +50,8 @@ def test_a_mistyped_role_weight_stops_the_app(tmp_path):
 
     with pytest.raises(ValueError, match="not a buying role"):
         create_app({"SECRET_KEY": "x", "ROLE_WEIGHTS": {"economc": 0.4},
-                    "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"},
+                   instance_path=str(tmp_path))
 
 
 def test_the_secret_key_is_made_once_and_kept(tmp_path):

@@ -34,8 +34,8 @@ def pg_app(tmp_path):
         connection.exec_driver_sql("CREATE SCHEMA public")
     engine.dispose()
     app = create_app({"TESTING": True, "SECRET_KEY": "pg", "DATABASE_URL": PG_URL,
-                      "WTF_CSRF_ENABLED": False})
-    app.instance_path = str(tmp_path)
+                      "WTF_CSRF_ENABLED": False, "JOBS_IMMEDIATE": True},
+                     instance_path=str(tmp_path))
     yield app
     app.extensions["db_engine"].dispose()
 

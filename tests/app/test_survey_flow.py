@@ -149,7 +149,8 @@ def test_a_stale_csrf_token_keeps_the_answers_and_stores_nothing(tmp_path, invit
 
     *_, token = invited
     app = create_app({"TESTING": True, "SECRET_KEY": "other-secret",
-                      "DATABASE_URL": str(session.get_bind().url)})
+                      "DATABASE_URL": str(session.get_bind().url), "JOBS_IMMEDIATE": True},
+                     instance_path=str(tmp_path))
     client = app.test_client()
     response = client.post(f"/s/{token}?lang=en", data=full_answers(e=7, p=3))
     page = response.get_data(as_text=True)

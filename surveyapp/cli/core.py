@@ -1,25 +1,17 @@
-"""The ``surveyapp`` command: Flask's CLI group with the app's own commands."""
+"""The core commands: database, users, demo, export and the file analysis."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import current_app
+from flask.cli import with_appcontext
 
-from .db import get_session, upgrade
-from .services import campaigns, demo, exports, users
-
-
-def _base_url() -> str:
-    configured = current_app.config.get("PUBLIC_URL")
-    if configured:
-        return configured
-    host = os.environ.get("HOST", "127.0.0.1")
-    return f"http://{host}:{os.environ.get('PORT', '5000')}"
+from ..db import get_session, upgrade
+from ..services import campaigns, demo, exports, users
+from .common import base_url
 
 
 @click.command("init-db")
@@ -50,7 +42,7 @@ def create_user_command(email: str, password: str, name: str | None) -> None:
 def demo_command() -> None:
     """Seed a demo portfolio when the database is empty; print a login and survey links."""
     upgrade()
-    login = demo.ensure_demo(get_session(), _base_url())
+    login = demo.ensure_demo(get_session(), base_url())
     if login is None:
         click.echo("This database holds data of its own: the demo was not seeded and nothing "
                    "was changed.")
@@ -79,7 +71,7 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
                    accounts_path: str | None, instruments_dir: str | None,
                    campaign_id: int | None) -> None:
     """Write the portfolio workbook and/or the wave's data files."""
-    from .models import Campaign
+    from ..models import Campaign
 
     if not (xlsx_path or responses_path or accounts_path or instruments_dir):
         raise click.UsageError("name at least one of --xlsx, --responses, --accounts, "
@@ -144,7 +136,7 @@ def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
 
     Bad input stops with a message naming the file, row and column, and exit status 2.
     """
-    from .services import analysis_run
+    from ..services import analysis_run
 
     try:
         outcome = analysis_run.run_files(
@@ -179,17 +171,4 @@ def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
         click.echo(outcome.text_summary())
 
 
-def register_commands(app: Flask) -> None:
-    for command in (init_db_command, create_user_command, demo_command, export_command):
-        app.cli.add_command(command)
-
-
-def _create_app() -> Flask:
-    from . import create_app
-
-    return create_app()
-
-
-main = FlaskGroup(create_app=_create_app, help="Survey-driven customer satisfaction and "
-                  "loyalty analyzer. `surveyapp run` serves the web app.")
-main.add_command(analyze_command)  # on the group itself: it needs no app and no database
+COMMANDS = (init_db_command, create_user_command, demo_command, export_command)

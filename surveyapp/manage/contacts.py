@@ -1,0 +1,3 @@
+"""Views: contacts."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Views: imports."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Views: waves."""
+
+from . import bp  # noqa: F401

@@ -19,9 +19,11 @@ def create_app(test_config: dict[str, Any] | None = None,
                instance_path: str | None = None) -> Flask:
     """Defaults → instance ``config.py`` → environment (or ``test_config`` for tests).
 
-    ``instance_path`` moves the instance folder (database, secret key, job queue, outbox)
-    away from the default ``instance/`` beside the package: each test has its own.
+    ``instance_path`` (or the environment's ``SURVEYAPP_INSTANCE``, an absolute path)
+    moves the instance folder (database, secret key, job queue, outbox) away from the
+    default ``instance/`` beside the package: each test has its own.
     """
+    instance_path = instance_path or os.environ.get("SURVEYAPP_INSTANCE") or None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(DEFAULTS)

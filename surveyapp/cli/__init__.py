@@ -15,7 +15,7 @@ from .common import wave_group
 from .core import analyze_command
 
 # modules whose click commands are registered on the app's CLI
-COMMAND_MODULES = ("core", "worker")
+COMMAND_MODULES = ("core", "worker", "backup")
 
 
 def register_commands(app: Flask) -> None:

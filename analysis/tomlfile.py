@@ -13,12 +13,20 @@ from typing import Any
 ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # matched whole (fullmatch)
 
 
+MAX_TOML_BYTES = 2 * 1024 * 1024  # an instrument of 1,000 items is about 200 KB
+
+
 def parse_toml(text: str, source: str, error: type[ValueError]) -> dict[str, Any]:
-    """Parse TOML text; a syntax error becomes ``error`` naming ``source``."""
+    """Parse TOML text; a syntax error, a huge file or absurd nesting (the parser recurses
+    once per level) becomes ``error`` naming ``source``."""
+    if len(text) > MAX_TOML_BYTES:
+        raise error(f"{source}: the file is larger than {MAX_TOML_BYTES // 1024 // 1024} MB")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{source}: not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise error(f"{source}: arrays or tables nest too deeply") from exc
 
 
 def read_text(path: str | Path, error: type[ValueError]) -> str:

@@ -45,6 +45,8 @@ class Scale:
     min: int
     max: int
     labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # the items on this scale offer "not applicable" unless an item says otherwise
+    not_applicable: bool = False
 
     @property
     def points(self) -> range:
@@ -83,6 +85,8 @@ class Item:
     facets: tuple[str, ...] = ()
     reverse: bool = False
     required: bool = True
+    # "not applicable" may be chosen instead of a point: stored as missing, counted apart
+    not_applicable: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -211,7 +215,7 @@ def _unique(ids: list[str], where: Where, what: str) -> None:
 def _parse_scale(sid: str, raw: Any, languages: tuple[str, ...], where: Where) -> Scale:
     w = where.at(f"scales.{sid}")
     check_id(sid, w, "id")
-    check_keys(raw, w, ("min", "max"), ("labels",))
+    check_keys(raw, w, ("min", "max"), ("labels", "not_applicable"))
     lo, hi = _check_int(raw["min"], w, "min"), _check_int(raw["max"], w, "max")
     if hi <= lo:
         raise w.error(f"max ({hi}) must be greater than min ({lo})", "max")
@@ -232,7 +236,8 @@ def _parse_scale(sid: str, raw: Any, languages: tuple[str, ...], where: Where) -
                     f"give 2 labels (the ends) or {hi - lo + 1} (every point), "
                     f"not {len(values)}", "labels")
             labels[lang] = tuple(values)
-    return Scale(sid, lo, hi, MappingProxyType(labels))
+    return Scale(sid, lo, hi, MappingProxyType(labels),
+                 _check_bool(raw.get("not_applicable", False), w, "not_applicable"))
 
 
 def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instrument:
@@ -294,7 +299,7 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     for n, raw in enumerate(_array(top["items"], where, "items")):
         w = where.at(_entry("items", n, raw))
         check_keys(raw, w, ("id", "construct", "scale", "text"),
-                    ("facets", "reverse", "required"))
+                    ("facets", "reverse", "required", "not_applicable"))
         item_id = check_id(raw["id"], w)
         w = where.at(f"items[{n}] '{item_id}'")
         if raw["construct"] not in construct_ids:
@@ -313,7 +318,10 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
             id=item_id, construct=raw["construct"], scale=raw["scale"],
             text=_text(raw["text"], languages, w, "text"), facets=tuple(item_facets),
             reverse=_check_bool(raw.get("reverse", False), w, "reverse"),
-            required=_check_bool(raw.get("required", True), w, "required")))
+            required=_check_bool(raw.get("required", True), w, "required"),
+            not_applicable=_check_bool(
+                raw.get("not_applicable", scales[raw["scale"]].not_applicable), w,
+                "not_applicable")))
     if not items:
         raise where.error("an instrument needs at least one item", "items")
 
@@ -454,6 +462,12 @@ class Questionnaire:
     @property
     def text_columns(self) -> tuple[str, ...]:
         return tuple(c for inst in self.instruments for c in inst.text_columns)
+
+    @property
+    def not_applicable_columns(self) -> tuple[str, ...]:
+        """Answer columns whose item offers "not applicable" instead of a point."""
+        return tuple(c for inst in self.instruments for item in inst.items
+                     if item.not_applicable for c in item.columns)
 
     def column_range(self, column: str) -> tuple[int, int]:
         for inst in self.instruments:

@@ -75,3 +75,28 @@ def test_answer_ids_cannot_take_metadata_names_or_trailing_newlines():
         loads_instrument(MINI.replace('id = "t1"', 'id = "role"', 1))
     with pytest.raises(InstrumentError, match="is not an id"):
         loads_instrument(MINI.replace('id = "t1"', 'id = "t1\\n"', 1))
+
+
+def test_not_applicable_is_offered_by_scale_or_item():
+    # the scale offers it to every item on it; an item may opt out (or in on its own)
+    text = MINI.replace("min = 1\nmax = 7", "min = 1\nmax = 7\nnot_applicable = true", 1)
+    text = text.replace('id = "t2"', 'id = "t2"\nnot_applicable = false', 1)
+    instrument = loads_instrument(text)
+    allowed = {item.id: item.not_applicable for item in instrument.items}
+    assert allowed == {"t1": True, "t2": False, "r1": True, "r2": True}
+    assert Questionnaire((instrument,)).not_applicable_columns == (
+        "t1.e", "t1.p", "r1.e", "r1.p", "r2.e", "r2.p")
+    plain = loads_instrument(MINI.replace('id = "r1"', 'id = "r1"\nnot_applicable = true', 1))
+    assert [i.id for i in plain.items if i.not_applicable] == ["r1"]
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("min = 1\nmax = 7", "min = 1\nmax = 7\nnot_applicable = \"yes\"",
+     "scales.s7: field 'not_applicable': expected true or false, got 'yes'"),
+    ('id = "t1"', 'id = "t1"\nnot_applicable = 1',
+     "items[0] 't1': field 'not_applicable': expected true or false, got 1"),
+])
+def test_not_applicable_must_be_true_or_false(old, new, message):
+    with pytest.raises(InstrumentError) as err:
+        loads_instrument(MINI.replace(old, new, 1), "<mini>")
+    assert message in str(err.value)

@@ -15,7 +15,10 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Mapping
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -24,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .instrument import Questionnaire
+from .rollup import BUYER_ROLES, ROLE_ALIASES, UNKNOWN_ROLE, normalize_roles
 
 META_COLUMNS = ("response_id", "account_id", "contact_id", "role", "wave", "submitted_at", "lang")
 
@@ -137,24 +141,37 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_text_table(path: Path) -> pd.DataFrame:
-    text = decode_text(path.read_bytes())
+MAX_COLUMNS = 5000
+"""The most columns a table may have (a questionnaire of 200 items asked twice has ~450):
+a header of tens of thousands of cells is refused before it is parsed."""
+
+
+def _check_width(n_columns: int) -> None:
+    if n_columns > MAX_COLUMNS:
+        raise ValueError(f"the table has {n_columns:,} columns, more than the "
+                         f"{MAX_COLUMNS:,} a file may have; remove the columns that are not "
+                         f"part of the data")
+
+
+def _read_text_table(data: bytes) -> pd.DataFrame:
+    text = decode_text(data)
     delimiter = sniff_delimiter(text)
     first_data_row = 2
     if _sep_line(text) is not None:
         text = text.split("\n", 1)[1] if "\n" in text else ""
         first_data_row = 3  # Excel's "sep=;" line comes before the header
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    _check_width(len(header))
     # blank lines are kept (and dropped by read_table) so error rows match the file's rows
     frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                         skip_blank_lines=False)
     frame.attrs["first_data_row"] = first_data_row
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    names = [h.strip() for h in header]
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    counts = Counter(h.strip() for h in header)
+    repeated = sorted(n for n, k in counts.items() if n and k > 1)
     if repeated:  # pandas would rename the second one ("x.1") and hide the mistake
-        raise InputFileError(str(path), [CellError(first_data_row - 1, n,
-                                                   "column appears more than once")
-                                         for n in repeated])
+        raise InputFileError("", [CellError(first_data_row - 1, n,
+                                            "column appears more than once")
+                                  for n in repeated])
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas takes the first field(s) as row labels when the data rows have more fields
         # than the header: every value would land one column to the right
@@ -165,29 +182,68 @@ def _read_text_table(path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+MAX_WORKBOOK_UNPACKED = 256 * 1024 * 1024
+"""A workbook may unpack to at most this many bytes: a small file that unpacks to
+gigabytes (a "zip bomb") is refused before it is opened."""
+
+
+def _read_workbook(data: bytes) -> pd.DataFrame:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValueError("the file is not an Excel workbook (.xlsx); save it from Excel or "
+                         "WPS as \"Excel Workbook (*.xlsx)\" or as CSV") from None
+    if "[Content_Types].xml" not in names:
+        raise ValueError("the file is a zip archive but not an Excel workbook (.xlsx); save "
+                         "it from Excel or WPS as \"Excel Workbook (*.xlsx)\" or as CSV")
+    if unpacked > MAX_WORKBOOK_UNPACKED:
+        raise ValueError(f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than "
+                         f"the {MAX_WORKBOOK_UNPACKED // 2**20} MB a workbook may hold; save "
+                         f"it as CSV instead")
+    try:
+        frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False,
+                              engine="openpyxl")
+        _check_width(len(frame.columns))
+        return frame
+    except (zipfile.BadZipFile, KeyError, TypeError) as exc:
+        raise ValueError(f"the workbook cannot be read ({type(exc).__name__}: {exc}); save "
+                         f"it again from Excel or WPS, or as CSV") from None
+
+
+def read_table(path: str | Path, data: bytes | None = None) -> pd.DataFrame:
     """Read a CSV, TXT or XLSX file as text cells (blank → NA), keeping every value as typed.
 
     Text files are decoded by :func:`decode_text` (UTF-8, else GB18030/GBK) and split on the
     separator :func:`sniff_delimiter` finds in the header line (comma, semicolon or tab).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; its suffix (``.csv``, ``.txt``, ``.xlsx``) says how to read it.
+    data : bytes, optional
+        The file's content, when it is already in memory (an upload): ``path`` then only
+        names it (for the suffix and the messages) and is not opened.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        elif suffix in (".csv", ".txt"):
-            frame = _read_text_table(path)
-        else:
+        if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
             raise InputFileError(str(path), [CellError(None, None,
                                  f"unsupported file type '{suffix}' (use .csv or .xlsx)")])
+        content = path.read_bytes() if data is None else data
+        if suffix in (".xlsx", ".xlsm"):
+            frame = _read_workbook(content)
+        else:
+            frame = _read_text_table(content)
     except UnicodeDecodeError as exc:  # decode_text's reason names the encodings tried
         reason = exc.reason if suffix in (".csv", ".txt") else str(exc)
         raise InputFileError(str(path), [CellError(None, None,
                              f"cannot read: {reason}")]) from exc
+    except InputFileError as exc:
+        raise InputFileError(str(path), exc.errors) from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        if isinstance(exc, InputFileError):
-            raise
         raise InputFileError(str(path), [CellError(None, None, f"cannot read: {exc}")]) from exc
     first_data_row = frame.attrs.get("first_data_row", 2)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -239,7 +295,7 @@ def validate_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
         if col not in known:
             errors.append(CellError(1, col, "unknown column (not metadata and not an answer "
                                             "of the questionnaire)"))
-    dupes = [c for c in set(columns) if columns.count(c) > 1]
+    dupes = [c for c, k in Counter(columns).items() if k > 1]
     for col in dupes:
         errors.append(CellError(1, col, "column appears more than once"))
     if "response_id" not in columns:
@@ -387,10 +443,13 @@ ACCOUNT_LIMITS: Mapping[str, ColumnLimit] = MappingProxyType({
 """What each numeric account column may hold; anything else rejects the accounts file."""
 
 
-def _extra_limits(limits: Mapping[str, tuple[float | None, float | None]] | None
-                  ) -> dict[str, ColumnLimit]:
+def _extra_limits(limits: Mapping[str, ColumnLimit | tuple[float | None, float | None]]
+                  | None) -> dict[str, ColumnLimit]:
     out: dict[str, ColumnLimit] = {}
     for col, bounds in (limits or {}).items():
+        if isinstance(bounds, ColumnLimit):
+            out[col] = bounds
+            continue
         try:
             low, high = bounds
             low = None if low is None else float(low)
@@ -405,58 +464,174 @@ def _extra_limits(limits: Mapping[str, tuple[float | None, float | None]] | None
     return out
 
 
-def validate_accounts(raw: pd.DataFrame, extra_numeric: tuple[str, ...] = (),
-                      source: str = "<accounts>",
-                      limits: Mapping[str, tuple[float | None, float | None]] | None = None,
-                      ) -> pd.DataFrame:
-    """Check an accounts table (text cells) and return it typed.
+CUSTOMER_TYPE_ALIASES: Mapping[str, str] = MappingProxyType({
+    # DESIGN.md's Chinese names (三类工业客户), with and without 型
+    "价格敏感型": "price_sensitive", "价格敏感": "price_sensitive",
+    "附加价值型": "value_added", "附加价值": "value_added", "增值型": "value_added",
+    "合作伙伴型": "partnership", "合作伙伴": "partnership", "伙伴型": "partnership",
+})
+"""Other names of the customer types → the type id. Besides these, an id is recognised in
+any case and with spaces or hyphens for the underscore ("Price-sensitive", "value added")."""
 
-    Known columns: DESIGN.md's account columns, the objective service KPIs and
-    ``extra_numeric`` (e.g. the stage model's indicators, for a manager's assessment kept
-    in the accounts file). Numeric cells must be finite numbers within
-    :data:`ACCOUNT_LIMITS` (the checks :func:`analysis.contribution.account_contribution`
-    makes): ``margin`` in [−1, 1] (0.25 for 25 %), ``on_time_delivery`` in [0, 1],
-    ``revenue``, ``cost_to_serve``, ``wallet``, ``revenue_prev``, ``referral_value``,
-    ``ppm`` and ``complaints`` not negative, ``complaints`` whole.
+LANGUAGE_ALIASES: Mapping[str, str] = MappingProxyType({
+    "中文": "zh", "汉语": "zh", "简体中文": "zh", "chinese": "zh", "cn": "zh",
+    "英文": "en", "英语": "en", "english": "en",
+})
+"""Other names of the survey languages → the language code; a code with a region
+("zh-CN", "en_GB") is its language."""
+
+
+def _key(value: str) -> str:
+    """NFKC-normalised (full-width → ASCII), case-folded, inner spaces made one."""
+    return " ".join(unicodedata.normalize("NFKC", value).split()).casefold()
+
+
+def customer_type_id(value: str) -> str | None:
+    """The customer type a name stands for (``"价格敏感型"`` → ``price_sensitive``), else None."""
+    key = _key(value)
+    if key in CUSTOMER_TYPE_ALIASES:
+        return CUSTOMER_TYPE_ALIASES[key]
+    key = re.sub(r"[\s-]+", "_", key)
+    return key if key in CUSTOMER_TYPES else None
+
+
+def language_code(value: str, languages: Sequence[str]) -> str | None:
+    """The code of ``languages`` a name stands for (``"zh-CN"``, ``"中文"`` → ``zh``)."""
+    key = _key(value).replace("_", "-")
+    key = LANGUAGE_ALIASES.get(key, key)
+    for candidate in (key, key.split("-", 1)[0]):
+        if candidate in languages:
+            return candidate
+    return None
+
+
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f,;<>()\[\]\\\"]+@[A-Za-z0-9\u0080-\uffff]"
+                    r"(?:[A-Za-z0-9\u0080-\uffff-]*[A-Za-z0-9\u0080-\uffff])?"
+                    r"(?:\.[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\u0080-\uffff-]*"
+                    r"[A-Za-z0-9\u0080-\uffff])?)+")
+MAX_EMAIL_LENGTH = 254
+
+
+def clean_email(value: str) -> str | None:
+    """The address with full-width characters typed through a Chinese input method made
+    ASCII (``＠`` → ``@``) and the domain lower-cased; None when it is not an address
+    (one ``@``, a dotted domain, no spaces, at most 254 characters)."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    if len(text) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(text):
+        return None
+    local, domain = text.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def _header_errors(raw: pd.DataFrame, known: Collection[str], required: Sequence[str],
+                   refused: Mapping[str, str]) -> list[CellError]:
+    errors: list[CellError] = []
+    for col in raw.columns:
+        if col in refused:
+            errors.append(CellError(1, col, refused[col]))
+        elif col not in known:
+            errors.append(CellError(1, col, f"unknown column (the columns are "
+                                            f"{', '.join(known_order(known))})"))
+    for col, k in Counter(raw.columns).items():
+        if k > 1:
+            errors.append(CellError(1, col, "column appears more than once"))
+    for col in required:
+        if col not in raw.columns:
+            errors.append(CellError(1, col, "required column is missing"))
+    return errors
+
+
+def known_order(known: Collection[str]) -> list[str]:
+    """Column names in a stable order for messages: the file format's order first."""
+    order = {c: k for k, c in enumerate((*ACCOUNT_TEXT_COLUMNS, *ACCOUNT_NUMERIC_COLUMNS,
+                                         *CONTACT_COLUMNS))}
+    return sorted(known, key=lambda c: (order.get(c, len(order)), c))
+
+
+def _check_ids(raw: pd.DataFrame, column: str, rows: np.ndarray,
+               errors: list[CellError]) -> None:
+    ids = raw[column]
+    for blank in np.flatnonzero(ids.isna().to_numpy()):
+        errors.append(CellError(int(rows[blank]), column, "blank"))
+    first: dict[str, int] = {}
+    for pos, value in enumerate(ids.tolist()):
+        if value is pd.NA or value is None:
+            continue
+        if value in first:
+            errors.append(CellError(int(rows[pos]), column,
+                                    f"duplicate {column} '{value}' (first on row {first[value]})"))
+        else:
+            first[value] = int(rows[pos])
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _check_text(raw: pd.DataFrame, columns: Sequence[str], rows: np.ndarray,
+                max_lengths: Mapping[str, int], errors: list[CellError]) -> None:
+    """Text cells hold no control characters and fit their column's length."""
+    for col in columns:
+        if col not in raw.columns:
+            continue
+        limit = max_lengths.get(col)
+        for pos, value in enumerate(raw[col].tolist()):
+            if not isinstance(value, str):
+                continue
+            if _CONTROL.search(value):
+                errors.append(CellError(int(rows[pos]), col, "contains a control character "
+                                        "(a line break or tab inside the cell); remove it"))
+            elif limit is not None and len(value) > limit:
+                errors.append(CellError(int(rows[pos]), col,
+                                        f"is {len(value)} characters long; at most {limit}"))
+
+
+def check_accounts(raw: pd.DataFrame, extra_numeric: tuple[str, ...] = (),
+                   source: str = "<accounts>",
+                   limits: Mapping[str, ColumnLimit | tuple[float | None, float | None]]
+                   | None = None, *,
+                   required: Sequence[str] = ("account_id",),
+                   refused: Mapping[str, str] | None = None,
+                   owner_email: bool = False,
+                   max_lengths: Mapping[str, int] | None = None,
+                   ) -> tuple[pd.DataFrame, list[CellError]]:
+    """The checks of :func:`validate_accounts`, returning the problems instead of raising.
+
+    Problems with the header (an unknown, refused, repeated or missing required column)
+    still raise :class:`InputFileError`: no cell can be read then. Otherwise returns the
+    typed frame (a bad cell is missing in it) and the cell problems, sorted by row; a
+    caller can then tell which rows are fine, e.g. to preview an import.
 
     Parameters
     ----------
-    limits : mapping, optional
-        Column → ``(min, max)`` (None = unbounded) for further columns, e.g. each stage
-        indicator's range from the stage model, so that an out-of-range assessment is
-        reported with its row here rather than later by the analysis.
-
-    Raises
-    ------
-    InputFileError
-        Naming every bad row and column; nothing is returned then.
+    required : sequence of str
+        Columns that must be present and never blank (``account_id`` always is).
+    refused : mapping, optional
+        Column → why it is not accepted here (said instead of "unknown column").
+    owner_email : bool
+        ``owner`` must be an email address (a user of the app); it is returned cleaned by
+        :func:`clean_email`.
+    max_lengths : mapping, optional
+        Text column → the most characters it may hold.
     """
     rules = {col: [rule] for col, rule in ACCOUNT_LIMITS.items()}
     for col, rule in _extra_limits(limits).items():
         rules.setdefault(col, []).append(rule)
-    errors: list[CellError] = []
+    required = tuple(dict.fromkeys(("account_id", *required)))
     known = set(ACCOUNT_TEXT_COLUMNS) | set(ACCOUNT_NUMERIC_COLUMNS) | set(extra_numeric)
-    for col in raw.columns:
-        if col not in known:
-            errors.append(CellError(1, col, "unknown column"))
-    columns = list(raw.columns)
-    for col in dict.fromkeys(c for c in columns if columns.count(c) > 1):
-        errors.append(CellError(1, col, "column appears more than once"))
-    if "account_id" not in raw.columns:
-        errors.append(CellError(1, "account_id", "required column is missing"))
+    errors = _header_errors(raw, known, required, refused or {})
     if errors:
         raise InputFileError(source, errors)
     rows = _file_rows(raw)
-    ids = raw["account_id"]
-    for pos in np.flatnonzero(ids.isna().to_numpy()):
-        errors.append(CellError(int(rows[pos]), "account_id", "blank"))
-    for pos in np.flatnonzero((ids.duplicated() & ids.notna()).to_numpy()):
-        errors.append(CellError(int(rows[pos]), "account_id",
-                                f"duplicate account_id '{ids.iloc[pos]}'"))
-    out = pd.DataFrame(index=raw.index)
+    _check_ids(raw, "account_id", rows, errors)
+    for col in required[1:]:
+        for pos in np.flatnonzero(raw[col].isna().to_numpy()):
+            errors.append(CellError(int(rows[pos]), col, "blank (a value is required)"))
+    _check_text(raw, [c for c in raw.columns if c in ACCOUNT_TEXT_COLUMNS], rows,
+                max_lengths or {}, errors)
+    columns: dict[str, pd.Series] = {}
     for col in raw.columns:
         if col in ACCOUNT_TEXT_COLUMNS:
-            out[col] = raw[col].astype("string")
+            columns[col] = raw[col].astype("string")
             continue
         text = raw[col]
         values = pd.to_numeric(text, errors="coerce").astype("float64")
@@ -467,26 +642,174 @@ def validate_accounts(raw: pd.DataFrame, extra_numeric: tuple[str, ...] = (),
         for pos in np.flatnonzero(np.isinf(x)):
             errors.append(CellError(int(rows[pos]), col,
                                     f"'{text.iloc[pos]}' is not a finite number"))
+        broken = np.isinf(x)
         for rule in rules.get(col, []):
             for mask, reason in rule.violations(x):
+                broken |= mask
                 for pos in np.flatnonzero(mask):
                     errors.append(CellError(int(rows[pos]), col,
                                             f"{text.iloc[pos]} {reason}"))
-        out[col] = values
+        columns[col] = values.mask(broken)
+    out = pd.DataFrame(columns, index=raw.index)
     if "customer_type" in out.columns:
-        bad = out["customer_type"].notna() & ~out["customer_type"].isin(CUSTOMER_TYPES)
-        for pos in np.flatnonzero(bad.to_numpy()):
+        given = out["customer_type"]
+        mapped = given.map(lambda v: v if v is pd.NA else customer_type_id(v)).astype("string")
+        for pos in np.flatnonzero((given.notna() & mapped.isna()).to_numpy()):
             errors.append(CellError(int(rows[pos]), "customer_type",
-                                    f"'{out['customer_type'].iloc[pos]}' is not one of "
-                                    f"{', '.join(CUSTOMER_TYPES)}"))
+                                    f"'{given.iloc[pos]}' is not one of "
+                                    f"{', '.join(CUSTOMER_TYPES)} (or 价格敏感型, 附加价值型, "
+                                    f"合作伙伴型)"))
+        out["customer_type"] = mapped
+    if owner_email and "owner" in out.columns:
+        given = out["owner"]
+        mapped = given.map(lambda v: v if v is pd.NA else clean_email(v)).astype("string")
+        for pos in np.flatnonzero((given.notna() & mapped.isna()).to_numpy()):
+            errors.append(CellError(int(rows[pos]), "owner",
+                                    f"'{given.iloc[pos]}' is not an email address (the owner "
+                                    f"is the account manager's email, as they log in)"))
+        out["owner"] = mapped.str.lower()
+    errors.sort(key=lambda e: (e.row or 0, e.column or ""))
+    return out.reset_index(drop=True), errors
+
+
+def validate_accounts(raw: pd.DataFrame, extra_numeric: tuple[str, ...] = (),
+                      source: str = "<accounts>",
+                      limits: Mapping[str, ColumnLimit | tuple[float | None, float | None]]
+                      | None = None, **options: object) -> pd.DataFrame:
+    """Check an accounts table (text cells) and return it typed.
+
+    Known columns: DESIGN.md's account columns, the objective service KPIs and
+    ``extra_numeric`` (e.g. the stage model's indicators, for a manager's assessment kept
+    in the accounts file). Numeric cells must be finite numbers within
+    :data:`ACCOUNT_LIMITS` (the checks :func:`analysis.contribution.account_contribution`
+    makes): ``margin`` in [−1, 1] (0.25 for 25 %), ``on_time_delivery`` in [0, 1],
+    ``revenue``, ``cost_to_serve``, ``wallet``, ``revenue_prev``, ``referral_value``,
+    ``ppm`` and ``complaints`` not negative, ``complaints`` whole. ``customer_type`` is one
+    of :data:`CUSTOMER_TYPES`, by its id or one of :data:`CUSTOMER_TYPE_ALIASES`, and is
+    returned as the id.
+
+    Parameters
+    ----------
+    limits : mapping, optional
+        Column → ``(min, max)`` (None = unbounded) or a :class:`ColumnLimit` for further
+        columns, e.g. each stage indicator's range from the stage model, so that an
+        out-of-range assessment is reported with its row here rather than later by the
+        analysis.
+    **options
+        ``required``, ``refused``, ``owner_email``, ``max_lengths``: see
+        :func:`check_accounts`.
+
+    Raises
+    ------
+    InputFileError
+        Naming every bad row and column; nothing is returned then.
+    """
+    frame, errors = check_accounts(raw, extra_numeric, source, limits,
+                                   **options)  # type: ignore[arg-type]
     if errors:
-        errors.sort(key=lambda e: (e.row or 0, e.column or ""))
         raise InputFileError(source, errors)
-    return out.reset_index(drop=True)
+    return frame
 
 
 def read_accounts(path: str | Path, extra_numeric: tuple[str, ...] = (),
-                  limits: Mapping[str, tuple[float | None, float | None]] | None = None,
+                  limits: Mapping[str, ColumnLimit | tuple[float | None, float | None]]
+                  | None = None,
                   ) -> pd.DataFrame:
     """Read and validate an accounts file (CSV or XLSX); see :func:`validate_accounts`."""
     return validate_accounts(read_table(path), extra_numeric, str(path), limits)
+
+
+# --------------------------------------------------------------------------- contacts
+
+CONTACT_COLUMNS = ("contact_id", "account_id", "name", "email", "role", "lang")
+
+_ROLE_NAMES = ", ".join(
+    f"{role} ({next(a for a, r in ROLE_ALIASES.items() if r == role)})" for role in BUYER_ROLES)
+
+
+def check_contacts(raw: pd.DataFrame, source: str = "<contacts>", *,
+                   accounts: Collection[str] | None = None,
+                   languages: Sequence[str] = ("zh", "en"),
+                   required: Sequence[str] = ("contact_id", "account_id"),
+                   max_lengths: Mapping[str, int] | None = None,
+                   ) -> tuple[pd.DataFrame, list[CellError]]:
+    """Check a contacts table (text cells): the typed frame (bad cells missing) and the
+    problems, sorted by row. Header problems raise :class:`InputFileError`.
+
+    Columns: ``contact_id`` (required, unique), ``account_id`` (required; one of
+    ``accounts`` when given), ``name``, ``email`` (an address, see :func:`clean_email`),
+    ``role`` (a buying role by any of its names, as :func:`analysis.rollup.normalize_roles`
+    reads them, returned as the role id; blank or ``unknown`` = no role) and ``lang`` (one
+    of ``languages`` by code or name, see :func:`language_code`).
+
+    Parameters
+    ----------
+    required : sequence of str
+        Columns that must be present and never blank.
+    """
+    required = tuple(dict.fromkeys(("contact_id", "account_id", *required)))
+    errors = _header_errors(raw, CONTACT_COLUMNS, required, {})
+    if errors:
+        raise InputFileError(source, errors)
+    rows = _file_rows(raw)
+    _check_ids(raw, "contact_id", rows, errors)
+    for col in required[1:]:
+        for pos in np.flatnonzero(raw[col].isna().to_numpy()):
+            errors.append(CellError(int(rows[pos]), col, "blank (a value is required)"))
+    _check_text(raw, list(raw.columns), rows, max_lengths or {}, errors)
+    out = pd.DataFrame({c: raw[c].astype("string") for c in raw.columns}, index=raw.index)
+    if accounts is not None:
+        known = set(accounts)
+        unknown = out["account_id"].notna() & ~out["account_id"].isin(known)
+        for pos in np.flatnonzero(unknown.to_numpy()):
+            errors.append(CellError(int(rows[pos]), "account_id",
+                                    f"account '{out['account_id'].iloc[pos]}' does not exist "
+                                    f"(import it with the accounts file first)"))
+    if "email" in out.columns:
+        given = out["email"]
+        mapped = given.map(lambda v: v if v is pd.NA else clean_email(v)).astype("string")
+        for pos in np.flatnonzero((given.notna() & mapped.isna()).to_numpy()):
+            errors.append(CellError(int(rows[pos]), "email",
+                                    f"'{given.iloc[pos]}' is not an email address"))
+        out["email"] = mapped
+    if "role" in out.columns:
+        given = out["role"]
+        mapped = normalize_roles(given).astype("string")
+        said_unknown = given.map(lambda v: v is not pd.NA and _key(v) == UNKNOWN_ROLE)
+        bad = given.notna() & (mapped == UNKNOWN_ROLE) & ~said_unknown.astype(bool)
+        for pos in np.flatnonzero(bad.to_numpy()):
+            errors.append(CellError(int(rows[pos]), "role",
+                                    f"'{given.iloc[pos]}' is not a buying role (one of "
+                                    f"{_ROLE_NAMES})"))
+        out["role"] = mapped.mask(mapped == UNKNOWN_ROLE)
+    if "lang" in out.columns:
+        given = out["lang"]
+        mapped = given.map(lambda v: v if v is pd.NA else language_code(v, languages)
+                           ).astype("string")
+        for pos in np.flatnonzero((given.notna() & mapped.isna()).to_numpy()):
+            errors.append(CellError(int(rows[pos]), "lang",
+                                    f"'{given.iloc[pos]}' is not a language of the survey "
+                                    f"(one of {', '.join(languages)})"))
+        out["lang"] = mapped
+    errors.sort(key=lambda e: (e.row or 0, e.column or ""))
+    return out.reset_index(drop=True), errors
+
+
+def validate_contacts(raw: pd.DataFrame, source: str = "<contacts>",
+                      **options: object) -> pd.DataFrame:
+    """Check a contacts table and return it typed; see :func:`check_contacts`.
+
+    Raises
+    ------
+    InputFileError
+        Naming every bad row and column; nothing is returned then.
+    """
+    frame, errors = check_contacts(raw, source, **options)  # type: ignore[arg-type]
+    if errors:
+        raise InputFileError(source, errors)
+    return frame
+
+
+def read_contacts(path: str | Path, **options: object) -> pd.DataFrame:
+    """Read and validate a contacts file (CSV or XLSX); see :func:`check_contacts`."""
+    return validate_contacts(read_table(path), str(path), **options)

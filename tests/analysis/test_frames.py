@@ -343,3 +343,175 @@ def test_a_repeated_csv_column_is_named(tmp_path, servqual):
     with pytest.raises(InputFileError, match="row 1, column 'sq01.e': column appears more "
                                              "than once"):
         read_responses(path, Questionnaire((servqual,)))
+
+
+# ------------------------------------------------------------ accounts for the app's import
+
+def test_customer_types_by_any_name(tmp_path):
+    path = _accounts_file(tmp_path, "A1,价格敏感型", "A2,Value-added", "A3,合作伙伴",
+                          "A4,", header="account_id,customer_type")
+    frame = read_accounts(path)
+    assert frame["customer_type"].tolist()[:3] == ["price_sensitive", "value_added",
+                                                   "partnership"]
+    assert frame["customer_type"].isna().tolist() == [False, False, False, True]
+    with pytest.raises(InputFileError, match="row 2, column 'customer_type': 'cheap' is not "
+                                             "one of price_sensitive, value_added"):
+        read_accounts(_accounts_file(tmp_path, "A1,cheap", header="account_id,customer_type"))
+
+
+def test_check_accounts_returns_problems_and_keeps_good_rows(tmp_path):
+    from analysis.frames import check_accounts
+
+    raw = read_table(_accounts_file(tmp_path, "A1,甲,100,wang@example.com",
+                                    "A2,乙,abc,王磊", "A3,,5,",
+                                    header="account_id,name,revenue,owner"))
+    frame, errors = check_accounts(raw, required=("name",), owner_email=True,
+                                   max_lengths={"name": 1})
+    assert [str(e) for e in errors] == [
+        "row 3, column 'owner': '王磊' is not an email address (the owner is the account "
+        "manager's email, as they log in)",
+        "row 3, column 'revenue': 'abc' is not a number",
+        "row 4, column 'name': blank (a value is required)"]
+    assert frame.loc[0, "revenue"] == 100 and np.isnan(frame.loc[1, "revenue"])
+    assert frame.loc[0, "owner"] == "wang@example.com"
+
+
+def test_refused_account_columns_say_why():
+    from analysis.frames import check_accounts
+
+    raw = pd.DataFrame([["A1", "0.4"]], columns=["account_id", "share_of_wallet"])
+    with pytest.raises(InputFileError) as err:
+        check_accounts(raw, ("share_of_wallet",), refused={"share_of_wallet": "is computed"})
+    assert [str(e) for e in err.value.errors] == ["row 1, column 'share_of_wallet': is computed"]
+
+
+def test_whole_number_limits_for_assessment_columns():
+    from analysis.frames import ColumnLimit
+
+    raw = pd.DataFrame([["A1", "2.5"], ["A2", "4"]], columns=["account_id", "trust"])
+    with pytest.raises(InputFileError) as err:
+        validate_accounts(raw, ("trust",), limits={"trust": ColumnLimit(1, 5, whole=True)})
+    assert [str(e) for e in err.value.errors] == ["row 2, column 'trust': 2.5 is not a whole "
+                                                  "number"]
+
+
+# --------------------------------------------------------------------------- contacts
+
+CONTACTS = "contact_id,account_id,name,email,role,lang"
+
+
+def _contacts(tmp_path, *rows, header=CONTACTS, encoding="utf-8"):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode(encoding))
+    return path
+
+
+def test_contacts_with_chinese_names_from_a_gbk_file(tmp_path):
+    from analysis.frames import read_contacts
+
+    path = _contacts(tmp_path, "C1,A1,王磊,wang@customer.cn,经济买家,中文",
+                     "C2,A1,Anna Schmidt,Anna@Customer.DE,Technical Buyer,en-GB",
+                     "C3,A2,李娜,,,", encoding="gbk")
+    frame = read_contacts(path, accounts={"A1", "A2"})
+    assert frame["name"].tolist() == ["王磊", "Anna Schmidt", "李娜"]
+    assert frame["role"].tolist()[:2] == ["economic", "technical"]
+    assert frame["lang"].tolist()[:2] == ["zh", "en"]
+    assert frame.loc[1, "email"] == "Anna@customer.de"  # the domain is case-insensitive
+    assert frame.loc[2, ["email", "role", "lang"]].isna().all()
+
+
+def test_every_kind_of_bad_contact_row_is_listed(tmp_path):
+    from analysis.frames import read_contacts
+
+    path = _contacts(tmp_path, "C1,A1,王磊,wang@customer.cn,boss,zh",
+                     "C2,A9,李娜,li@customer.cn,user,zh",
+                     "C3,A1,张伟,zhang at customer,user,zh",
+                     "C1,A1,陈静,chen@customer.cn,user,fr",
+                     ",A1,刘洋,liu@customer.cn,user,zh",
+                     "C6,,,,,")
+    with pytest.raises(InputFileError) as err:
+        read_contacts(path, accounts={"A1"}, required=("name",))
+    assert [str(e) for e in err.value.errors] == [
+        "row 2, column 'role': 'boss' is not a buying role (one of economic (经济买家), "
+        "technical (技术买家), user (使用买家), financial (财务买家), coach (教练买家), "
+        "influencer (影响力买家))",
+        "row 3, column 'account_id': account 'A9' does not exist (import it with the "
+        "accounts file first)",
+        "row 4, column 'email': 'zhang at customer' is not an email address",
+        "row 5, column 'contact_id': duplicate contact_id 'C1' (first on row 2)",
+        "row 5, column 'lang': 'fr' is not a language of the survey (one of zh, en)",
+        "row 6, column 'contact_id': blank",
+        "row 7, column 'account_id': blank (a value is required)",
+        "row 7, column 'name': blank (a value is required)"]
+    assert "nothing was imported" in str(err.value)
+
+
+def test_contact_header_problems_come_first(tmp_path):
+    from analysis.frames import read_contacts
+
+    path = _contacts(tmp_path, "C1,A1,x", header="contact_id,name,phone")
+    with pytest.raises(InputFileError) as err:
+        read_contacts(path)
+    assert [str(e) for e in err.value.errors] == [
+        "row 1, column 'phone': unknown column (the columns are contact_id, account_id, "
+        "name, email, role, lang)",
+        "row 1, column 'account_id': required column is missing"]
+
+
+def test_contact_cells_with_control_characters_or_too_long(tmp_path):
+    from analysis.frames import validate_contacts
+
+    raw = pd.DataFrame([["C1", "A1", "a\x07b"], ["C2", "A1", "x" * 9]],
+                       columns=["contact_id", "account_id", "name"])
+    with pytest.raises(InputFileError) as err:
+        validate_contacts(raw, max_lengths={"name": 8})
+    assert [str(e) for e in err.value.errors] == [
+        "row 2, column 'name': contains a control character (a line break or tab inside the "
+        "cell); remove it",
+        "row 3, column 'name': is 9 characters long; at most 8"]
+
+
+def test_contacts_workbook_read_from_memory():
+    from analysis.frames import validate_contacts
+
+    data = workbook_bytes([Sheet("Contacts", pd.DataFrame(
+        {"contact_id": ["C1", "C2"], "account_id": ["A1", "A1"], "name": ["王磊", "李娜"],
+         "role": ["技术", "coach"]}))])
+    # workbook_bytes writes a title row only when asked: the header is the first row
+    raw = read_table("upload.xlsx", data=data)
+    frame = validate_contacts(raw, accounts={"A1"})
+    assert frame["role"].tolist() == ["technical", "coach"]
+
+
+def test_files_that_are_not_workbooks(tmp_path):
+    import zipfile
+
+    with pytest.raises(InputFileError, match="not an Excel workbook"):
+        read_table("a.xlsx", data=b"contact_id,name\nC1,x\n")
+    with pytest.raises(InputFileError, match="not an Excel workbook"):
+        read_table("a.xlsx", data=b"")
+    path = tmp_path / "z.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    with pytest.raises(InputFileError, match="a zip archive but not an Excel workbook"):
+        read_table(path)
+
+
+def test_a_workbook_that_unpacks_too_far_is_refused(tmp_path, monkeypatch):
+    import analysis.frames as frames
+
+    data = workbook_bytes([Sheet("A", pd.DataFrame({"account_id": ["A1"] * 200}))])
+    monkeypatch.setattr(frames, "MAX_WORKBOOK_UNPACKED", 1000)
+    with pytest.raises(InputFileError, match="the workbook unpacks to .* MB, more than"):
+        read_table("big.xlsx", data=data)
+
+
+def test_a_very_wide_header_is_refused_quickly():
+    import time
+
+    header = ",".join(f"c{k}" for k in range(40_000))
+    start = time.perf_counter()
+    with pytest.raises(InputFileError, match="the table has 40,000 columns, more than the "
+                                             "5,000 a file may have"):
+        read_table("wide.csv", data=(header + "\n").encode())
+    assert time.perf_counter() - start < 2  # parsing it took ~20 s, the old check ~60 s

@@ -1,6 +1,6 @@
 """Contribution of accounts (贡献度的测量): contribution, share of wallet, growth, ABC class.
 
-Definitions (DESIGN.md, "Definitions every part must agree on"):
+Definitions (``docs/METHODS.md`` section 7):
 
 * ``contribution = revenue·margin − cost_to_serve``;
 * ``share_of_wallet = revenue / wallet``;
@@ -22,58 +22,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .checks import account_ids, numeric_column, require_frame
+
+__all__ = [  # numeric_column lives in analysis.checks; it stays importable from here
+    "ABC_CLASSES", "VALUE_QUADRANTS", "abc_classes", "abc_summary", "account_contribution",
+    "numeric_column", "percentile_score", "safe_ratio", "value_quadrant",
+]
+
 ABC_CLASSES = ("A", "B", "C", "D")
 VALUE_QUADRANTS = ("champion", "affluent", "advocate", "miser")
 _EPS = 1e-12  # cumulative shares are compared with this tolerance for rounding
-
-
-def _check_frame(frame: object, argument: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{argument} must be a pandas DataFrame, not {type(frame).__name__}")
-
-
-def _ids(accounts: pd.DataFrame, account: str) -> pd.Index:
-    if account not in accounts.columns:
-        raise ValueError(f"column '{account}' is not in accounts (argument account)")
-    ids = accounts[account]
-    blank = ids.isna() | (ids.astype("string").str.strip() == "")
-    if blank.any():
-        raise ValueError(f"column '{account}' is blank at position "
-                         f"{int(np.flatnonzero(blank)[0])} (argument account)")
-    dup = ids.duplicated(keep="first")
-    if dup.any():
-        raise ValueError(f"account '{ids[dup].iloc[0]}' appears more than once in column "
-                         f"'{account}' (argument account)")
-    return pd.Index(ids, name=account)
-
-
-def numeric_column(frame: pd.DataFrame, column: str, argument: str,
-                   ids: pd.Index | None = None, frame_name: str = "accounts") -> np.ndarray:
-    """A column as float64 (blank → NaN); ValueError naming the column on text or ±inf."""
-    if column not in frame.columns:
-        raise ValueError(f"column '{column}' is not in {frame_name} (argument {argument})")
-    values = frame[column]
-    where = ids if ids is not None else frame.index
-    if isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
-        text = values.astype("string").str.strip()
-        text = text.where(text != "")
-        converted = pd.to_numeric(text, errors="coerce")
-        bad = (text.notna() & converted.isna()).to_numpy()
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"column '{column}' of account '{where[pos]}' holds "
-                             f"{values.iloc[pos]!r}, which is not a number "
-                             f"(argument {argument})")
-        values = converted
-    elif pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        raise TypeError(f"column '{column}' must be numeric, not {values.dtype} "
-                        f"(argument {argument})")
-    x = values.to_numpy(dtype="float64", na_value=np.nan)
-    if np.isinf(x).any():
-        pos = int(np.flatnonzero(np.isinf(x))[0])
-        raise ValueError(f"column '{column}' of account '{where[pos]}' is infinite "
-                         f"(argument {argument})")
-    return x
 
 
 def _require(x: np.ndarray, ok: np.ndarray, column: str, argument: str, ids: pd.Index,
@@ -95,7 +53,7 @@ def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 def abc_classes(contribution: pd.Series | np.ndarray, a: float = 0.80, b: float = 0.95,
                 ids: pd.Index | Sequence[object] | None = None) -> pd.Series:
-    """Pareto class of each account from its contribution (DESIGN.md).
+    """Pareto class of each account from its contribution (``docs/METHODS.md`` 7.2).
 
     Accounts with positive contribution are sorted by contribution, descending (ties by
     ``ids`` ascending, else by position). With ``S`` the total positive contribution and
@@ -181,7 +139,8 @@ def account_contribution(
     """Contribution, share of wallet, growth, ABC class, contribution score, value quadrant.
 
     ``contribution = revenue·margin − cost_to_serve``; ``share_of_wallet = revenue / wallet``;
-    ``growth = revenue / revenue_prev − 1`` (DESIGN.md). ABC by :func:`abc_classes`.
+    ``growth = revenue / revenue_prev − 1`` (``docs/METHODS.md`` 7.1). ABC by
+    :func:`abc_classes`.
     ``contribution_score`` is the 0–100 percentile rank of contribution in this portfolio
     (:func:`percentile_score`), so a score means the same whatever the currency and size of
     the business. ``value_quadrant`` (Kumar, Petersen & Leone 2007) by :func:`value_quadrant`
@@ -216,8 +175,8 @@ def account_contribution(
         revenue, cost to serve, wallet, previous revenue or referral value, or a margin
         outside [−1, 1].
     """
-    _check_frame(accounts, "accounts")
-    ids = _ids(accounts, account)
+    require_frame(accounts, "accounts")
+    ids = account_ids(accounts, account)
     rev = numeric_column(accounts, revenue, "revenue", ids)
     mar = numeric_column(accounts, margin, "margin", ids)
     cts = numeric_column(accounts, cost_to_serve, "cost_to_serve", ids)
@@ -300,7 +259,7 @@ def value_quadrant(frame: pd.DataFrame, clv: str = "contribution",
     Series
         ``champion`` / ``affluent`` / ``advocate`` / ``miser`` or NA (string dtype).
     """
-    _check_frame(frame, "frame")
+    require_frame(frame, "frame")
     x = numeric_column(frame, clv, "clv", frame_name="frame")
     r = numeric_column(frame, referral, "referral", frame_name="frame")
     both = np.isfinite(x) & np.isfinite(r)
@@ -327,7 +286,7 @@ def abc_summary(result: pd.DataFrame) -> pd.DataFrame:
     ``result`` is the output of :func:`account_contribution`. Returns one row per class A–D, with
     ``n`` = accounts in the class (a class with no account shows n = 0 and sums of 0).
     """
-    _check_frame(result, "result")
+    require_frame(result, "result")
     for col in ("abc", "revenue", "contribution"):
         if col not in result.columns:
             raise ValueError(f"column '{col}' is not in result (argument result; "

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .checks import require_frame, require_numeric_columns
 from .instrument import Allocation
+from .scales import block_index, check_on_scale, rescale_0_100, scale_bounds
 
 CONCENTRATE = "concentrate here"
 KEEP_UP = "keep up the good work"
@@ -66,16 +68,6 @@ class RelativeWeights:
     def percent(self) -> pd.Series:
         """Rescaled relative weights (sum to 100)."""
         return self.table["percent"]
-
-
-def _numeric_columns(frame: pd.DataFrame, columns: Sequence[str], argument: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{argument}: no such column(s) in data: {missing}")
-    for c in columns:
-        dtype = frame[c].dtype
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-            raise TypeError(f"{argument}: column '{c}' is not numeric (dtype {dtype})")
 
 
 def _predictor_list(predictors: Sequence[str], target: str) -> list[str]:
@@ -125,8 +117,7 @@ def relative_weights_from_corr(corr: pd.DataFrame, target: str,
     Tonidandel, S., & LeBreton, J. M. (2011). Relative importance analysis: A useful
     supplement to regression analysis. *Journal of Business and Psychology*, 26(1), 1–9.
     """
-    if not isinstance(corr, pd.DataFrame):
-        raise TypeError(f"corr must be a pandas DataFrame, not {type(corr).__name__}")
+    require_frame(corr, "corr")
     if list(corr.index) != list(corr.columns):
         raise ValueError("corr must be square with the same labels on both axes")
     if target not in corr.columns:
@@ -186,13 +177,12 @@ def relative_weights(data: pd.DataFrame, target: str,
     ----------
     Johnson, J. W. (2000). *Multivariate Behavioral Research*, 35(1), 1–19.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    require_frame(data, "data")
     if not isinstance(target, str):
         raise TypeError(f"target must be a column name, not {target!r}")
     preds = _predictor_list(predictors, target)
     cols = [target, *preds]
-    _numeric_columns(data, cols, "data")
+    require_numeric_columns(data, cols, "data")
     x = data.loc[:, cols].to_numpy(dtype="float64", na_value=np.nan)
     x = x[np.isfinite(x).all(axis=1)]
     n = x.shape[0]
@@ -221,11 +211,9 @@ def stated_importance(responses: pd.DataFrame, allocation: Allocation) -> pd.Dat
     """
     if not isinstance(allocation, Allocation):
         raise TypeError(f"allocation must be an Allocation, not {type(allocation).__name__}")
-    if not isinstance(responses, pd.DataFrame):
-        raise TypeError(f"responses must be a pandas DataFrame, "
-                        f"not {type(responses).__name__}")
+    require_frame(responses, "responses")
     cols = list(allocation.columns)
-    _numeric_columns(responses, cols, "responses")
+    require_numeric_columns(responses, cols, "responses")
     points = responses.loc[:, cols].to_numpy(dtype="float64", na_value=np.nan)
     valid = np.isfinite(points).all(axis=1) & np.isclose(
         np.nan_to_num(points).sum(axis=1), allocation.total)
@@ -241,17 +229,20 @@ def performance_scores(responses: pd.DataFrame, blocks: Mapping[str, Sequence[st
     """Mean 0–100 score of each attribute.
 
     Each answer is rescaled ``100·(x − lo)/(hi − lo)``; a respondent's attribute score is
-    the mean over the attribute's items they answered, and the attribute's performance is
-    the mean over respondents who have a score.
+    the mean over the attribute's items they answered (:func:`analysis.scales.block_index`),
+    and the attribute's performance is the mean over respondents who have a score.
+
+    Raises
+    ------
+    ValueError
+        No ``(lo, hi)`` in ``ranges`` for a column, ``lo ≥ hi``, or an answer off its scale.
 
     Returns
     -------
     DataFrame
         Indexed by attribute: ``performance`` and ``n`` (respondents with a score).
     """
-    if not isinstance(responses, pd.DataFrame):
-        raise TypeError(f"responses must be a pandas DataFrame, "
-                        f"not {type(responses).__name__}")
+    require_frame(responses, "responses")
     if not isinstance(blocks, Mapping) or not blocks:
         raise ValueError("blocks must be a non-empty mapping of attribute to columns")
     rows = []
@@ -259,20 +250,15 @@ def performance_scores(responses: pd.DataFrame, blocks: Mapping[str, Sequence[st
         if isinstance(cols, str) or not cols:
             raise ValueError(f"blocks['{attribute}'] must be a non-empty list of columns")
         cols = list(cols)
-        _numeric_columns(responses, cols, f"blocks['{attribute}']")
-        lo = np.empty(len(cols))
-        hi = np.empty(len(cols))
-        for i, c in enumerate(cols):
-            if c not in ranges:
-                raise ValueError(f"ranges has no (lo, hi) for column '{c}'")
-            lo[i], hi[i] = (float(v) for v in ranges[c])
-            if not hi[i] > lo[i]:
-                raise ValueError(f"ranges['{c}'] = {tuple(ranges[c])}: need lo < hi")
+        require_numeric_columns(responses, cols, f"blocks['{attribute}']")
+        lo, hi = scale_bounds(ranges, cols)
         x = responses.loc[:, cols].to_numpy(dtype="float64", na_value=np.nan)
-        rescaled = pd.DataFrame(100.0 * (x - lo) / (hi - lo), index=responses.index)
-        per_respondent = rescaled.mean(axis=1, skipna=True)
-        rows.append({"attribute": attribute, "performance": per_respondent.mean(),
-                     "n": int(per_respondent.notna().sum())})
+        check_on_scale(x, lo, hi, cols, "responses")
+        per_respondent = block_index(rescale_0_100(x, lo, hi))
+        known = np.isfinite(per_respondent)
+        rows.append({"attribute": attribute,
+                     "performance": per_respondent[known].mean() if known.any() else np.nan,
+                     "n": int(known.sum())})
     return pd.DataFrame(rows).set_index("attribute").astype({"n": "int64"})
 
 

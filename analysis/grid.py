@@ -11,19 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .contribution import numeric_column
+from .checks import numeric_column, require_column, require_frame
 
 GRID_LETTERS = "EDCBA"  # company level 1..5
 
 
-def _check_frame(frame: object, argument: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{argument} must be a pandas DataFrame, not {type(frame).__name__}")
-
-
 def _grid_values(grid: pd.DataFrame, step: str, level: str) -> tuple[np.ndarray, np.ndarray]:
-    s = numeric_column(grid, step, "step", frame_name="grid")
-    lv = numeric_column(grid, level, "level", frame_name="grid")
+    s = numeric_column(grid, step, "step", frame_name="grid", label_kind="row")
+    lv = numeric_column(grid, level, "level", frame_name="grid", label_kind="row")
     for col, x, name in ((step, s, "step"), (level, lv, "level")):
         bad = np.isfinite(x) & ((x < 1) | (x > 5) | (x != np.round(x)))
         if bad.any():
@@ -49,7 +44,7 @@ def grid_cells(grid: pd.DataFrame, step: str = "grid_step",
     ``step`` 1–5 (寒暄, 事实, 观念, 行为, 价值观); ``level`` 1–5 for E, D, C, B, A
     (偏好, 信任, 价值, 忠诚, 战略). NA where either is blank.
     """
-    _check_frame(grid, "grid")
+    require_frame(grid, "grid")
     s, lv = _grid_values(grid, step, level)
     return pd.Series(_cell_text(s, lv), index=grid.index, dtype="string", name="cell")
 
@@ -71,9 +66,8 @@ def account_grid(grid: pd.DataFrame, account: str = "account_id", step: str = "g
         Indexed by account: ``contacts`` (contacts with both answers), ``modal_cell``,
         ``modal_n``, ``top_cell``, ``step_mean``, ``level_mean``.
     """
-    _check_frame(grid, "grid")
-    if account not in grid.columns:
-        raise ValueError(f"column '{account}' is not in grid (argument account)")
+    require_frame(grid, "grid")
+    require_column(grid, account, "account", "grid")
     s, lv = _grid_values(grid, step, level)
     both = np.isfinite(s) & np.isfinite(lv) & grid[account].notna().to_numpy()
     work = pd.DataFrame({"a": grid[account].to_numpy()[both],

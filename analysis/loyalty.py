@@ -1,17 +1,15 @@
-"""Four degrees of loyalty, the loyalty index, NPS and the Jones & Sasser quadrant.
+"""Four degrees of loyalty, the loyalty index and the Jones & Sasser quadrant.
 
-Definitions (DESIGN.md, "Definitions every part must agree on"):
+Definitions (``docs/METHODS.md`` section 5):
 
 * item index: an answer ``x`` on the scale ``[lo, hi]`` becomes ``100·(x − lo)/(hi − lo)``;
-  a reverse-worded item becomes ``100·(hi − x)/(hi − lo)``;
+  a reverse-worded item becomes ``100·(hi − x)/(hi − lo)`` (``analysis.scales``);
 * construct (degree) score of a respondent: the mean of its item indices over the items it
   answered (NaN when it answered none);
 * loyalty index of a respondent: the (weighted) mean of its degree scores, over the degrees it
   has, when it has at least ``min_degrees`` of them;
-* NPS (Reichheld 2003): promoters answer 9–10, detractors 0–6; ``NPS = 100·(p − d)`` with
-  margin of error ``1.96·100·sqrt((p + d − (p − d)²)/n)``. Per respondent the NPS
-  contribution is +1 (promoter), 0 (passive), −1 (detractor), so the mean contribution is
-  ``p − d`` and NPS rolls up to accounts like any other measure.
+* NPS: ``analysis.nps`` (its names are re-exported here for the callers that import them
+  from this module); the NPS contribution rolls up to accounts with the degrees.
 
 Missing answers are NaN and never count as zero. Every statistic says its n.
 """
@@ -19,24 +17,37 @@ Missing answers are NaN and never count as zero. Every statistic says its n.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .checks import numeric_column, require_column, require_frame
 from .instrument import Instrument, Item
+from .nps import (
+    DETRACTOR_MAX,
+    NPS_CLASS,
+    NPS_CONTRIBUTION,
+    NPS_MAX,
+    NPS_MIN,
+    PROMOTER_MIN,
+    Z95,
+    NpsResult,
+    nps,
+    nps_contribution,
+    nps_table,
+)
 from .rollup import account_rollup
+from .scales import block_index, check_on_scale, rescale_0_100
 
-PROMOTER_MIN = 9
-DETRACTOR_MAX = 6
-NPS_MIN = 0
-NPS_MAX = 10
-Z95 = 1.96
+__all__ = [  # NPS lives in analysis.nps; its names stay importable from here
+    "DEGREES", "DETRACTOR_MAX", "LOYALTY_INDEX", "NPS_CLASS", "NPS_CONTRIBUTION", "NPS_MAX",
+    "NPS_MIN", "PROMOTER_MIN", "QUADRANTS", "Z95", "NpsResult", "account_loyalty",
+    "construct_indices", "item_indices", "jones_sasser", "loyalty_scores", "nps",
+    "nps_contribution", "nps_table",
+]
 
 DEGREES = ("repurchase", "dependence", "price_tolerance", "advocacy")
 LOYALTY_INDEX = "loyalty_index"
-NPS_CONTRIBUTION = "nps_contribution"
-NPS_CLASS = "nps_class"
 
 QUADRANTS = ("loyalist", "mercenary", "hostage", "defector")
 
@@ -54,21 +65,6 @@ def _item_columns(instrument: Instrument, items: Sequence[Item],
         elif facet in item.facets:
             pairs.append((item, f"{item.id}.{facet}"))
     return pairs
-
-
-def _numeric(responses: pd.DataFrame, column: str, argument: str) -> np.ndarray:
-    values = responses[column]
-    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        converted = pd.to_numeric(values, errors="coerce")
-        bad = values.notna() & converted.isna()
-        if bad.any():
-            raise ValueError(f"column '{column}' holds a value that is not a number "
-                             f"({values[bad].iloc[0]!r}) (argument {argument})")
-        values = converted
-    elif not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
-        raise TypeError(f"column '{column}' must be numeric, not {values.dtype} "
-                        f"(argument {argument})")
-    return values.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def item_indices(responses: pd.DataFrame, instrument: Instrument,
@@ -97,7 +93,7 @@ def item_indices(responses: pd.DataFrame, instrument: Instrument,
     ValueError
         A column is missing, holds text, or holds a value outside its item's scale.
     """
-    _check_frame(responses, "responses")
+    require_frame(responses, "responses")
     wanted = _check_constructs(instrument, constructs)
     items = [i for i in instrument.items if i.construct in wanted]
     pairs = _item_columns(instrument, items, facet)
@@ -108,14 +104,11 @@ def item_indices(responses: pd.DataFrame, instrument: Instrument,
     out: dict[str, np.ndarray] = {}
     for item, col in pairs:
         scale = instrument.scales[item.scale]
-        x = _numeric(responses, col, "responses")
-        outside = np.isfinite(x) & ((x < scale.min) | (x > scale.max))
-        if outside.any():
-            raise ValueError(f"column '{col}' holds {x[outside][0]:g}, outside the scale "
-                             f"{scale.min}–{scale.max} (argument responses)")
-        span = scale.max - scale.min
-        out[col] = (100.0 * (scale.max - x) / span if item.reverse
-                    else 100.0 * (x - scale.min) / span)
+        x = numeric_column(responses, col, "responses", frame_name="responses",
+                           label_kind="row")
+        check_on_scale(x[:, None], np.array([scale.min]), np.array([scale.max]), [col],
+                       "responses")
+        out[col] = rescale_0_100(x, scale.min, scale.max, reverse=item.reverse)
     return pd.DataFrame(out, index=responses.index, dtype="float64")
 
 
@@ -125,8 +118,8 @@ def construct_indices(responses: pd.DataFrame, instrument: Instrument,
     """Per respondent and construct: the mean 0–100 item index over the items answered.
 
     ``score_rc = mean_{i ∈ c, answered by r} 100·(x_ri − lo_i)/(hi_i − lo_i)`` (reverse items
-    mirrored), the equal-weight index of DESIGN.md "Index scores 0–100". NaN when the
-    respondent answered none of the construct's items.
+    mirrored), the equal-weight :func:`analysis.scales.block_index` (``docs/METHODS.md``
+    section 1.5). NaN when the respondent answered none of the construct's items.
 
     Returns
     -------
@@ -135,155 +128,15 @@ def construct_indices(responses: pd.DataFrame, instrument: Instrument,
     """
     wanted = _check_constructs(instrument, constructs)
     indices = item_indices(responses, instrument, wanted, facet)
-    out: dict[str, pd.Series] = {}
+    out: dict[str, np.ndarray] = {}
     for c in wanted:
         cols = [col for _, col in _item_columns(instrument, instrument.items_of(c), facet)]
         if not cols:
             raise ValueError(f"construct '{c}' of instrument '{instrument.id}' has no "
                              f"{'single-answer' if facet is None else repr(facet)} items "
                              f"(argument {'constructs' if constructs is not None else 'facet'})")
-        out[c] = indices[cols].mean(axis=1, skipna=True)
+        out[c] = block_index(indices[cols].to_numpy())
     return pd.DataFrame(out, index=responses.index, dtype="float64")
-
-
-# --------------------------------------------------------------------------- NPS
-
-
-@dataclass(frozen=True)
-class NpsResult:
-    """Net Promoter Score of one group.
-
-    ``nps = 100·(p − d)``, ``moe = 1.96·100·sqrt((p + d − (p − d)²)/n)``; ``n`` counts the
-    answers (blanks excluded); ``p`` and ``d`` are the promoter and detractor shares.
-    """
-
-    nps: float
-    moe: float
-    n: int
-    promoters: int
-    passives: int
-    detractors: int
-    p: float
-    d: float
-
-    @property
-    def ci(self) -> tuple[float, float]:
-        """The 95 % interval ``nps ± moe`` (normal approximation)."""
-        return (self.nps - self.moe, self.nps + self.moe)
-
-
-def _nps_answers(answers: pd.Series | Sequence[float] | np.ndarray,
-                 argument: str) -> np.ndarray:
-    series = answers if isinstance(answers, pd.Series) else pd.Series(answers, dtype="object")
-    if isinstance(series.dtype, pd.StringDtype) or series.dtype == object:
-        converted = pd.to_numeric(series, errors="coerce")
-        bad = series.notna() & converted.isna()
-        if bad.any():
-            raise ValueError(f"{argument} holds a value that is not a number "
-                             f"({series[bad].iloc[0]!r})")
-        series = converted
-    elif pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
-        raise TypeError(f"{argument} must be numeric 0–10 answers, not {series.dtype}")
-    x = series.to_numpy(dtype="float64", na_value=np.nan)
-    finite = np.isfinite(x)
-    if (np.isinf(x)).any():
-        raise ValueError(f"{argument} holds an infinite value")
-    bad_range = finite & ((x < NPS_MIN) | (x > NPS_MAX))
-    if bad_range.any():
-        raise ValueError(f"{argument} holds {x[bad_range][0]:g}; recommend answers are "
-                         f"whole numbers {NPS_MIN}–{NPS_MAX}")
-    not_whole = finite & (x != np.round(x))
-    if not_whole.any():
-        raise ValueError(f"{argument} holds {x[not_whole][0]:g}; recommend answers are "
-                         f"whole numbers {NPS_MIN}–{NPS_MAX}")
-    return x
-
-
-def nps_contribution(answers: pd.Series | Sequence[float] | np.ndarray) -> pd.Series:
-    """Per answer: +1 promoter (9–10), 0 passive (7–8), −1 detractor (0–6), NaN if blank.
-
-    The mean of this column over a group is ``p − d``; ``100 ×`` that mean is the group's
-    NPS, which is how NPS rolls up with :func:`analysis.rollup.account_rollup`.
-    """
-    x = _nps_answers(answers, "answers")
-    value = np.where(x >= PROMOTER_MIN, 1.0, np.where(x <= DETRACTOR_MAX, -1.0, 0.0))
-    value = np.where(np.isfinite(x), value, np.nan)
-    index = answers.index if isinstance(answers, pd.Series) else None
-    return pd.Series(value, index=index, dtype="float64", name=NPS_CONTRIBUTION)
-
-
-def nps(answers: pd.Series | Sequence[float] | np.ndarray) -> NpsResult:
-    """Net Promoter Score with its margin of error (Reichheld 2003; DESIGN.md).
-
-    ``p`` = share of answers 9–10, ``d`` = share of answers 0–6, over the ``n`` non-blank
-    answers; ``NPS = 100·(p − d)``; ``MoE = 1.96·100·sqrt((p + d − (p − d)²)/n)``, the normal
-    approximation to the 95 % interval of a mean of +1/0/−1 scores (population variance
-    ``p + d − (p − d)²``). With ``n = 0`` both are NaN.
-
-    Parameters
-    ----------
-    answers : Series or array-like
-        Answers to the 0–10 recommend question; NaN = not answered.
-
-    Raises
-    ------
-    ValueError
-        An answer outside 0–10 or not a whole number.
-    """
-    x = _nps_answers(answers, "answers")
-    x = x[np.isfinite(x)]
-    n = int(x.size)
-    promoters = int((x >= PROMOTER_MIN).sum())
-    detractors = int((x <= DETRACTOR_MAX).sum())
-    passives = n - promoters - detractors
-    if n == 0:
-        return NpsResult(np.nan, np.nan, 0, 0, 0, 0, np.nan, np.nan)
-    p = promoters / n
-    d = detractors / n
-    variance = max(p + d - (p - d) ** 2, 0.0)
-    moe = Z95 * 100.0 * float(np.sqrt(variance / n))
-    return NpsResult(100.0 * (p - d), moe, n, promoters, passives, detractors, p, d)
-
-
-def nps_table(frame: pd.DataFrame, column: str = "nps",
-              by: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """NPS per group: ``nps, moe, n, promoters, passives, detractors``.
-
-    Unweighted (every answer counts once). For the buying-centre weighted account NPS use
-    :func:`account_loyalty`.
-    """
-    _check_frame(frame, "frame")
-    if column not in frame.columns:
-        raise ValueError(f"column '{column}' is not in frame (argument column)")
-    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    for key in keys:
-        if key not in frame.columns:
-            raise ValueError(f"column '{key}' is not in frame (argument by)")
-    contribution = nps_contribution(frame[column])
-    fields = ("nps", "moe", "n", "promoters", "passives", "detractors")
-    if not keys:
-        r = nps(frame[column])
-        return pd.DataFrame([{f: getattr(r, f) for f in fields}])
-    work = pd.DataFrame({k: frame[k] for k in keys})
-    work["_c"] = contribution.to_numpy()
-    work["_p"] = (contribution == 1).to_numpy()
-    work["_d"] = (contribution == -1).to_numpy()
-    grouped = work.groupby(keys, sort=True, observed=True, dropna=False)
-    n = grouped["_c"].count()
-    promoters = grouped["_p"].sum()
-    detractors = grouped["_d"].sum()
-    p = promoters / n.where(n > 0)
-    d = detractors / n.where(n > 0)
-    variance = (p + d - (p - d) ** 2).clip(lower=0.0)
-    out = pd.DataFrame({
-        "nps": 100.0 * (p - d),
-        "moe": Z95 * 100.0 * np.sqrt(variance / n.where(n > 0)),
-        "n": n.astype("int64"),
-        "promoters": promoters.astype("int64"),
-        "passives": (n - promoters - detractors).astype("int64"),
-        "detractors": detractors.astype("int64"),
-    })
-    return out
 
 
 # --------------------------------------------------------------------------- loyalty scores
@@ -372,7 +225,8 @@ def account_loyalty(scores: pd.DataFrame, degrees: Sequence[str] = DEGREES,
     """Roll :func:`loyalty_scores` up to accounts with buying-centre role weights.
 
     Calls :func:`analysis.rollup.account_rollup` on the degrees, ``loyalty_index`` and
-    ``nps_contribution`` (DESIGN.md: "NPS rolls up the same way on (p − d)"), then adds
+    ``nps_contribution`` (NPS rolls up the same way, on ``p − d``: ``docs/METHODS.md``
+    section 5.3), then adds
     ``nps = 100 × nps_contribution`` (role-weighted) and ``nps.unweighted`` =
     ``100 × nps_contribution.mean``; ``nps.n`` is the number of answers.
 
@@ -382,7 +236,7 @@ def account_loyalty(scores: pd.DataFrame, degrees: Sequence[str] = DEGREES,
         Indexed by account: for each measure ``m`` the columns ``m``, ``m.mean``, ``m.n``;
         then ``n``, ``roles``, ``nps``, ``nps.unweighted``, ``nps.n``.
     """
-    _check_frame(scores, "scores")
+    require_frame(scores, "scores")
     measures = [m for m in (*degrees, LOYALTY_INDEX, NPS_CONTRIBUTION) if m in scores.columns]
     missing = [m for m in (*degrees, LOYALTY_INDEX) if m not in scores.columns]
     if missing:
@@ -436,19 +290,18 @@ def jones_sasser(frame: pd.DataFrame, satisfaction: str = "satisfaction",
         Same index: ``quadrant`` (string; NA where either value is missing) and ``apostle``
         (boolean; False where unknown).
     """
-    _check_frame(frame, "frame")
+    require_frame(frame, "frame")
     for name, col in (("satisfaction", satisfaction), ("loyalty", loyalty)):
-        if col not in frame.columns:
-            raise ValueError(f"column '{col}' is not in frame (argument {name})")
+        require_column(frame, col, name)
     for name, value in (("sat_threshold", sat_threshold), ("loy_threshold", loy_threshold),
                         ("apostle_threshold", apostle_threshold)):
         if (isinstance(value, bool) or not isinstance(value, int | float)
                 or not 0 <= value <= 100):
             raise ValueError(f"{name} must be a number in [0, 100] (argument {name})")
-    s = _numeric(frame, satisfaction, "satisfaction")
-    lo = _numeric(frame, loyalty, "loyalty")
+    s = numeric_column(frame, satisfaction, "satisfaction", frame_name="frame")
+    lo = numeric_column(frame, loyalty, "loyalty", frame_name="frame")
     for name, col, x in (("satisfaction", satisfaction, s), ("loyalty", loyalty, lo)):
-        bad = ~np.isnan(x) & ((x < 0) | (x > 100) | np.isinf(x))
+        bad = ~np.isnan(x) & ((x < 0) | (x > 100))
         if bad.any():
             raise ValueError(f"column '{col}' holds {x[bad][0]:g}; the quadrant needs 0–100 "
                              f"indices (argument {name})")
@@ -465,11 +318,6 @@ def jones_sasser(frame: pd.DataFrame, satisfaction: str = "satisfaction",
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _check_frame(frame: object, argument: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{argument} must be a pandas DataFrame, not {type(frame).__name__}")
 
 
 def _check_constructs(instrument: Instrument, constructs: Sequence[str] | None,

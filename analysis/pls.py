@@ -1,6 +1,6 @@
 """PLS path modelling of the satisfaction index model (ACSI/ECSI style), as R ``plspm`` does it.
 
-Definitions (DESIGN.md, "Satisfaction index model (PLS-PM)"):
+Definitions (``docs/METHODS.md`` section 4):
 
 * indicators are standardized by default (mean 0, variance 1 with divisor n, as plspm);
   ``scaled=False`` only centres them (plspm's ``scaled = FALSE``);
@@ -9,7 +9,7 @@ Definitions (DESIGN.md, "Satisfaction index model (PLS-PM)"):
 * the iteration stops when no outer weight changes by ``tol`` (default 1e-7) or more;
 * reported: outer weights, loadings, path coefficients, R², AVE, Dillon-Goldstein's rho,
   standardized Cronbach's alpha, communality, redundancy, GoF, latent scores; and each
-  construct's 0–100 index as the ACSI computes it.
+  construct's 0–100 index as the ACSI computes it (``analysis.scales``).
 
 The algorithm is Lohmöller's (1989), written — as plspm's iteration can be — on the
 indicators' covariance matrix ``S = XᵀX / n`` of the treated (centred or standardized)
@@ -19,7 +19,10 @@ mode A update ``W ← (S W E) ∘ ODM`` (``ODM`` the indicator-to-construct desi
 plspm's ``(1/n)·Xᵀ Z`` with ``Z = Y E``. Nothing in the iteration loops over respondents,
 and the bootstrap only needs one ``S`` per resample.
 
-Rows: listwise deletion over every indicator of the model; ``n`` is the rows used.
+Rows: listwise deletion over every indicator of the model; ``n`` is the rows used. The 0–100
+index is the one exception: its weights are estimated on those rows, and then every
+respondent who answered an item of a block gets the block's index over the items answered
+(:func:`analysis.scales.block_index`), as the accounts' satisfaction is computed.
 """
 
 from __future__ import annotations
@@ -34,8 +37,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .checks import require_frame, require_numeric_columns
 from .instrument import Instrument
 from .reliability import standardized_alpha_from_corr
+from .scales import (
+    acsi_weights,
+    block_index,
+    check_on_scale,
+    instrument_ranges,
+    rescale_0_100,
+    scale_bounds,
+)
 
 SCHEMES = ("path", "centroid", "factorial")
 _ARROW = re.compile(r"^\s*(\S+)\s*->\s*(\S+)\s*$")
@@ -80,7 +92,8 @@ class PLSResult:
         for exogenous), ``block_communality`` (mean communality), ``mean_redundancy``,
         ``ave``, ``alpha_std`` (standardized Cronbach's alpha), ``dg_rho``
         (Dillon-Goldstein's rho), ``eig_1st``, ``eig_2nd`` (eigenvalues of the block's
-        correlation matrix) and ``index`` (ACSI-style 0–100 index; NaN without ranges).
+        correlation matrix) and ``index`` (ACSI-style 0–100 index: the mean of
+        ``index_scores``; NaN without ranges).
     effects : DataFrame
         Per pair connected by at least one directed path, indexed ``"A -> B"``:
         ``source``, ``target``, ``direct``, ``indirect``, ``total``.
@@ -92,7 +105,9 @@ class PLSResult:
     gof : float
         Goodness of fit ``sqrt(mean communality · mean R²)`` (Tenenhaus et al. 2004).
     index_scores : DataFrame or None
-        Per respondent and construct, the 0–100 index score (when ``ranges`` were given).
+        Per respondent and construct, the 0–100 index score over the items the respondent
+        answered (when ``ranges`` were given), indexed like ``data``: NaN for a respondent
+        who answered none of the block's items.
     """
 
     n: int
@@ -213,12 +228,7 @@ def ranges_from_instrument(instrument: Instrument,
     """Column → (min, max) of its scale, for every indicator in ``blocks``."""
     ranges: dict[str, tuple[int, int]] = {}
     for construct, cols in blocks.items():
-        for col in cols:
-            try:
-                ranges[col] = instrument.column_range(col)
-            except KeyError:
-                raise ValueError(f"instrument '{instrument.id}' has no answer column '{col}' "
-                                 f"(blocks['{construct}'])") from None
+        ranges.update(instrument_ranges(instrument, cols, f"blocks['{construct}']"))
     return ranges
 
 
@@ -304,15 +314,8 @@ def _acyclic(design: np.ndarray) -> bool:
 
 
 def _complete_rows(data: pd.DataFrame, model: _Model) -> tuple[np.ndarray, pd.Index]:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-    missing = [c for c in model.columns if c not in data.columns]
-    if missing:
-        raise ValueError(f"data has no column(s) {missing} named in blocks")
-    for c in model.columns:
-        dtype = data[c].dtype
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-            raise TypeError(f"data: column '{c}' is not numeric (dtype {dtype})")
+    require_frame(data, "data")
+    require_numeric_columns(data, model.columns, "data (columns named in blocks)")
     x = data.loc[:, list(model.columns)].to_numpy(dtype="float64", na_value=np.nan)
     keep = np.isfinite(x).all(axis=1)
     x = x[keep]
@@ -479,39 +482,6 @@ def _effects(coef: np.ndarray, model: _Model) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("path")
 
 
-def _index_weights(weights: np.ndarray, sd: np.ndarray, scaled: bool, lo: np.ndarray,
-                   hi: np.ndarray, model: _Model) -> np.ndarray:
-    raw = weights / sd if scaled else weights  # weight per raw scale unit
-    per_point = raw * (hi - lo) / 100.0  # weight per point of the 0–100 rescaled indicator
-    sums = model.odm.T @ per_point
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return per_point / sums[model.block_of]
-
-
-def _ranges(ranges: Mapping[str, Sequence[float]], x: np.ndarray,
-            model: _Model) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(ranges, Mapping):
-        raise TypeError("ranges must be a mapping of column to (lo, hi)")
-    lo = np.empty(len(model.columns))
-    hi = np.empty(len(model.columns))
-    for i, col in enumerate(model.columns):
-        if col not in ranges:
-            raise ValueError(f"ranges has no (lo, hi) for indicator '{col}'")
-        pair = ranges[col]
-        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
-            raise ValueError(f"ranges['{col}'] must be a (lo, hi) pair, not {pair!r}")
-        lo[i], hi[i] = float(pair[0]), float(pair[1])
-        if not (np.isfinite(lo[i]) and np.isfinite(hi[i]) and hi[i] > lo[i]):
-            raise ValueError(f"ranges['{col}'] = {pair!r}: need finite lo < hi")
-    outside = (x < lo) | (x > hi)
-    if outside.any():
-        flags = np.asarray(outside.any(axis=0)).tolist()
-        bad = [c for c, o in zip(model.columns, flags, strict=True) if o]
-        raise ValueError(f"data: values outside their range in column(s) {bad} "
-                         f"(argument ranges)")
-    return lo, hi
-
-
 # --------------------------------------------------------------------------- public API
 
 
@@ -571,12 +541,14 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
     (``c_i`` the correlations with the block's first principal component) and the
     eigenvalues are plspm's unidimensionality table.
 
-    The 0–100 index (Fornell et al. 1996): each indicator rescaled
+    The 0–100 index (Fornell et al. 1996; :mod:`analysis.scales`): each indicator rescaled
     ``100·(x − lo)/(hi − lo)``, weighted by its unstandardized outer weight (the weight per
     raw scale unit: ``weight / sd`` when ``scaled``, the weight itself when not) expressed per
-    point of the rescaled indicator and rescaled to sum to 1 over the block; the construct's
-    index is the mean over respondents. It lies in 0–100 when the block's weights are
-    non-negative.
+    point of the rescaled indicator and rescaled to sum to 1 over the block; a respondent's
+    index is the weighted mean over the items it answered (weights renormalised), and the
+    construct's index is the mean over the respondents who have one — the complete rows and
+    those that listwise deletion left out of the fit alike. It lies in 0–100 when the
+    block's weights are non-negative.
 
     References
     ----------
@@ -592,7 +564,7 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
     _check_options(scaled, scheme, tol, max_iter)
     model = _model(blocks, paths)
     x, rows = _complete_rows(data, model)
-    lo_hi = _ranges(ranges, x, model) if ranges is not None else None
+    lo_hi = scale_bounds(ranges, model.columns) if ranges is not None else None
     n = x.shape[0]
     treated, s, sd = _covariance(x, scaled)
     try:
@@ -669,12 +641,8 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
     index_scores = None
     constructs["index"] = np.nan
     if lo_hi is not None:
-        lo, hi = lo_hi
-        iw = _index_weights(weights, sd, scaled, lo, hi, model)
-        outer["index_weight"] = iw
-        rescaled = 100.0 * (x - lo) / (hi - lo)
-        index_scores = pd.DataFrame(rescaled @ (iw[:, None] * model.odm), index=rows,
-                                    columns=list(model.names))
+        index_scores = _index_scores(data, model, weights / sd if scaled else weights, *lo_hi)
+        outer["index_weight"] = index_scores.attrs.pop("index_weight")
         constructs["index"] = index_scores.mean(axis=0).to_numpy()
 
     return PLSResult(
@@ -682,6 +650,24 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
         iterations=int(iterations[0]), outer=outer, inner=inner, constructs=constructs,
         effects=_effects(coef_m, model), crossloadings=crossloadings, scores=scores,
         gof=gof, index_scores=index_scores)
+
+
+def _index_scores(data: pd.DataFrame, model: _Model, unstandardized: np.ndarray,
+                  lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
+    """Per respondent of ``data`` and construct, the ACSI-style index over the items answered.
+
+    The weights come from the complete rows' fit; every answer of ``data`` (complete or not)
+    must lie on its scale. The ACSI weights are returned in ``attrs["index_weight"]``.
+    """
+    x = data.loc[:, list(model.columns)].to_numpy(dtype="float64", na_value=np.nan)
+    check_on_scale(x, lo, hi, model.columns, "ranges")
+    iw = acsi_weights(unstandardized, lo, hi, model.block_of)
+    rescaled = rescale_0_100(x, lo, hi)
+    scores = {name: block_index(rescaled[:, model.block_of == j], iw[model.block_of == j])
+              for j, name in enumerate(model.names)}
+    out = pd.DataFrame(scores, index=data.index, columns=list(model.names))
+    out.attrs["index_weight"] = iw
+    return out
 
 
 def bootstrap_indices(n: int, n_boot: int, seed: int | None) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Internal consistency of multi-item constructs: Cronbach's alpha and item analysis.
 
-Definitions (DESIGN.md, "Definitions every part must agree on"):
+Definitions (``docs/METHODS.md`` section 3):
 
 * raw alpha (Cronbach 1951): ``α = k/(k−1) · (1 − Σ_i var_i / var_total)`` with sample
   variances (ddof = 1), ``var_total`` the variance of the sum of the k items;
@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from .checks import require_frame, require_numeric_columns
 
 MISSING_POLICIES = ("listwise", "pairwise")
 
@@ -83,8 +85,7 @@ class _Moments:
 
 
 def _columns(frame: pd.DataFrame, columns: Sequence[str] | None, argument: str) -> list[str]:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"frame must be a pandas DataFrame, not {type(frame).__name__}")
+    require_frame(frame, "frame")
     if columns is None:
         cols = [str(c) for c in frame.columns]
     elif isinstance(columns, str):
@@ -93,15 +94,9 @@ def _columns(frame: pd.DataFrame, columns: Sequence[str] | None, argument: str) 
         cols = list(columns)
     if len(set(cols)) != len(cols):
         raise ValueError(f"{argument} lists a column twice: {cols}")
-    unknown = [c for c in cols if c not in frame.columns]
-    if unknown:
-        raise ValueError(f"{argument}: no such column(s) in frame: {unknown}")
+    require_numeric_columns(frame, cols, argument)
     if len(cols) < 2:
         raise ValueError(f"{argument}: alpha needs at least two items, got {len(cols)}")
-    for c in cols:
-        dtype = frame[c].dtype
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-            raise TypeError(f"{argument}: column '{c}' is not numeric (dtype {dtype})")
     return cols
 
 

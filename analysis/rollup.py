@@ -1,8 +1,9 @@
 """Account roll-up: an account's score is the voice of its buying centre.
 
 For a measure m, the account score is ``Σ_roles w_role · mean_role(m) / Σ w`` over the roles
-that have m (DESIGN.md). The unweighted mean over respondents, n and the roles that answered
-are always returned beside it, so a reader can see how much the weighting moved the figure.
+that have m (``docs/METHODS.md`` section 6). The unweighted mean over respondents, n and the
+roles that answered are always returned beside it, so a reader can see how much the
+weighting moved the figure. :func:`normalize_roles` is the one place role names are read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-BUYER_ROLES = ("economic", "technical", "user", "financial", "coach", "influencer")
+from .vocabulary import BUYER_ROLES, UNKNOWN_ROLE
 
 DEFAULT_ROLE_WEIGHTS: Mapping[str, float] = {
     "economic": 0.30,
@@ -24,11 +25,10 @@ DEFAULT_ROLE_WEIGHTS: Mapping[str, float] = {
     "coach": 0.10,
     "influencer": 0.10,
 }
-UNKNOWN_ROLE = "unknown"
 UNKNOWN_ROLE_WEIGHT = 0.10
 
 ROLE_ALIASES: Mapping[str, str] = MappingProxyType({
-    # DESIGN.md's Chinese names (客户内部的六种买家) and their short forms without 买家
+    # the deck's Chinese names (客户内部的六种买家) and their short forms without 买家
     "经济买家": "economic", "经济": "economic",
     "技术买家": "technical", "技术": "technical",
     "使用买家": "user", "使用": "user",

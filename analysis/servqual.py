@@ -1,6 +1,6 @@
 """SERVQUAL service gaps (Parasuraman, Zeithaml & Berry 1988; 1991) and SERVPERF.
 
-Definitions (DESIGN.md, "Definitions every part must agree on"):
+Definitions (``docs/METHODS.md`` section 2):
 
 * item gap of respondent r on item i: ``q = P − E``, only where both are answered;
 * dimension gap ``G_rd``: mean of ``q`` over the dimension's items r answered;

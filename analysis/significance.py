@@ -1,7 +1,7 @@
 """Significance of SERVQUAL gaps: grouped Wilcoxon signed-rank, one-sample t and Holm.
 
-Definition (DESIGN.md, "Significance of a gap"): per dimension, the Wilcoxon signed-rank test
-of the respondent gaps ``G_rd`` against 0 with scipy's defaults, and the paired t test
+Definition (``docs/METHODS.md`` section 2.5): per dimension, the Wilcoxon signed-rank
+test of the respondent gaps ``G_rd`` against 0 with scipy's defaults, and the paired t test
 (the one-sample t of ``G_rd = P − E`` against 0); both Holm-adjusted across the dimensions.
 
 The grouped functions compute every group's test in one vectorised pass (ranks within
@@ -29,6 +29,8 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 from scipy import special
+
+from .checks import require_frame
 
 WILCOXON_COLUMNS = ("statistic", "pvalue", "n", "n_zero", "method")
 T_COLUMNS = ("statistic", "pvalue", "df", "mean", "n")
@@ -474,8 +476,7 @@ def holm_by_group(pvalues: pd.DataFrame) -> pd.DataFrame:
     Holm, S. (1979). A simple sequentially rejective multiple test procedure.
     *Scandinavian Journal of Statistics* 6(2), 65–70.
     """
-    if not isinstance(pvalues, pd.DataFrame):
-        raise TypeError(f"argument pvalues must be a DataFrame, got {type(pvalues).__name__}")
+    require_frame(pvalues, "pvalues")
     columns = [_as_pvalues(pvalues[c], "pvalues") for c in pvalues.columns]
     if not columns or not len(pvalues):
         return pvalues.astype("float64")
@@ -530,8 +531,7 @@ def gap_significance(scores: pd.DataFrame, dimensions: Sequence[str],
     Holm, S. (1979). A simple sequentially rejective multiple test procedure.
     *Scandinavian Journal of Statistics* 6(2), 65–70.
     """
-    if not isinstance(scores, pd.DataFrame):
-        raise TypeError(f"argument scores must be a DataFrame, got {type(scores).__name__}")
+    require_frame(scores, "scores")
     if isinstance(dimensions, str):
         raise TypeError("argument dimensions must be a sequence of names, not a string")
     dims = list(dimensions)

@@ -1,12 +1,12 @@
 """Key-account relationship stages (Millman & Wilson 1995).
 
-Stage placement (DESIGN.md): each stage has criteria over indicators; an account is at the
-highest stage whose criteria — and those of every stage below it — all hold; the uncoupling
-stage overrides when its criteria hold. The thresholds are data (``instruments/stages.toml``),
-read and validated by :func:`load_stage_model`. A criterion on an indicator the account lacks
-is *unknown*: it counts as not met, and the placement says so. Every placement comes with its
-evidence (indicator, value, threshold, met / not met / unknown) and the unmet criteria of the
-next stage.
+Stage placement (``docs/METHODS.md`` section 8): each stage has criteria over indicators; an
+account is at the highest stage whose criteria — and those of every stage below it — all
+hold; the uncoupling stage overrides when its criteria hold. The thresholds are data
+(``instruments/stages.toml``), read and validated by :func:`load_stage_model`. A criterion
+on an indicator the account lacks is *unknown*: it counts as not met, and the placement says
+so. Every placement comes with its evidence (indicator, value, threshold, met / not met /
+unknown) and the unmet criteria of the next stage.
 
 Everything is vectorised over accounts: the loops run over stages and criteria only.
 """
@@ -23,9 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .contribution import numeric_column, safe_ratio
-from .rollup import BUYER_ROLES
+from .checks import account_ids, numeric_column, require_column, require_frame
+from .contribution import safe_ratio
+from .rollup import normalize_roles
 from .tomlfile import Where, check_id, check_keys, check_texts, parse_toml, read_text
+from .vocabulary import BUYER_ROLES, UNKNOWN_ROLE
 
 OPS: Mapping[str, Callable[[Any, Any], Any]] = MappingProxyType({
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -246,25 +248,6 @@ def load_stage_model(path: str | Path) -> StageModel:
 # --------------------------------------------------------------------------- indicators
 
 
-def _check_frame(frame: object, argument: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{argument} must be a pandas DataFrame, not {type(frame).__name__}")
-
-
-def _account_index(frame: pd.DataFrame, account: str, argument: str) -> pd.Index:
-    if account not in frame.columns:
-        raise ValueError(f"column '{account}' is not in {argument} (argument account)")
-    ids = frame[account]
-    if ids.isna().any():
-        raise ValueError(f"column '{account}' of {argument} has a blank account id "
-                         f"(argument account)")
-    dup = ids.duplicated()
-    if dup.any():
-        raise ValueError(f"account '{ids[dup].iloc[0]}' appears more than once in "
-                         f"{argument} (argument account)")
-    return pd.Index(ids, name=account)
-
-
 def stage_indicators(accounts: pd.DataFrame, model: StageModel, account: str = "account_id",
                      columns: Mapping[str, str] | None = None,
                      extra: Sequence[pd.DataFrame | pd.Series] = (),
@@ -281,7 +264,7 @@ def stage_indicators(accounts: pd.DataFrame, model: StageModel, account: str = "
        ``relationship.toml`` responses (its item ids are the indicator names), the
        ``loyalty_index`` of :func:`analysis.loyalty.account_loyalty`, :func:`count_roles`;
     3. for ``share_of_wallet`` and ``revenue_trend`` only, the value derived from the
-       accounts: ``revenue / wallet`` and ``revenue / revenue_prev − 1`` (DESIGN.md; blank
+       accounts: ``revenue / wallet`` and ``revenue / revenue_prev − 1`` (METHODS 7.1; blank
        or zero denominators give NaN).
 
     Raises
@@ -291,10 +274,10 @@ def stage_indicators(accounts: pd.DataFrame, model: StageModel, account: str = "
         or an absent column in ``columns``, an ``extra`` with duplicate accounts, or a value
         outside the indicator's range in the model.
     """
-    _check_frame(accounts, "accounts")
+    require_frame(accounts, "accounts")
     if not isinstance(model, StageModel):
         raise TypeError("model must be a StageModel (load_stage_model)")
-    ids = _account_index(accounts, account, "accounts")
+    ids = account_ids(accounts, account, "accounts")
     columns = dict(columns or {})
     for key, col in columns.items():
         if key not in model.indicators:
@@ -309,7 +292,7 @@ def stage_indicators(accounts: pd.DataFrame, model: StageModel, account: str = "
     for n, frame in enumerate(extra):
         if isinstance(frame, pd.Series):
             frame = frame.to_frame()
-        _check_frame(frame, f"extra[{n}]")
+        require_frame(frame, f"extra[{n}]")
         if frame.index.has_duplicates:
             raise ValueError(f"extra[{n}] has an account more than once in its index "
                              f"(argument extra)")
@@ -362,16 +345,14 @@ def latest_assessment(responses: pd.DataFrame, keys: Sequence[str] = ("account_i
     DataFrame
         Indexed by ``keys``; the other columns of ``responses``.
     """
-    _check_frame(responses, "responses")
+    require_frame(responses, "responses")
     if isinstance(keys, str):
         keys = (keys,)
     for key in keys:
-        if key not in responses.columns:
-            raise ValueError(f"column '{key}' is not in responses (argument keys)")
+        require_column(responses, key, "keys", "responses")
     frame = responses
     if order_by is not None:
-        if order_by not in responses.columns:
-            raise ValueError(f"column '{order_by}' is not in responses (argument order_by)")
+        require_column(responses, order_by, "order_by", "responses")
         stamp = pd.to_datetime(responses[order_by], errors="coerce", format="ISO8601",
                                utc=True).dt.tz_convert(None)
         valid = stamp.notna().to_numpy()
@@ -387,14 +368,19 @@ def count_roles(frame: pd.DataFrame, account: str = "account_id", role: str = "r
     """Per account, how many of the buying roles occur (0–6 with the six default roles).
 
     ``frame`` is the contacts file, or the responses (roles that answered). Role names are
-    compared case-insensitively; blank and unknown roles do not count.
+    read by :func:`analysis.rollup.normalize_roles`, as the roll-up reads them: any case,
+    surrounding spaces, an optional " buyer"/"买家" suffix, the Chinese names. Blank roles
+    and roles outside ``roles`` do not count.
     """
-    _check_frame(frame, "frame")
+    require_frame(frame, "frame")
     for name, col in (("account", account), ("role", role)):
-        if col not in frame.columns:
-            raise ValueError(f"column '{col}' is not in frame (argument {name})")
-    clean = frame[role].astype("string").str.strip().str.lower()
-    known = clean.isin([r.lower() for r in roles]).fillna(False).to_numpy(dtype=bool)
+        require_column(frame, col, name)
+    if isinstance(roles, str):
+        raise TypeError("roles must be a sequence of role ids, not a string (argument roles)")
+    if UNKNOWN_ROLE in roles:
+        raise ValueError(f"'{UNKNOWN_ROLE}' is not a buying role (argument roles)")
+    clean = normalize_roles(frame[role], dict.fromkeys(roles, 1.0))
+    known = (clean != UNKNOWN_ROLE).to_numpy(dtype=bool) & frame[account].notna().to_numpy()
     pairs = pd.DataFrame({"a": frame[account].to_numpy(), "r": clean.to_numpy()})
     counted = pairs[known].drop_duplicates().groupby("a", sort=True).size()
     all_accounts = pd.Index(frame[account].dropna().unique()).sort_values()
@@ -435,7 +421,7 @@ def _fmt(values: np.ndarray) -> np.ndarray:
 
 
 def place_accounts(indicators: pd.DataFrame, model: StageModel) -> StagePlacement:
-    """Place every account on the stage ladder (DESIGN.md "Stage placement").
+    """Place every account on the stage ladder (``docs/METHODS.md`` 8.2, the placement rule).
 
     With ``ok_s`` = every criterion of stage s met (unknown = not met), the ladder stage is
     the highest s with ``ok_1 ∧ … ∧ ok_s`` (the first stage has no criteria, so every account
@@ -455,7 +441,7 @@ def place_accounts(indicators: pd.DataFrame, model: StageModel) -> StagePlacemen
     -------
     StagePlacement
     """
-    _check_frame(indicators, "indicators")
+    require_frame(indicators, "indicators")
     if not isinstance(model, StageModel):
         raise TypeError("model must be a StageModel (load_stage_model)")
     missing = [i for i in model.used_indicators if i not in indicators.columns]
@@ -576,7 +562,7 @@ def stage_distribution(placement: StagePlacement | pd.DataFrame) -> pd.DataFrame
         frame, model = placement.placement, placement.model
         order = list(model.ladder) + ([model.uncoupling.id] if model.uncoupling else [])
     else:
-        _check_frame(placement, "placement")
+        require_frame(placement, "placement")
         frame = placement
         order = list(dict.fromkeys(frame["stage"].dropna()))
     if "stage" not in frame.columns:

@@ -21,6 +21,10 @@ RESERVED_IDS = frozenset({"response_id", "account_id", "contact_id", "role", "wa
                           "submitted_at", "lang"})
 
 
+# the answer that means "not applicable": a missing value in every frame, never a number
+NOT_APPLICABLE = "na"
+
+
 class InstrumentError(ValueError):
     """An instrument file (or questionnaire) that does not follow the format."""
 

@@ -24,6 +24,26 @@ DEFAULTS = {
     # background jobs: None = a SQLite file in the instance folder; "redis://host:6379/0"
     "JOBS_URL": None,
     "JOBS_IMMEDIATE": False,  # run each job where it is queued (tests)
+    # seconds a change waits before its wave is scored, so changes close together cost one
+    # recompute
+    "RECOMPUTE_DELAY": 3.0,
+    # email: with no MAIL_SERVER, each email is written as an .eml file into MAIL_OUTBOX
+    # (None = <instance>/outbox); MAIL_PORT None = 25, 587 with TLS, 465 with SSL
+    "MAIL_SERVER": None,
+    "MAIL_PORT": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_SENDER": "survey@localhost",
+    "MAIL_OUTBOX": None,
+    # the survey page names the supplier: a name (or {"zh": …, "en": …}) and a logo file
+    # (a path, relative to the instance folder or absolute, served by the app itself so it
+    # shows with no internet access; or an http(s) URL)
+    "SUPPLIER_NAME": None,
+    "SUPPLIER_LOGO": None,
+    "SUPPLIER_PRIVACY_URL": None,  # optional link to the full privacy notice
+    "SURVEY_TIMEZONE": "Asia/Shanghai",  # the day a wave's open and close dates refer to
 }
 
 
@@ -60,13 +80,18 @@ def load_secret_key(instance_path: str) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-TEXT_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "STAGES_FILE", "JOBS_URL")
+TEXT_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "STAGES_FILE", "JOBS_URL",
+                 "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
+                 "MAIL_OUTBOX")
+FLAG_SETTINGS = ("MAIL_USE_TLS", "MAIL_USE_SSL")  # "1", "true", "yes" or "on" = on
 
 
 def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """Settings given as environment variables; ROLE_WEIGHTS is a JSON object
     (e.g. ``{"economic": 0.4, "technical": 0.3}``)."""
     settings: dict[str, Any] = {k: environ[k] for k in TEXT_SETTINGS if environ.get(k)}
+    settings.update({k: environ[k].strip().lower() in ("1", "true", "yes", "on")
+                     for k in FLAG_SETTINGS if environ.get(k)})
     raw = environ.get("ROLE_WEIGHTS")
     if raw:
         try:

@@ -40,15 +40,26 @@ def unpack(blobs: list[bytes] | pd.Series, n_columns: int) -> np.ndarray:
 def add_response(session: Session, campaign: Campaign, answers: Mapping[str, object],
                  questionnaire: Questionnaire, *, contact: Contact | None = None,
                  invitation_id: int | None = None, lang: str | None = None) -> Response:
-    """Add (not commit) a response from validated answers keyed by answer column."""
+    """Add (not commit) a response from validated answers keyed by answer column.
+
+    An answer of :data:`analysis.instrument.NOT_APPLICABLE` is stored as missing in the
+    values and listed in ``not_applicable_json``, so it is counted apart from a blank.
+    """
+    import json  # local: this file's imports belong to its other functions' owners
+
+    from analysis.instrument import NOT_APPLICABLE
+
     columns = campaign.answer_columns
-    numeric = {c: answers.get(c) for c in columns}
+    not_applicable = [c for c in columns if answers.get(c) == NOT_APPLICABLE]
+    marked = set(not_applicable)
+    numeric = {c: None if c in marked else answers.get(c) for c in columns}
     response = Response(
         campaign_id=campaign.id, invitation_id=invitation_id,
         account_id=contact.account_id if contact else None,
         contact_id=contact.id if contact else None,
         role=contact.role if contact else None, lang=lang,
-        values=pack(numeric, columns))  # type: ignore[arg-type]
+        values=pack(numeric, columns),  # type: ignore[arg-type]
+        not_applicable_json=json.dumps(not_applicable) if not_applicable else None)
     for col in questionnaire.text_columns:
         text = answers.get(col)
         if isinstance(text, str) and text.strip():

@@ -1,11 +1,27 @@
-// Survey helpers: running totals of constant-sum questions, a draft kept in this browser
-// (so a contact can stop, switch language or reload without losing answers), and focus on
-// the problems after a failed submit.
+// Survey helpers: running totals of constant-sum questions; the answers of the page being
+// filled kept in this browser until the server has them (so switching language or a
+// reload loses nothing); which typed answers were emptied on purpose; one submit per
+// click; focus on the problems after a failed page. Nothing here is needed to answer:
+// without JavaScript every page still works.
 (function () {
   "use strict";
+  var key = "survey-draft:" + window.location.pathname.replace(/\/thanks$/, "");
+
+  function forget() {
+    try { window.localStorage.removeItem(key); } catch (e) { /* private mode */ }
+  }
+
+  // the thank-you and already-received pages: the answers are stored, nothing stays here
+  if (document.querySelector("[data-survey-done]")) { forget(); return; }
+
   var form = document.querySelector("form.survey");
   if (!form) { return; }
-  var key = "survey-draft:" + window.location.pathname;
+
+  // a page shown again from the browser's memory (Back) asks the server instead, which
+  // knows whether the answers were already submitted
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { window.location.reload(); }
+  });
 
   function updateTotals() {
     document.querySelectorAll("fieldset.allocation").forEach(function (box) {
@@ -22,48 +38,63 @@
     });
   }
 
-  function saveDraft() {
-    var answers = {};
+  var cleared = form.querySelector('input[name="cleared"]');
+  var shown = {};  // typed answers as the server sent them
+  form.querySelectorAll("input.points, textarea").forEach(function (el) {
+    shown[el.name] = el.value;
+  });
+
+  function readStore() {
+    try { return JSON.parse(window.localStorage.getItem(key) || "{}"); } catch (e) { return {}; }
+  }
+
+  function saveLocal() {
+    var answers = readStore();
+    var emptied = [];
     form.querySelectorAll("input, textarea").forEach(function (el) {
-      if (!el.name || el.name === "csrf_token") { return; }
+      if (!el.name || el.type === "hidden") { return; }
       if (el.type === "radio") {
         if (el.checked) { answers[el.name] = el.value; }
       } else if (el.value !== "") {
         answers[el.name] = el.value;
+      } else {
+        delete answers[el.name];
+        if (shown[el.name]) { emptied.push(el.name); }
       }
     });
-    try { window.localStorage.setItem(key, JSON.stringify(answers)); } catch (e) { /* private mode */ }
+    cleared.value = emptied.join(" ");
+    try { window.localStorage.setItem(key, JSON.stringify(answers)); } catch (e) { /* full */ }
   }
 
-  function restoreDraft() {
-    var answers;
-    try { answers = JSON.parse(window.localStorage.getItem(key) || "{}"); } catch (e) { return; }
+  function restoreLocal() {
+    var answers = readStore();
     Object.keys(answers).forEach(function (name) {
-      var fields = form.querySelectorAll('[name="' + name + '"]');
-      fields.forEach(function (el) {
-        if (el.type === "radio") {
-          // the page's own answers (after a failed submit) win over the draft
-          var groupAnswered = form.querySelector('[name="' + name + '"]:checked');
-          if (!groupAnswered && el.value === answers[name]) { el.checked = true; }
-        } else if (el.value === "") {
-          el.value = answers[name];
-        }
-      });
+      var fields = form.querySelectorAll('[name="' + CSS.escape(name) + '"]');
+      if (!fields.length) { return; }
+      if (fields[0].type === "radio") {
+        // the server's answer (saved, or just posted) wins over this browser's copy
+        if (form.querySelector('[name="' + CSS.escape(name) + '"]:checked')) { return; }
+        fields.forEach(function (el) { if (el.value === answers[name]) { el.checked = true; } });
+      } else if (fields[0].value === "" && !shown[name]) {
+        fields[0].value = answers[name];
+      }
     });
   }
 
-  restoreDraft();
+  restoreLocal();
   updateTotals();
-  form.addEventListener("input", function () { updateTotals(); saveDraft(); });
-  form.addEventListener("change", saveDraft);
-  // the language links keep the draft: it is saved before leaving the page
-  window.addEventListener("pagehide", saveDraft);
+  form.addEventListener("input", function () { updateTotals(); saveLocal(); });
+  form.addEventListener("change", saveLocal);
+  window.addEventListener("pagehide", saveLocal);  // the language links keep the page
+
+  var sending = false;
+  form.addEventListener("submit", function (event) {
+    if (sending) { event.preventDefault(); return; }  // a double click sends once
+    saveLocal();
+    sending = true;
+    window.setTimeout(function () { sending = false; }, 10000);  // a lost network retries
+  });
 
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
 })();
-
-// Called by the thank-you page: the answers are stored, the draft is no longer needed.
-function clearSurveyDraft(path) {
-  try { window.localStorage.removeItem("survey-draft:" + path); } catch (e) { /* ignore */ }
-}

@@ -1,0 +1,112 @@
+"""Answers saved as a contact goes, page by page, so the link resumes on any device.
+
+A draft is merged per answer: a save changes only the answers it carries (and the ones the
+contact emptied on purpose), so two devices saving the same invitation in turn keep every
+answer either of them saved last. The write is a compare-and-swap on the stored answers,
+retried when another save came in between, so it needs no lock on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..models import Draft, Invitation, utcnow
+
+SAVE_ATTEMPTS = 20  # compare-and-swap rounds before giving up (each lost round is a save
+                    # that won; twenty in a row would take twenty devices at once)
+
+
+class DraftConflict(Exception):
+    """The draft kept changing under this save; nothing of this save was stored."""
+
+
+@dataclass
+class SavedDraft:
+    answers: dict[str, object] = field(default_factory=dict)
+    page: int = 0
+
+
+def _decode(text: str | None) -> dict[str, object]:
+    if not text:
+        return {}
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def load(session: Session, invitation_id: int) -> SavedDraft:
+    row = session.execute(select(Draft.answers_json, Draft.page).where(
+        Draft.invitation_id == invitation_id)).first()
+    if row is None:
+        return SavedDraft()
+    return SavedDraft(_decode(row.answers_json), row.page)
+
+
+def save(session: Session, invitation: Invitation, answers: Mapping[str, object],
+         cleared: Iterable[str] = (), page: int = 0) -> SavedDraft:
+    """Merge ``answers`` into the invitation's draft, drop the ``cleared`` answers that this
+    save does not give again, remember ``page`` as where to resume, and commit.
+
+    The first save also stamps ``Invitation.started_at``. Raises :class:`DraftConflict`
+    when other saves won every round (nothing stored).
+    """
+    cleared = set(cleared) - set(answers)
+    for _attempt in range(SAVE_ATTEMPTS):
+        current = session.execute(select(Draft.answers_json).where(
+            Draft.invitation_id == invitation.id)).scalar_one_or_none()
+        merged = {k: v for k, v in _decode(current).items() if k not in cleared}
+        merged.update(answers)
+        text = json.dumps(merged, ensure_ascii=False, sort_keys=True)
+        now = utcnow()
+        try:
+            if current is None:
+                session.add(Draft(invitation_id=invitation.id, answers_json=text, page=page,
+                                  updated_at=now))
+                session.flush()
+            else:
+                swapped = session.execute(
+                    update(Draft)
+                    .where(Draft.invitation_id == invitation.id,
+                           Draft.answers_json == current)
+                    .values(answers_json=text, page=page, updated_at=now)
+                    .execution_options(synchronize_session=False))
+                if swapped.rowcount != 1:  # type: ignore[attr-defined]
+                    session.rollback()
+                    continue
+            session.execute(
+                update(Invitation)
+                .where(Invitation.id == invitation.id, Invitation.started_at.is_(None))
+                .values(started_at=now).execution_options(synchronize_session=False))
+            session.commit()
+        except IntegrityError:  # another device made the first save at the same moment
+            session.rollback()
+            continue
+        if invitation.started_at is None:  # as stored, without a pending change
+            set_committed_value(invitation, "started_at", now)
+        return SavedDraft(merged, page)
+    raise DraftConflict()
+
+
+def mark_opened(session: Session, invitation: Invitation) -> None:
+    """Stamp the first visit of the link (once; later visits change nothing) and commit."""
+    if invitation.opened_at is not None:
+        return
+    now = utcnow()
+    session.execute(update(Invitation)
+                    .where(Invitation.id == invitation.id, Invitation.opened_at.is_(None))
+                    .values(opened_at=now).execution_options(synchronize_session=False))
+    session.commit()
+    set_committed_value(invitation, "opened_at", now)
+
+
+def discard(session: Session, invitation_id: int) -> None:
+    """Delete the draft (added to the caller's transaction, not committed): once the
+    response is stored, no device may bring the answers back."""
+    session.execute(delete(Draft).where(Draft.invitation_id == invitation_id)
+                    .execution_options(synchronize_session=False))

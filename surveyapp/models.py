@@ -222,3 +222,50 @@ class TextAnswer(Base):
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
     answer_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+
+
+class ScoringRun(Base):
+    """A wave's figures as the analysis computed them once, with the data they rest on.
+
+    Pages, downloads and exports read the newest successful run of a wave; a change to the
+    data marks the wave stale (:class:`ScoringRequest`) and the background job adds a new
+    run. A failed run keeps its error and leaves the previous successful run in use.
+    """
+
+    __tablename__ = "scoring_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # "ok" or "failed"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    # what the figures were computed from: a run is current while these are unchanged
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    response_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_response_id: Mapped[int | None] = mapped_column(Integer)
+    assessment_campaign_id: Mapped[int | None] = mapped_column(Integer)
+    # instrument versions, stage thresholds, role weights and other settings used (JSON)
+    inputs_json: Mapped[str] = mapped_column(Text, default="{}")
+    summary_json: Mapped[str | None] = mapped_column(Text)  # the analysis summary
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ScoringTable(Base):
+    """One result table of a run, as Parquet bytes (typed, compressed, read in one call)."""
+
+    __tablename__ = "scoring_tables"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ScoringRequest(Base):
+    """A wave whose stored figures are stale: since when, and whether a recompute runs."""
+
+    __tablename__ = "scoring_requests"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # set while a recompute runs, so two workers never compute the same wave at once
+    running_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

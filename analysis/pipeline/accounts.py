@@ -18,8 +18,26 @@ from ..stages import (
     stage_distribution,
     stage_indicators,
 )
+from .account_detail import merge_small_roles
 from .common import GRID_ITEMS, AnalysisOptions, as_count, num, rows_answering
 from .detect import find_assessment, find_gap1, find_grid, find_servqual
+
+# Jones & Sasser cut-offs on the role-weighted 0–100 satisfaction and loyalty indices
+# (docs/METHODS.md section 5.4); reported in the summary so pages can show them
+QUADRANT_CUTOFFS = {"satisfaction": 80.0, "loyalty": 70.0, "apostle": 90.0}
+
+
+def customer_rows(questionnaire: Questionnaire, responses: pd.DataFrame,
+                  options: AnalysisOptions) -> pd.DataFrame:
+    """Customers' rows that answered something for an account: not blank rows, not the
+    managers' own assessment rows (Gap 1, relationship indicators, the grid)."""
+    staff = [i for i in (find_gap1(questionnaire, find_servqual(questionnaire)),
+                         find_assessment(questionnaire, options.stage_model),
+                         find_grid(questionnaire)) if i is not None]
+    customer_columns = [c for inst in questionnaire.instruments if inst not in staff
+                        for c in inst.numeric_columns]
+    return responses[responses["account_id"].notna()
+                     & rows_answering(responses, customer_columns)]
 
 
 def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,
@@ -39,20 +57,15 @@ def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,
     extra: dict[str, pd.DataFrame] = {}
     keyed = responses.iloc[0:0]
     if "account_id" in responses.columns:
-        staff = [i for i in (find_gap1(questionnaire, find_servqual(questionnaire)),
-                             find_assessment(questionnaire, options.stage_model),
-                             find_grid(questionnaire)) if i is not None]
-        customer_columns = [c for inst in questionnaire.instruments if inst not in staff
-                            for c in inst.numeric_columns]
-        # customers who answered something: not blank rows, not the managers' own rows
-        keyed = responses[responses["account_id"].notna()
-                          & rows_answering(responses, customer_columns)]
+        keyed = customer_rows(questionnaire, responses, options)
         # customers' responses only: the managers' own assessment rows are not counted
         counts = keyed.groupby("account_id", observed=True).size().rename("responses")
         table = table.join(counts)
         if "role" in keyed.columns:
             pairs = pd.DataFrame({"account_id": keyed["account_id"].astype("string"),
-                                  "role": normalize_roles(keyed["role"], options.role_weights)})
+                                  "role": merge_small_roles(
+                                      keyed["account_id"], keyed["role"],
+                                      options.min_role_answers, options.role_weights)})
             pairs = pairs[pairs["role"] != UNKNOWN_ROLE]
             pairs = pairs.dropna().drop_duplicates()
             order = {r: k for k, r in enumerate(BUYER_ROLES)}
@@ -65,7 +78,10 @@ def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,
     if sat_by_account is not None and loyalty_by_account is not None:
         both = pd.DataFrame({"satisfaction": sat_by_account["satisfaction"],
                              "loyalty_index": loyalty_by_account["loyalty_index"]})
-        table = table.join(loyalty_mod.jones_sasser(both))
+        table = table.join(loyalty_mod.jones_sasser(
+            both, sat_threshold=QUADRANT_CUTOFFS["satisfaction"],
+            loy_threshold=QUADRANT_CUTOFFS["loyalty"],
+            apostle_threshold=QUADRANT_CUTOFFS["apostle"]))
     if accounts is not None and {"revenue", "margin", "cost_to_serve"} <= set(accounts.columns):
         contrib = account_contribution(
             accounts.assign(account_id=accounts["account_id"].astype(str)),

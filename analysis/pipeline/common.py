@@ -27,6 +27,8 @@ class AnalysisOptions:
     n_boot: int = 0  # bootstrap resamples for the path intervals (0: none)
     seed: int = 2026
     by: Sequence[str] = ()  # extra groupings for SERVQUAL (role, wave, customer_type, owner…)
+    # anonymous waves: per-role views merge roles with fewer answers than this in an account
+    min_role_answers: int = 0
 
 
 @dataclass

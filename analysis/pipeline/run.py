@@ -15,7 +15,8 @@ from ..servqual import (
     ServqualLayout,
 )
 from ..significance import gap_significance
-from .accounts import account_summary
+from .account_detail import account_item_gaps, account_roles
+from .accounts import QUADRANT_CUTOFFS, account_summary, customer_rows
 from .common import AnalysisOptions, AnalysisResult, as_count, jsonable, num, rows_answering
 from .detect import find_gap1, find_loyalty, find_nps_column, find_servqual
 from .measures import reliability_summary, satisfaction_index, satisfaction_model_summary
@@ -69,13 +70,16 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
         summary["servqual"] = sq_summary
         if has_accounts_col:
             layout = ServqualLayout.of(servqual)
-            measures = [f"{d}.gap" for d in layout.dimensions] + list(SCORE_COLUMNS)
+            measures = [f"{d}.{part}" for d in layout.dimensions
+                        for part in ("e", "p", "gap")] + list(SCORE_COLUMNS)
             keyed = sq_scores[sq_scores["account_id"].notna()]
             if len(keyed):
                 per_account.append(account_rollup(keyed, measures, weights=options.role_weights)
                                    .drop(columns=["n", "roles"]).add_prefix("servqual."))
                 tests = gap_significance(keyed, layout.dimensions, by="account_id")
                 tables["servqual_account_tests"] = tests
+                answered = keyed_answers.loc[keyed.index]
+                tables["servqual_account_items"] = account_item_gaps(answered, layout)
 
     sat_by_account = None
     for inst in questionnaire.instruments:
@@ -171,7 +175,13 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
             questionnaire, responses, accounts, per_account, sat_by_account,
             loyalty_by_account, options)
         summary["accounts"] = listing
+        if "quadrant" in account_table.columns:
+            summary["quadrant_cutoffs"] = dict(QUADRANT_CUTOFFS)
         tables["accounts"] = account_table.reset_index()
+        if has_accounts_col:
+            tables["account_roles"] = account_roles(
+                customer_rows(questionnaire, responses, options), options.min_role_answers,
+                options.role_weights)
         tables.update(extra)
         if "stage_distribution" in extra:
             summary["stages"] = {str(r["stage"]): as_count(r["n"]) for _, r in

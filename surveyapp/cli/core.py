@@ -10,7 +10,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_session, upgrade
-from ..services import campaigns, demo, exports, users
+from ..services import campaigns, demo, exports, scoring, users
+from ..services.figures import wave_figures
+from ..services.wave_inputs import ScoringSettings
 from .common import base_url
 
 
@@ -42,13 +44,19 @@ def create_user_command(email: str, password: str, name: str | None) -> None:
 def demo_command() -> None:
     """Seed a demo portfolio when the database is empty; print a login and survey links."""
     upgrade()
-    login = demo.ensure_demo(get_session(), base_url())
+    session = get_session()
+    login = demo.ensure_demo(session, base_url())
     if login is None:
         click.echo("This database holds data of its own: the demo was not seeded and nothing "
                    "was changed.")
         return
     if login.created:
         click.echo("Seeded the demo portfolio.")
+    # the figures are ready when the command returns (a current run is left as it is)
+    for run in scoring.recompute_now(session, None,
+                                     ScoringSettings.from_config(current_app.config)):
+        if run.status != "ok":
+            raise click.ClickException(f"computing the figures failed: {run.error}")
     click.echo(f"Manager login: {login.email} / {login.password}")
     for link in login.links:
         click.echo(f"Survey link: {link}")
@@ -87,7 +95,13 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
                                    "export a customer survey wave")
     outputs: list[tuple[Path, bytes]] = []
     if xlsx_path:
-        outputs.append((Path(xlsx_path), exports.portfolio_workbook(session, campaign)))
+        settings = ScoringSettings.from_config(current_app.config)
+        scoring.recompute_now(session, [campaign.id], settings)  # only if not current
+        figures = wave_figures(session, campaign)
+        if not figures.available:
+            raise click.ClickException(f"wave {campaign.id} has no figures: "
+                                       f"{figures.freshness().error or 'not computed'}")
+        outputs.append((Path(xlsx_path), exports.portfolio_workbook(session, figures)))
     if responses_path:
         outputs.append((Path(responses_path), exports.responses_csv(session, campaign)))
     if accounts_path:

@@ -1,23 +1,57 @@
 from __future__ import annotations
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..db import get_session
 from ..models import Campaign
-from ..services import campaigns, exports, scorecards
+from ..services import campaigns, exports, scorecards, scoring
+from ..services.figures import wave_figures
 from . import bp
 
 
 def _campaign() -> Campaign | None:
     session = get_session()
     campaign_id = request.args.get("campaign", type=int)
+    if campaign_id is None:
+        campaign_id = request.form.get("campaign", type=int)
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None or campaign.audience != "customer":  # reports read customer waves
             abort(404)
         return campaign
     return campaigns.latest_campaign(session)
+
+
+def _stages_file() -> Path | None:
+    configured = current_app.config.get("STAGES_FILE")
+    return Path(configured) if configured else Path(
+        current_app.config["INSTRUMENTS_DIR"]) / "stages.toml"
+
+
+def _query() -> scorecards.AccountsQuery:
+    args = request.args
+    sort = args.get("sort", "account")
+    return scorecards.AccountsQuery(
+        stage=args.get("stage") or None, abc=args.get("abc") or None,
+        customer_type=args.get("type") or None, owner=args.get("owner") or None,
+        nps_below=args.get("nps_below", type=float),
+        gap_below=args.get("gap_below", type=float),
+        search=(args.get("q") or "").strip() or None,
+        sort=sort if sort in scorecards.SORTS else "account",
+        descending=args.get("dir") == "desc", page=max(args.get("page", 1, type=int), 1))
 
 
 @bp.route("/")
@@ -28,10 +62,17 @@ def index():
 @bp.route("/accounts")
 @login_required
 def accounts():
+    session = get_session()
     campaign = _campaign()
-    table = scorecards.accounts_overview(get_session(), campaign) if campaign else None
-    return render_template("reports/accounts.html", table=table, campaign=campaign,
-                           campaigns=campaigns.customer_campaigns(get_session()))
+    if campaign is not None and scoring.request_first_run(session, campaign):
+        session.expire_all()  # in immediate mode (tests) the run now exists
+    figures = wave_figures(session, campaign) if campaign else None
+    query = _query()
+    listing = scorecards.accounts_page(figures, query) if figures else None
+    return render_template("reports/accounts.html", listing=listing, campaign=campaign,
+                           query=query, freshness=figures.freshness() if figures else None,
+                           stage_model=scorecards.stage_model(_stages_file()),
+                           campaigns=campaigns.customer_campaigns(session))
 
 
 @bp.route("/accounts/<code>")
@@ -41,8 +82,27 @@ def scorecard(code: str):
     account = scorecards.find_account(session, code)
     if account is None:
         abort(404)
-    card = scorecards.account_scorecard(session, account, _campaign())
+    campaign = _campaign()
+    if campaign is not None and scoring.request_first_run(session, campaign):
+        session.expire_all()
+    card = scorecards.account_scorecard(session, account, campaign, _stages_file())
     return render_template("reports/scorecard.html", card=card)
+
+
+@bp.post("/recompute")
+@login_required
+def recompute():
+    """A manager asks for the figures to be computed again (in the background)."""
+    campaign = _campaign()
+    if campaign is None:
+        abort(404)
+    scoring.request_recompute(get_session(), [campaign.id], delay=0)
+    flash(_("The figures are being computed again; this page shows them when they are "
+            "ready."))
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):  # only this site's pages
+        target = url_for("reports.accounts", campaign=campaign.id)
+    return redirect(target)
 
 
 @bp.route("/export.xlsx")
@@ -51,7 +111,11 @@ def export():
     campaign = _campaign()
     if campaign is None:
         abort(404)
-    data = exports.portfolio_workbook(get_session(), campaign)
+    session = get_session()
+    figures = wave_figures(session, campaign)
+    if not figures.available:
+        abort(404)
+    data = exports.portfolio_workbook(session, figures)
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
                                     "spreadsheetml.sheet",
                     headers={"Content-Disposition":

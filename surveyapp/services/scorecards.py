@@ -1,86 +1,146 @@
-"""Account scorecards and the portfolio table: database rows → analysis frames → summaries."""
+"""The accounts list and the account scorecard, read from the wave's stored scoring run.
+
+Every figure comes from the run's tables (:mod:`.figures`); this module only selects,
+sorts and pages rows for the pages. Who the contacts are and what they wrote are read from
+the database for the one account shown.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analysis import ServqualLayout, account_rollup, item_gaps, respondent_scores
+from analysis import StageModel, load_stage_model
 from analysis.instrument import Text
+from analysis.pipeline.account_detail import MERGED_ROLE
+from analysis.rollup import normalize_roles
 from analysis.servqual import SCORE_COLUMNS
 
 from ..models import Account, Campaign, Contact, Invitation
+from .figures import Freshness, WaveFigures, wave_figures
 from .instruments import questionnaire_of
-from .portfolio import PortfolioAnalysis, campaign_analysis, configured_role_weights
-from .responses import campaign_frame, text_answers
+from .responses import text_answers
+from .scoring import COVERAGE_TABLE
 
 SERVQUAL_ID = "servqual"
-
-
-def servqual_layout(campaign: Campaign) -> ServqualLayout | None:
-    instrument = questionnaire_of(campaign).get(SERVQUAL_ID)
-    return ServqualLayout.of(instrument) if instrument is not None else None
-
-
-def _measures(layout: ServqualLayout) -> list[str]:
-    return [f"{d}.{part}" for d in layout.dimensions for part in ("e", "p", "gap")] + list(
-        SCORE_COLUMNS)
-
-
-def _role_weights() -> dict[str, float]:
-    return configured_role_weights()
-
-
-def invitation_counts(session: Session, campaign: Campaign) -> pd.DataFrame:
-    """Per account code: contacts invited and responses received."""
-    rows = session.execute(
-        select(Account.code, func.count(Invitation.id), func.count(Invitation.responded_at))
-        .join(Contact, Contact.account_id == Account.id)
-        .join(Invitation, Invitation.contact_id == Contact.id)
-        .where(Invitation.campaign_id == campaign.id)
-        .group_by(Account.code)).all()
-    return pd.DataFrame(rows, columns=["account_id", "invited", "responded"]).set_index(
-        "account_id")
-
-
-def portfolio(session: Session, campaign: Campaign) -> pd.DataFrame:
-    """One row per account: who it is, response counts and its role-weighted SERVQUAL scores."""
-    accounts = pd.DataFrame(
-        session.execute(select(Account.code, Account.name, Account.industry,
-                               Account.customer_type, Account.owner)
-                        .order_by(Account.code)).all(),
-        columns=["account_id", "name", "industry", "customer_type", "owner"],
-    ).set_index("account_id")
-    table = accounts.join(invitation_counts(session, campaign))
-    table[["invited", "responded"]] = table[["invited", "responded"]].fillna(0).astype("int64")
-    layout = servqual_layout(campaign)
-    if layout is None:
-        return table
-    frame = campaign_frame(session, campaign)
-    scores = pd.concat([frame[["account_id", "role"]], respondent_scores(frame, layout)], axis=1)
-    scores = scores[scores["account_id"].notna()]
-    rolled = account_rollup(scores, _measures(layout), weights=_role_weights())
-    return table.join(rolled)
+PER_PAGE = 50
+# the columns of the accounts list, as the run's accounts table names them
+LIST_COLUMNS = ("account_id", "name", "industry", "customer_type", "owner", "stage",
+                "stage_zh", "stage_en", "abc", "nps", "nps.unweighted", "nps.n",
+                "servqual.unweighted", "servqual.weighted", "servqual.servperf", "responses",
+                "contribution")
+SORTS = {"account": "account_id", "name": "name", "stage": "stage_order", "abc": "abc",
+         "nps": "nps", "gap": "servqual.unweighted", "weighted": "servqual.weighted",
+         "servperf": "servqual.servperf", "contribution": "contribution",
+         "answered": "responded", "owner": "owner", "type": "customer_type"}
 
 
 def find_account(session: Session, code: str) -> Account | None:
     return session.scalar(select(Account).where(Account.code == code))
 
 
-OVERVIEW_COLUMNS = ("stage", "stage_zh", "stage_en", "abc", "nps", "nps.n", "loyalty_index",
-                    "satisfaction", "contribution")
+@lru_cache(maxsize=8)
+def _stage_model(path: str, mtime: float) -> StageModel:
+    return load_stage_model(path)
 
 
-def accounts_overview(session: Session, campaign: Campaign) -> pd.DataFrame:
-    """The portfolio table with each account's stage, ABC class, NPS and loyalty beside it."""
-    table = portfolio(session, campaign)
-    measures = campaign_analysis(session, campaign).accounts
-    keep = [c for c in OVERVIEW_COLUMNS if c in measures.columns]
-    table = table.join(measures[keep]) if keep else table
-    return _none_for_missing(table)
+def stage_model(path: Path | None) -> StageModel | None:
+    """The stage thresholds, for their names in each language (cached per file version)."""
+    if path is None or not path.exists():
+        return None
+    return _stage_model(str(path), path.stat().st_mtime)
+
+
+# --------------------------------------------------------------------------- accounts list
+
+
+@dataclass(frozen=True)
+class AccountsQuery:
+    """What the accounts list shows: filters, sort and page (all server-side)."""
+
+    stage: str | None = None
+    abc: str | None = None
+    customer_type: str | None = None
+    owner: str | None = None
+    nps_below: float | None = None  # role-weighted NPS under this
+    gap_below: float | None = None  # unweighted SERVQUAL gap under this
+    search: str | None = None  # in the code or the name
+    sort: str = "account"
+    descending: bool = False
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+@dataclass
+class AccountsPage:
+    rows: pd.DataFrame  # one page of accounts, indexed by code; missing values are None
+    total: int  # accounts matching the filters
+    page: int
+    pages: int
+    options: dict[str, list[str]] = field(default_factory=dict)  # filter choices
+
+
+def _list_frame(figures: WaveFigures) -> pd.DataFrame:
+    """The run's accounts with their coverage, in a shape ready to filter and sort."""
+    accounts = figures.table("accounts")
+    if accounts.empty:
+        return pd.DataFrame(columns=list(LIST_COLUMNS))
+    table = accounts[[c for c in LIST_COLUMNS if c in accounts.columns]].copy()
+    coverage = figures.table(COVERAGE_TABLE)
+    if not coverage.empty:
+        table = table.merge(coverage, on="account_id", how="left")
+    for column in ("invited", "responded"):
+        if column not in table.columns:
+            table[column] = 0
+        table[column] = table[column].fillna(0).astype("int64")
+    model = figures.inputs.get("stage_order") or []
+    order = {s: k for k, s in enumerate(model)}
+    if "stage" in table.columns:
+        table["stage_order"] = table["stage"].map(order).astype("float64")
+    table.index = pd.Index(table["account_id"].to_numpy(), name=None)  # the code, for links
+    return table
+
+
+def accounts_page(figures: WaveFigures, query: AccountsQuery) -> AccountsPage:
+    table: pd.DataFrame = figures.derived("accounts list", lambda: _list_frame(figures))
+    options = {c: sorted(str(v) for v in table[c].dropna().unique())
+               for c in ("stage", "abc", "customer_type", "owner") if c in table.columns}
+    mask = pd.Series(True, index=table.index)
+    for column in ("stage", "abc", "customer_type", "owner"):
+        value = getattr(query, column)
+        if value and column in table.columns:
+            mask &= table[column] == value
+    if query.nps_below is not None and "nps" in table.columns:
+        mask &= table["nps"] < query.nps_below
+    if query.gap_below is not None and "servqual.unweighted" in table.columns:
+        mask &= table["servqual.unweighted"] < query.gap_below
+    if query.search:
+        needle = query.search.casefold()
+        mask &= (table["account_id"].str.casefold().str.contains(needle, regex=False)
+                 | table["name"].fillna("").str.casefold().str.contains(needle, regex=False))
+    chosen = table[mask.fillna(False).to_numpy(dtype=bool)]
+    column = SORTS.get(query.sort, "account_id")
+    if column in chosen.columns:
+        chosen = chosen.sort_values([column, "account_id"],
+                                    ascending=[not query.descending, True],
+                                    na_position="last", kind="stable")
+    total = len(chosen)
+    pages = max(1, math.ceil(total / query.per_page))
+    page = min(max(query.page, 1), pages)
+    rows = chosen.iloc[(page - 1) * query.per_page: page * query.per_page]
+    return AccountsPage(_none_for_missing(rows), total, page, pages, options)
+
+
+def _none_for_missing(table: pd.DataFrame) -> pd.DataFrame:
+    """Missing values (NaN, NA) as None, which templates test and print safely."""
+    return table.astype(object).where(table.notna(), None)
 
 
 def _is_missing(value: object) -> bool:
@@ -90,82 +150,118 @@ def _is_missing(value: object) -> bool:
         return False
 
 
-def _none_for_missing(table: pd.DataFrame) -> pd.DataFrame:
-    """Missing values (NaN, NA) as None, which templates test and print safely."""
-    return table.astype(object).where(table.notna(), None)
+# --------------------------------------------------------------------------- scorecard
 
 
 @dataclass
 class Scorecard:
     account: Account
     campaign: Campaign | None
-    layout: ServqualLayout | None
     respondents: pd.DataFrame  # one row per contact: role, invited, answered
     dimensions: pd.DataFrame  # per dimension: E, P, gap role-weighted + unweighted + n
     overall: pd.DataFrame  # unweighted / weighted SERVQUAL and SERVPERF
     items: pd.DataFrame  # per item: E, P, gap, n
-    roles: list[str]  # buying roles that answered
+    roles: pd.DataFrame  # buying roles that answered, with n (small roles merged if anonymous)
     comments: pd.DataFrame
     names: dict[str, Text]  # dimension and item id → its name or text in each language
-    profile: dict | None = None  # every account-level measure of the whole analysis
+    profile: dict | None = None  # every account-level measure of the run
     criteria: pd.DataFrame | None = None  # stage criteria: the current and the next stage
-    analysis: PortfolioAnalysis | None = None
+    stage_model: StageModel | None = None
+    freshness: Freshness | None = None
+    anonymous: bool = False
+    quadrant_cutoffs: dict[str, float] = field(default_factory=dict)
 
 
-def account_scorecard(session: Session, account: Account,
-                      campaign: Campaign | None) -> Scorecard:
-    card = _servqual_card(session, account, campaign)
-    if campaign is not None:
-        analysis = campaign_analysis(session, campaign)
-        accounts = analysis.accounts
-        if account.code in accounts.index:
-            row = accounts.loc[account.code]
-            card.profile = {k: (None if _is_missing(v) else v) for k, v in row.items()}
-            evidence = analysis.evidence(account.code)
-            stage = card.profile.get("stage")
-            current = evidence[evidence["stage"] == stage]
-            card.criteria = pd.concat([current.assign(part="current"),
-                                       evidence[evidence["next"]].assign(part="next")])
-        card.analysis = analysis
+def _by_account(figures: WaveFigures, name: str) -> dict[str, pd.DataFrame]:
+    """A run table split by account, once per process."""
+    def build() -> dict[str, pd.DataFrame]:
+        table = figures.table(name)
+        if table.empty or "account_id" not in table.columns:
+            return {}
+        return {str(k): part.reset_index(drop=True)
+                for k, part in table.groupby("account_id", sort=False, observed=True)}
+    return figures.derived(f"by account:{name}", build)
+
+
+def _account_row(figures: WaveFigures, code: str) -> dict[str, Any] | None:
+    def build() -> dict[str, int]:
+        accounts = figures.table("accounts")
+        if accounts.empty:
+            return {}
+        return {str(c): k for k, c in enumerate(accounts["account_id"])}
+    positions = figures.derived("account positions", build)
+    if code not in positions:
+        return None
+    row = figures.table("accounts").iloc[positions[code]]
+    return {k: (None if _is_missing(v) else v) for k, v in row.items()}
+
+
+def account_scorecard(session: Session, account: Account, campaign: Campaign | None,
+                      stages_file: Path | None = None) -> Scorecard:
+    respondents = _respondents(session, account, campaign)
+    empty = pd.DataFrame()
+    card = Scorecard(account, campaign, respondents, empty, empty, empty, empty, empty, {},
+                     stage_model=stage_model(stages_file),
+                     anonymous=bool(campaign and campaign.anonymous))
+    if campaign is None:
+        return card
+    figures = wave_figures(session, campaign)
+    card.freshness = figures.freshness()
+    instrument = questionnaire_of(campaign).get(SERVQUAL_ID)
+    if instrument is not None:
+        card.names = {c.id: c.name for c in instrument.constructs}
+        card.names.update({i.id: i.text for i in instrument.items})
+    card.quadrant_cutoffs = figures.summary.get("quadrant_cutoffs") or {}
+    profile = _account_row(figures, account.code)
+    if profile is None:
+        return card
+    card.profile = profile
+    card.roles = _by_account(figures, "account_roles").get(account.code, empty)
+    dims = list((figures.summary.get("servqual") or {}).get("dimensions") or {})
+    if dims and profile.get("responses"):
+        card.dimensions = pd.DataFrame([
+            {"dimension": d, **{f"{part}{suffix}": profile.get(f"servqual.{d}.{part}{ext}")
+                                for part in ("e", "p", "gap")
+                                for suffix, ext in (("", ""), ("_mean", ".mean"),
+                                                    ("_n", ".n"))}}
+            for d in dims])
+        card.overall = pd.DataFrame([
+            {"score": m, "value": profile.get(f"servqual.{m}"),
+             "mean": profile.get(f"servqual.{m}.mean"), "n": profile.get(f"servqual.{m}.n")}
+            for m in SCORE_COLUMNS])
+        items = _by_account(figures, "servqual_account_items").get(account.code, empty)
+        card.items = items.set_index("item") if not items.empty else items
+    evidence = _by_account(figures, "stage_evidence").get(account.code, empty)
+    if not evidence.empty:
+        current = evidence[evidence["stage"] == profile.get("stage")]
+        card.criteria = pd.concat([current.assign(part="current"),
+                                   evidence[evidence["next"]].assign(part="next")])
+    card.comments = _comments(session, campaign, account, card.roles, card.anonymous)
     return card
 
 
-def _servqual_card(session: Session, account: Account, campaign: Campaign | None) -> Scorecard:
+def _respondents(session: Session, account: Account, campaign: Campaign | None) -> pd.DataFrame:
     contacts = session.execute(
         select(Contact.name, Contact.role, Contact.lang, Invitation.id,
                Invitation.responded_at)
         .outerjoin(Invitation, (Invitation.contact_id == Contact.id)
                    & (Invitation.campaign_id == (campaign.id if campaign else -1)))
         .where(Contact.account_id == account.id).order_by(Contact.id)).all()
-    respondents = pd.DataFrame(
+    return pd.DataFrame(
         [(name, role, lang, inv is not None, answered is not None)
          for name, role, lang, inv, answered in contacts],
         columns=["name", "role", "lang", "invited", "answered"])
-    empty = pd.DataFrame()
-    layout = servqual_layout(campaign) if campaign else None
-    if campaign is None or layout is None:
-        return Scorecard(account, campaign, layout, respondents, empty, empty, empty, [], empty,
-                         {})
-    instrument = questionnaire_of(campaign).get(SERVQUAL_ID)
-    names = {c.id: c.name for c in instrument.constructs} if instrument else {}
-    names.update({i.id: i.text for i in instrument.items} if instrument else {})
-    frame = campaign_frame(session, campaign, account_ids=[account.id])
-    scores = pd.concat([frame[["account_id", "role"]], respondent_scores(frame, layout)], axis=1)
+
+
+def _comments(session: Session, campaign: Campaign, account: Account, roles: pd.DataFrame,
+              anonymous: bool) -> pd.DataFrame:
+    """What the account's respondents wrote; in an anonymous wave a role with fewer than
+    three answers in the account reads as "other roles" and only the date is shown."""
     comments = text_answers(session, campaign, account.id)
-    if frame.empty:
-        return Scorecard(account, campaign, layout, respondents, empty, empty, empty, [],
-                         comments, names)
-    rolled = account_rollup(scores, _measures(layout), weights=_role_weights()).iloc[0]
-    dims = []
-    for d in layout.dimensions:
-        row = {"dimension": d}
-        for part in ("e", "p", "gap"):
-            m = f"{d}.{part}"
-            row[part] = rolled[m]
-            row[f"{part}_mean"] = rolled[f"{m}.mean"]
-            row[f"{part}_n"] = rolled[f"{m}.n"]
-        dims.append(row)
-    overall = pd.DataFrame([{"score": m, "value": rolled[m], "mean": rolled[f"{m}.mean"],
-                             "n": rolled[f"{m}.n"]} for m in SCORE_COLUMNS])
-    return Scorecard(account, campaign, layout, respondents, pd.DataFrame(dims), overall,
-                     item_gaps(frame, layout), str(rolled["roles"]).split(","), comments, names)
+    if not anonymous or comments.empty:
+        return comments
+    shown = set(roles["role"]) - {MERGED_ROLE} if not roles.empty else set()
+    named = normalize_roles(comments["role"].astype("string"))
+    comments["role"] = named.where(named.isin(shown), MERGED_ROLE)
+    comments["submitted_at"] = pd.to_datetime(comments["submitted_at"]).dt.date
+    return comments.sample(frac=1.0, random_state=0)  # order says nothing about who

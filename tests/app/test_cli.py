@@ -52,15 +52,18 @@ def test_demo_seeds_once_and_prints_login_and_links(app, runner, client, session
     # every model has data: the wave asks SERVQUAL, satisfaction and loyalty, managers
     # assessed every account, and the accounts spread over every relationship stage
     from surveyapp.services.campaigns import latest_campaign
+    from surveyapp.services.figures import wave_figures
     from surveyapp.services.instruments import questionnaire_of
-    from surveyapp.services.portfolio import campaign_analysis
 
     with app.app_context():
         wave = latest_campaign(session)
         assert [i.id for i in questionnaire_of(wave).instruments] == [
             "servqual", "satisfaction", "loyalty"]
-        analysis = campaign_analysis(session, wave)
-    summary = analysis.result.summary
+        # the demo command returns with the wave's figures computed and stored
+        figures = wave_figures(session, wave)
+        assert figures.available and figures.run.response_count == responses - \
+            _assessment_rows(session)
+    summary = figures.summary
     assert all(n > 0 for n in summary["stages"].values()), summary["stages"]
     assert set(summary["stages"]) == {"pre_kam", "early", "mid", "partnership",
                                       "synergistic", "uncoupling"}
@@ -79,6 +82,14 @@ def test_demo_seeds_once_and_prints_login_and_links(app, runner, client, session
     assert response.status_code == 302
     for _url, token in re.findall(r"^Survey link: (http://\S+/s/(\S+))$", again.output, re.M):
         assert client.get(f"/s/{token}").status_code == 200
+
+
+def _assessment_rows(session):
+    """Responses stored for the managers' assessment (not the customers' wave)."""
+    from surveyapp.models import Campaign
+
+    return session.scalar(select(func.count()).select_from(Response).join(
+        Campaign, Campaign.id == Response.campaign_id).where(Campaign.audience == "manager"))
 
 
 def test_export_writes_a_workbook(runner, tmp_path):
@@ -121,7 +132,7 @@ def test_exported_data_analysed_from_files_gives_the_web_figures(app, runner, se
 
     from surveyapp.cli import main
     from surveyapp.services.campaigns import latest_campaign
-    from surveyapp.services.portfolio import campaign_analysis
+    from surveyapp.services.figures import wave_figures
 
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["export", "--responses", str(tmp_path / "r.csv"),
@@ -139,7 +150,7 @@ def test_exported_data_analysed_from_files_gives_the_web_figures(app, runner, se
     assert done.exit_code == 0, done.output
     from_files = json.loads(out.read_text(encoding="utf-8"))
     with app.app_context():
-        web = campaign_analysis(session, latest_campaign(session)).result.summary
+        web = wave_figures(session, latest_campaign(session)).summary
     for dim, figures in web["servqual"]["dimensions"].items():
         for key, value in figures.items():
             assert from_files["servqual"]["dimensions"][dim][key] == pytest.approx(value), key

@@ -1,0 +1,133 @@
+"""Results → pages: the newest scoring run of a wave, its tables and how fresh it is.
+
+Pages, downloads and exports read figures only through here; nothing here runs the
+analysis. Runs never change once stored, so their decoded tables are kept in a small
+per-process cache keyed by run id: each app server decodes a run's table once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Campaign, ScoringRequest, ScoringRun, ScoringTable
+from .scoring import newest_run, read_table
+from .wave_inputs import response_facts
+
+CACHE_SIZE = 32  # decoded tables kept per process (a few runs' worth)
+
+_cache: OrderedDict[tuple[int, str], Any] = OrderedDict()
+_lock = threading.Lock()
+
+
+def cached(run_id: int, name: str, build: Any) -> Any:
+    """``build()`` once per run and name in this process (runs are immutable)."""
+    key = (run_id, name)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    value = build()
+    with _lock:
+        _cache[key] = value
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+@dataclass
+class Freshness:
+    """How fresh the figures on a page are."""
+
+    as_of: datetime | None  # when the run was computed (None: never)
+    scored: int  # responses in the run
+    stored: int  # responses stored now
+    stale: bool  # a change is waiting to be scored
+    error: str | None  # the newest recompute failed: why (its figures are not shown)
+    failed_at: datetime | None = None
+
+    @property
+    def pending(self) -> int:
+        """New answers not yet in the figures."""
+        return max(self.stored - self.scored, 0)
+
+
+class WaveFigures:
+    """One wave's newest successful run: its summary and tables, read lazily."""
+
+    def __init__(self, session: Session, campaign: Campaign, run: ScoringRun | None) -> None:
+        self.session = session
+        self.campaign = campaign
+        self.run = run
+
+    @property
+    def available(self) -> bool:
+        return self.run is not None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        if self.run is None:
+            return {}
+        run = self.run
+        return cached(run.id, "summary", lambda: json.loads(run.summary_json or "{}"))
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        if self.run is None:
+            return {}
+        run = self.run
+        return cached(run.id, "inputs", lambda: json.loads(run.inputs_json or "{}"))
+
+    def names(self) -> list[str]:
+        if self.run is None:
+            return []
+        run_id = self.run.id
+        return cached(run_id, "table names", lambda: list(self.session.scalars(
+            select(ScoringTable.name).where(ScoringTable.run_id == run_id)
+            .order_by(ScoringTable.name))))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A result table (empty when the run has none of that name)."""
+        if self.run is None:
+            return pd.DataFrame()
+        run_id = self.run.id
+
+        def load() -> pd.DataFrame:
+            data = self.session.scalar(select(ScoringTable.data).where(
+                ScoringTable.run_id == run_id, ScoringTable.name == name))
+            return pd.DataFrame() if data is None else read_table(data)
+
+        return cached(run_id, f"table:{name}", load)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: self.table(name) for name in self.names()}
+
+    def derived(self, name: str, build: Any) -> Any:
+        """A view of the run's tables built once per process (e.g. an index by account)."""
+        if self.run is None:
+            return build()
+        return cached(self.run.id, f"derived:{name}", build)
+
+    def freshness(self) -> Freshness:
+        stored, _last = response_facts(self.session, self.campaign.id)
+        stale = self.session.get(ScoringRequest, self.campaign.id) is not None
+        failed = newest_run(self.session, self.campaign.id, status=None)
+        error = failed_at = None
+        if failed is not None and failed.status == "failed":
+            error, failed_at = failed.error, failed.created_at
+        if self.run is None:
+            return Freshness(None, 0, stored, stale, error, failed_at)
+        return Freshness(self.run.created_at, self.run.response_count, stored, stale, error,
+                         failed_at)
+
+
+def wave_figures(session: Session, campaign: Campaign) -> WaveFigures:
+    return WaveFigures(session, campaign, newest_run(session, campaign.id))

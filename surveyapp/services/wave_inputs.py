@@ -1,0 +1,184 @@
+"""Database → analysis: a wave's answers, the managers' latest assessment and the accounts,
+as the frames and options :func:`analysis.analyze` takes.
+
+The only place that turns stored rows into analysis input; :mod:`.scoring` runs the
+analysis on it and stores the result. (Files → analysis is :mod:`.analysis_run`; results
+→ pages is :mod:`.figures`.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from analysis import AnalysisOptions, Questionnaire, StageModel, load_stage_model
+from analysis.frames import ACCOUNT_NUMERIC_COLUMNS
+from analysis.rollup import role_weights
+
+from ..models import Account, Campaign, Contact, Invitation, Response
+from .campaigns import latest_campaign
+from .instruments import questionnaire_of
+from .responses import campaign_frame
+
+ACCOUNT_FIELDS = ("name", "industry", "customer_type", "owner", "period",
+                  *ACCOUNT_NUMERIC_COLUMNS)
+# in an anonymous wave a role with fewer answers than this in an account is merged
+ANONYMOUS_MIN_ROLE_ANSWERS = 3
+META_TEXT = ("account_id", "contact_id", "role", "wave", "lang")
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """The settings the figures depend on, passed in rather than read from the app."""
+
+    role_weights: Mapping[str, float] | None = None  # the ROLE_WEIGHTS setting (partial ok)
+    stages_file: Path | None = None  # None: no relationship stages
+    stages_required: bool = False  # a configured STAGES_FILE must exist
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ScoringSettings:
+        configured = config.get("STAGES_FILE")
+        path = Path(configured) if configured else Path(
+            config["INSTRUMENTS_DIR"]) / "stages.toml"
+        return cls(role_weights=config.get("ROLE_WEIGHTS"), stages_file=path,
+                   stages_required=bool(configured))
+
+    def weights(self) -> dict[str, float]:
+        """The setting merged over the default weights."""
+        return role_weights(self.role_weights)
+
+    def stage_source(self) -> str | None:
+        """The stage file's text (None when the default file is absent)."""
+        if self.stages_file is None:
+            return None
+        if self.stages_file.exists() or self.stages_required:
+            return self.stages_file.read_text(encoding="utf-8")
+        return None
+
+
+@dataclass
+class WaveInputs:
+    """Everything one analysis of a wave reads, and the facts that identify it."""
+
+    campaign: Campaign
+    questionnaire: Questionnaire
+    responses: pd.DataFrame
+    accounts: pd.DataFrame
+    options: AnalysisOptions
+    stage_model: StageModel | None
+    coverage: pd.DataFrame  # per account: contacts invited, responded
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def accounts_frame(session: Session) -> pd.DataFrame:
+    """Every account in the accounts file format (``account_id`` = the account's code)."""
+    columns = [Account.code, *(getattr(Account, f) for f in ACCOUNT_FIELDS)]
+    rows = session.execute(select(*columns).order_by(Account.code)).all()
+    frame = pd.DataFrame(rows, columns=["account_id", *ACCOUNT_FIELDS])
+    for name in ACCOUNT_NUMERIC_COLUMNS:
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    for name in ("account_id", "name", "industry", "customer_type", "owner", "period"):
+        frame[name] = frame[name].astype("string")
+    return frame
+
+
+def coverage_frame(session: Session, campaign: Campaign) -> pd.DataFrame:
+    """Per account code: contacts invited to the wave and those who responded."""
+    rows = session.execute(
+        select(Account.code, func.count(Invitation.id), func.count(Invitation.responded_at))
+        .join(Contact, Contact.account_id == Account.id)
+        .join(Invitation, Invitation.contact_id == Contact.id)
+        .where(Invitation.campaign_id == campaign.id)
+        .group_by(Account.code)).all()
+    frame = pd.DataFrame(rows, columns=["account_id", "invited", "responded"])
+    return frame.astype({"account_id": "string", "invited": "int64", "responded": "int64"})
+
+
+def response_facts(session: Session, campaign_id: int) -> tuple[int, int | None]:
+    """Stored responses of a wave and the newest one's id (cheap: one indexed query)."""
+    count, last = session.execute(
+        select(func.count(Response.id), func.max(Response.id))
+        .where(Response.campaign_id == campaign_id)).one()
+    return int(count or 0), last
+
+
+def fingerprint(session: Session, campaign: Campaign,
+                settings: ScoringSettings) -> tuple[str, dict[str, Any]]:
+    """A digest of everything the wave's figures rest on, and those facts as data.
+
+    Cheap (counts, maxima and a hash of the accounts table; no answers read), so a
+    recompute job can tell in milliseconds that the newest run is still current.
+    """
+    count, last = response_facts(session, campaign.id)
+    assessment = latest_campaign(session, audience="manager")
+    facts: dict[str, Any] = {
+        "responses": count, "last_response_id": last,
+        "instruments": _versions(campaign), "anonymous": bool(campaign.anonymous),
+        "role_weights": settings.weights(),
+    }
+    if assessment is not None:
+        a_count, a_last = response_facts(session, assessment.id)
+        facts["assessment"] = {"campaign_id": assessment.id, "responses": a_count,
+                               "last_response_id": a_last,
+                               "instruments": _versions(assessment)}
+    stages = settings.stage_source()
+    facts["stages_sha256"] = None if stages is None else hashlib.sha256(
+        stages.encode("utf-8")).hexdigest()
+    accounts = accounts_frame(session)
+    facts["accounts"] = len(accounts)
+    facts["accounts_sha256"] = hashlib.sha256(
+        pd.util.hash_pandas_object(accounts, index=False).to_numpy().tobytes()).hexdigest()
+    contacts = session.execute(
+        select(func.count(Contact.id), func.max(Contact.id))).one()
+    invited = session.execute(
+        select(func.count(Invitation.id), func.count(Invitation.responded_at))
+        .where(Invitation.campaign_id == campaign.id)).one()
+    facts["contacts"] = [int(contacts[0] or 0), contacts[1]]
+    facts["invitations"] = [int(invited[0] or 0), int(invited[1] or 0)]
+    digest = hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode(
+        "utf-8")).hexdigest()
+    return digest, facts
+
+
+def _versions(campaign: Campaign) -> list[dict[str, Any]]:
+    return [{"id": s.instrument_version.instrument_id,
+             "version": s.instrument_version.version,
+             "sha256": s.instrument_version.sha256} for s in campaign.sections]
+
+
+def load_inputs(session: Session, campaign: Campaign, settings: ScoringSettings) -> WaveInputs:
+    """The wave's customers' answers with the latest managers' assessment beside them.
+
+    In an anonymous wave no contact id enters the analysis, and per-role views merge roles
+    with fewer than :data:`ANONYMOUS_MIN_ROLE_ANSWERS` answers in an account.
+    """
+    _digest, facts = fingerprint(session, campaign, settings)
+    wave = campaign_frame(session, campaign)
+    if campaign.anonymous:
+        wave["contact_id"] = pd.Series(pd.NA, index=wave.index, dtype="string")
+    frames = [wave]
+    instruments = list(questionnaire_of(campaign).instruments)
+    assessment = latest_campaign(session, audience="manager")
+    if assessment is not None:
+        frames.append(campaign_frame(session, assessment))
+        instruments += questionnaire_of(assessment).instruments
+    responses = pd.concat([f.astype({c: "string" for c in META_TEXT}) for f in frames],
+                          ignore_index=True)
+    source = settings.stage_source()
+    model = None
+    if source is not None and settings.stages_file is not None:
+        model = load_stage_model(settings.stages_file)
+    options = AnalysisOptions(
+        role_weights=settings.weights(), stage_model=model,
+        min_role_answers=ANONYMOUS_MIN_ROLE_ANSWERS if campaign.anonymous else 0)
+    return WaveInputs(campaign, Questionnaire(tuple(instruments)), responses,
+                      accounts_frame(session), options, model,
+                      coverage_frame(session, campaign), facts)

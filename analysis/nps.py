@@ -7,6 +7,9 @@ Promoters answer 9–10 and detractors 0–6 on the 0–10 recommend question;
 other measure (``analysis.loyalty.account_loyalty``). ``docs/METHODS.md`` section 5.3.
 
 Missing answers are NaN and never count as zero. Every statistic says its n.
+
+Import from this module by name (``from analysis.nps import nps_table``): on the package,
+``analysis.nps`` is the function :func:`nps`, as it has always been.
 """
 
 from __future__ import annotations

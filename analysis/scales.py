@@ -105,9 +105,10 @@ def acsi_weights(unstandardized: ArrayLike, lo: ArrayLike, hi: ArrayLike,
     span = np.asarray(hi, dtype="float64") - np.asarray(lo, dtype="float64")
     per_point = u * span / 100.0  # weight per point of the 0–100 rescaled indicator
     _, block = np.unique(np.asarray(block_of), return_inverse=True)
-    sums = np.bincount(block.ravel(), weights=per_point)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return per_point / sums[block.ravel()]
+    sums = np.bincount(block.ravel(), weights=per_point)[block.ravel()]
+    out = np.full(per_point.shape, np.nan)
+    np.divide(per_point, sums, out=out, where=sums != 0)
+    return out
 
 
 def scale_bounds(ranges: Mapping[str, Sequence[float]], columns: Sequence[str],

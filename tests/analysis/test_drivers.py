@@ -307,3 +307,9 @@ def test_performance_scores():
         performance_scores(responses, {}, {})
     with pytest.raises(ValueError, match="quality"):
         performance_scores(responses, {"quality": "q1"}, {"q1": (0, 10)})
+
+
+def test_performance_scores_refuse_answers_off_their_scale():
+    responses = pd.DataFrame({"q1": [10.0, 11.0]})
+    with pytest.raises(ValueError, match="column 'q1' holds 11, outside the scale 0–10"):
+        performance_scores(responses, {"quality": ["q1"]}, {"q1": (0, 10)})

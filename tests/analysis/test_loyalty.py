@@ -202,3 +202,18 @@ def test_bad_input_is_named(loyalty, answers):
     with pytest.raises(ValueError, match="sat_threshold"):
         jones_sasser(pd.DataFrame({"satisfaction": [7.0], "loyalty_index": [1.0]}),
                      sat_threshold=150)
+
+
+def test_item_indices_read_text_cells_and_name_bad_ones(loyalty, answers):
+    # answers as text (as a CSV reader without types gives them): blank is missing, the
+    # numbers are the same numbers, and a word is named with its column and row
+    text = answers.astype("object").where(answers.notna(), "")
+    text = text.map(lambda v: f" {v:g} " if isinstance(v, float) else v)
+    pd.testing.assert_frame_equal(item_indices(text, loyalty), item_indices(answers, loyalty))
+    text.loc[1, "dep1"] = "two"
+    with pytest.raises(ValueError, match="column 'dep1' of row '1' holds 'two'"):
+        item_indices(text, loyalty)
+    bad = answers.copy()
+    bad.loc[0, "rep2"] = np.inf
+    with pytest.raises(ValueError, match="column 'rep2' of row '0' is infinite"):
+        item_indices(bad, loyalty)

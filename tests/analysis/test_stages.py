@@ -257,6 +257,23 @@ def test_count_roles():
     assert count_roles(contacts).to_dict() == {"a": 2, "b": 0, "c": 0}
 
 
+def test_count_roles_reads_role_names_as_the_roll_up_does():
+    # the names normalize_roles accepts: "Economic Buyer", 经济买家, 技术, full-width letters
+    contacts = pd.DataFrame({"account_id": ["a", "a", "a", "b", "b", "c"],
+                             "role": ["Economic Buyer", "经济买家", "技术", "ｕｓｅｒ",
+                                      "unknown", "coach"]})
+    # a: economic (twice) and technical → 2; b: user → 1 (unknown does not count); c: 1
+    assert count_roles(contacts).to_dict() == {"a": 2, "b": 1, "c": 1}
+    # only the roles asked for count
+    assert count_roles(contacts, roles=("coach",)).to_dict() == {"a": 0, "b": 0, "c": 1}
+    with pytest.raises(ValueError, match="'unknown' is not a buying role.*argument roles"):
+        count_roles(contacts, roles=("coach", "unknown"))
+    with pytest.raises(TypeError, match="argument roles"):
+        count_roles(contacts, roles="coach")
+    with pytest.raises(ValueError, match="'role' is not in frame \\(argument role\\)"):
+        count_roles(contacts.drop(columns="role"))
+
+
 def test_twenty_five_grid():
     grid = pd.DataFrame({
         "account_id": ["a", "a", "a", "b", "b", "c"],

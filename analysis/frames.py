@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from .instrument import Questionnaire
-from .rollup import BUYER_ROLES, ROLE_ALIASES, UNKNOWN_ROLE, normalize_roles
+from .rollup import ROLE_ALIASES, normalize_roles
+from .vocabulary import BUYER_ROLES, CUSTOMER_TYPES, UNKNOWN_ROLE
 
 META_COLUMNS = ("response_id", "account_id", "contact_id", "role", "wave", "submitted_at", "lang")
 
@@ -393,7 +394,6 @@ def reverse_keyed(responses: pd.DataFrame, questionnaire: Questionnaire) -> pd.D
 ACCOUNT_TEXT_COLUMNS = ("account_id", "name", "industry", "customer_type", "owner", "period")
 ACCOUNT_NUMERIC_COLUMNS = ("revenue", "margin", "cost_to_serve", "wallet", "revenue_prev",
                            "referral_value", "on_time_delivery", "ppm", "complaints")
-CUSTOMER_TYPES = ("price_sensitive", "value_added", "partnership")
 
 
 @dataclass(frozen=True)

@@ -62,12 +62,13 @@ def submit(session: Session, invitation: Invitation, answers: Mapping[str, objec
     if invitation.responded_at is not None:
         raise invitations.AlreadyAnswered()
     campaign = invitation.campaign
-    response = responses.add_response(
-        session, campaign, answers, questionnaire_of(campaign), contact=invitation.contact,
-        invitation_id=invitation.id, lang=lang)
-    invitations.mark_answered(invitation)
-    drafts.discard(session, invitation.id)
+    questionnaire = questionnaire_of(campaign)
     try:
+        response = responses.add_response(
+            session, campaign, answers, questionnaire, contact=invitation.contact,
+            invitation_id=invitation.id, lang=lang)
+        invitations.mark_answered(invitation)
+        drafts.discard(session, invitation.id)  # flushes the response: may meet the race
         session.commit()
     except IntegrityError as exc:  # the unique invitation_id: another request won the race
         session.rollback()

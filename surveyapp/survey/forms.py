@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from analysis import Instrument
@@ -69,9 +70,9 @@ def rating_fields(item: Item, instrument: Instrument, lang: str,
                   columns: tuple[str, ...]) -> tuple[dict[str, Field], Question]:
     """One radio group per answer column (a facet page asks one column of the item)."""
     scale = instrument.scales[item.scale]
-    choices = [(str(p), str(p)) for p in scale.points]
+    choices = [SelectChoice(str(p), str(p)) for p in scale.points]
     if item.not_applicable:
-        choices.append((NOT_APPLICABLE, NOT_APPLICABLE))
+        choices.append(SelectChoice(NOT_APPLICABLE, NOT_APPLICABLE))
     validators = ([InputRequired(message=_l("Please choose an answer."))] if item.required
                   else [Optional()])
     fields = {field_name(col): RadioField(item.id, choices=choices, coerce=scale_answer,

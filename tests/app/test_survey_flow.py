@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from analysis import Questionnaire, load_instrument
-from surveyapp.models import Invitation, Response, TextAnswer
+from surveyapp.models import Draft, Invitation, Response, TextAnswer
 from surveyapp.services.responses import campaign_frame
 from tests.conftest import REPO
 
@@ -25,6 +25,39 @@ def full_answers(e=6, p=5, points=(30, 25, 20, 15, 10), comment="交货要更准
         data[f"imp-{construct}"] = str(value)
     data["comment"] = comment
     return data
+
+
+RADIO = re.compile(r'<input type="radio" id="[^"]+" name="([^"]+)" value="([^"]+)"')
+TYPED = re.compile(r'<(?:input type="text"|textarea) id="[^"]+" name="([^"]+)"')
+
+
+def page_number(html):
+    return int(re.search(r'<input type="hidden" name="page" value="(\d+)">', html).group(1))
+
+
+def page_names(html):
+    """The answer fields a survey page asks, in page order."""
+    return list(dict.fromkeys([n for n, _v in RADIO.findall(html)] + TYPED.findall(html)))
+
+
+def post_page(client, token, html, answers, action="next", lang=None):
+    """POST one page with the answers (by field name) that this page asks."""
+    data = {"page": str(page_number(html)), "action": action}
+    data.update({n: answers[n] for n in page_names(html) if n in answers})
+    return client.post(f"/s/{token}" + (f"?lang={lang}" if lang else ""), data=data)
+
+
+def answer_survey(client, token, answers, lang=None):
+    """Walk the survey page by page with Next; returns the last POST's response (the
+    redirect to the thank-you page when every page was complete)."""
+    page = client.get(f"/s/{token}" + (f"?lang={lang}" if lang else ""))
+    for _ in range(20):
+        html = page.get_data(as_text=True)
+        response = post_page(client, token, html, answers, lang=lang)
+        if response.status_code != 303 or "/thanks" in response.headers["Location"]:
+            return response
+        page = client.get(response.headers["Location"])
+    raise AssertionError("the survey never ended")
 
 
 @pytest.fixture
@@ -44,16 +77,18 @@ def count(session, model):
 def test_survey_page_renders_in_the_contacts_language(client, invited):
     *_, token = invited
     page = client.get(f"/s/{token}").get_data(as_text=True)
-    assert "服务质量调查" in page and "提交答卷" in page
-    assert 'name="sq01-e"' in page and 'name="imp-tangibles"' in page
+    assert "服务质量调查" in page and "下一页" in page
+    # the expectations page asks every item's expectation, and nothing else
+    assert 'name="sq01-e"' in page and 'name="sq01-p"' not in page
     # every radio has a label tied to it; each item is a fieldset with a legend
-    radio_ids = re.findall(r'<input[^>]*id="(sq01-e-\d)"[^>]*type="radio"', page)
+    radio_ids = re.findall(r'<input type="radio" id="(sq01-e-\d)"', page)
     assert len(radio_ids) == 7
     for rid in radio_ids:
         assert f'<label for="{rid}">' in page
-    assert page.count("<fieldset") >= 22 * 3
-    english = client.get(f"/s/{token}?lang=en").get_data(as_text=True)
+    assert page.count("<fieldset") == 22 and page.count("<legend>") == 22
+    english = client.get(f"/s/{token}?lang=en&page=1").get_data(as_text=True)
     assert "Service quality survey" in english and "Submit my answers" in english
+    assert 'name="sq01-p"' in english and 'name="imp-tangibles"' in english
 
 
 def test_unknown_token_is_a_friendly_404(client):
@@ -67,33 +102,36 @@ def test_bad_answers_are_shown_beside_the_field_and_nothing_is_stored(client, se
                                                                        invited):
     *_, token = invited
     data = full_answers(points=(30, 30, 30, 30, 30))
+    assert answer_survey(client, token, {**data, "sq06-e": "9"},
+                         lang="en").status_code == 400  # stopped on the first page
+    first = client.get(f"/s/{token}?lang=en&page=0").get_data(as_text=True)
+    assert post_page(client, token, first, data).status_code == 303
     del data["sq05-p"]
-    data["sq06-e"] = "9"
-    response = client.post(f"/s/{token}?lang=en", data=data)
+    html = client.get(f"/s/{token}?lang=en&page=1").get_data(as_text=True)
+    response = post_page(client, token, html, data, lang="en")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "The points add up to 150; they must add up to 100." in page
     assert "Please choose an answer." in page
-    assert "Not a valid choice" in page
     assert count(session, Response) == 0
 
 
 def test_zero_points_are_a_valid_answer(client, session, invited):
     *_, token = invited
-    response = client.post(f"/s/{token}", data=full_answers(points=(0, 40, 30, 30, 0)))
-    assert response.status_code == 302
+    response = answer_survey(client, token, full_answers(points=(0, 40, 30, 30, 0)))
+    assert response.status_code == 303
     assert count(session, Response) == 1
 
 
 def test_submit_then_duplicate_then_scorecard_then_workbook(client, session, invited, manager):
     account, contact, campaign, invitation, token = invited
-    response = client.post(f"/s/{token}", data=full_answers(
+    response = answer_survey(client, token, full_answers(
         comment='=HYPERLINK("http://evil.example","x")'))
-    assert response.status_code == 302 and response.headers["Location"].endswith(
+    assert response.status_code == 303 and response.headers["Location"].endswith(
         f"/s/{token}/thanks?lang=zh")
     assert "谢谢" in client.get(response.headers["Location"]).get_data(as_text=True)
 
-    again = client.post(f"/s/{token}", data=full_answers(e=1, p=1))
+    again = client.post(f"/s/{token}", data={"page": "1", **full_answers(e=1, p=1)})
     assert again.status_code == 409
     assert "已收到" in again.get_data(as_text=True)
     assert count(session, Response) == 1
@@ -152,24 +190,25 @@ def test_a_stale_csrf_token_keeps_the_answers_and_stores_nothing(tmp_path, invit
                       "DATABASE_URL": str(session.get_bind().url), "JOBS_IMMEDIATE": True},
                      instance_path=str(tmp_path))
     client = app.test_client()
-    response = client.post(f"/s/{token}?lang=en", data=full_answers(e=7, p=3))
+    response = client.post(f"/s/{token}?lang=en", data={"page": "0", "action": "next",
+                                                        **full_answers(e=7, p=3)})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "refreshed for your security" in page
-    assert re.search(r'<input[^>]*checked[^>]*name="sq01-e"[^>]*value="7"|'
-                     r'<input[^>]*name="sq01-e"[^>]*value="7"[^>]*checked', page)
+    assert 'name="sq01-e" value="7" aria-describedby="sq01-e-ends" checked>' in page
     assert 'name="csrf_token"' in page
-    assert count(session, Response) == 0
+    assert count(session, Response) == 0 and count(session, Draft) == 0
     app.extensions["db_engine"].dispose()
 
 
 def test_the_first_problem_is_marked_for_a_jump(client, invited):
     *_, token = invited
     data = full_answers()
-    del data["sq07-p"]
-    page = client.post(f"/s/{token}?lang=en", data=data).get_data(as_text=True)
+    del data["sq07-e"]
+    page = answer_survey(client, token, data, lang="en").get_data(as_text=True)
     assert "1 answer needs your attention" in page and 'href="#first-error"' in page
-    assert page.index('id="first-error"') < page.index('id="q-sq07"')
+    assert page.index('id="first-error"') < page.index('id="q-sq07-e"')
+    assert page.index('id="q-sq06-e"') < page.index('id="first-error"')
     assert page.count('id="first-error"') == 1
 
 
@@ -183,7 +222,7 @@ def test_accounts_without_figures_still_list_and_show(logged_in, session, invite
 
 def test_control_characters_in_comments_are_not_stored(client, session, invited, manager):
     *_, token = invited
-    assert client.post(f"/s/{token}", data=full_answers(
-        comment="soft\x0bbreak\x00 and a\ttab\nline")).status_code == 302
+    assert answer_survey(client, token, full_answers(
+        comment="soft\x0bbreak\x00 and a\ttab\nline")).status_code == 303
     stored = session.scalar(select(TextAnswer.text))
     assert stored == "softbreak and a\ttab\nline"

@@ -127,3 +127,25 @@ def account_ids(frame: pd.DataFrame, account: str, frame_name: str = "accounts")
         raise ValueError(f"account '{ids[dup].iloc[0]}' appears more than once in column "
                          f"'{account}' of {frame_name} (argument account)")
     return pd.Index(ids, name=account)
+
+
+def name_list(names: Sequence[str], argument: str, what: str = "column names",
+              allow_empty: bool = False) -> list[str]:
+    """A sequence of names (columns, dimensions, constructs) as a list, checked.
+
+    Raises
+    ------
+    TypeError
+        ``names`` is a single string (a common slip for a one-element list).
+    ValueError
+        ``names`` is empty (unless ``allow_empty``) or names something twice; both naming
+        ``argument``.
+    """
+    if isinstance(names, str):
+        raise TypeError(f"{argument} must be a sequence of {what}, not a string")
+    out = list(names)
+    if not out and not allow_empty:
+        raise ValueError(f"{argument} must name at least one of the {what}")
+    if len(set(out)) != len(out):
+        raise ValueError(f"{argument} lists a name twice: {out}")
+    return out

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .checks import require_frame, require_numeric_columns
+from .checks import name_list, require_frame, require_numeric_columns
 from .instrument import Allocation
 from .scales import block_index, check_on_scale, rescale_0_100, scale_bounds
 
@@ -71,13 +71,7 @@ class RelativeWeights:
 
 
 def _predictor_list(predictors: Sequence[str], target: str) -> list[str]:
-    if isinstance(predictors, str):
-        raise TypeError("predictors must be a sequence of column names, not a string")
-    preds = list(predictors)
-    if not preds:
-        raise ValueError("predictors must name at least one column")
-    if len(set(preds)) != len(preds):
-        raise ValueError(f"predictors lists a column twice: {preds}")
+    preds = name_list(predictors, "predictors")
     if target in preds:
         raise ValueError(f"target '{target}' is also in predictors")
     return preds

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .checks import numeric_column, require_column, require_frame
+from .checks import name_list, numeric_column, require_column, require_frame
 from .instrument import Instrument, Item
 from .nps import (
     DETRACTOR_MAX,
@@ -325,13 +325,12 @@ def _check_constructs(instrument: Instrument, constructs: Sequence[str] | None,
     known = [c.id for c in instrument.constructs]
     if constructs is None:
         return known
-    if isinstance(constructs, str):
-        raise TypeError(f"{argument} must be a sequence of construct ids, not a string")
-    unknown = [c for c in constructs if c not in known]
+    wanted = name_list(constructs, argument, "construct ids", allow_empty=True)
+    unknown = [c for c in wanted if c not in known]
     if unknown:
         raise ValueError(f"instrument '{instrument.id}' has no construct {unknown[0]!r} "
                          f"(known: {', '.join(known)}) (argument {argument})")
-    return list(constructs)
+    return wanted
 
 
 def _degree_weights(degrees: list[str], weights: Mapping[str, float] | None) -> np.ndarray:

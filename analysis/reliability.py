@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .checks import require_frame, require_numeric_columns
+from .checks import name_list, require_frame, require_numeric_columns
 
 MISSING_POLICIES = ("listwise", "pairwise")
 
@@ -86,14 +86,8 @@ class _Moments:
 
 def _columns(frame: pd.DataFrame, columns: Sequence[str] | None, argument: str) -> list[str]:
     require_frame(frame, "frame")
-    if columns is None:
-        cols = [str(c) for c in frame.columns]
-    elif isinstance(columns, str):
-        raise TypeError(f"{argument} must be a sequence of column names, not a string")
-    else:
-        cols = list(columns)
-    if len(set(cols)) != len(cols):
-        raise ValueError(f"{argument} lists a column twice: {cols}")
+    cols = ([str(c) for c in frame.columns] if columns is None
+            else name_list(columns, argument, allow_empty=True))
     require_numeric_columns(frame, cols, argument)
     if len(cols) < 2:
         raise ValueError(f"{argument}: alpha needs at least two items, got {len(cols)}")

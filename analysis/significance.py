@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .checks import require_frame
+from .checks import name_list, require_frame
 
 WILCOXON_COLUMNS = ("statistic", "pvalue", "n", "n_zero", "method")
 T_COLUMNS = ("statistic", "pvalue", "df", "mean", "n")
@@ -532,13 +532,7 @@ def gap_significance(scores: pd.DataFrame, dimensions: Sequence[str],
     *Scandinavian Journal of Statistics* 6(2), 65–70.
     """
     require_frame(scores, "scores")
-    if isinstance(dimensions, str):
-        raise TypeError("argument dimensions must be a sequence of names, not a string")
-    dims = list(dimensions)
-    if not dims:
-        raise ValueError("argument dimensions is empty")
-    if len(set(dims)) != len(dims):
-        raise ValueError(f"argument dimensions repeats a name: {dims}")
+    dims = name_list(dimensions, "dimensions", "dimension names")
     missing = [f"{d}.gap" for d in dims if f"{d}.gap" not in scores.columns]
     if missing:
         raise ValueError(f"scores lack the gap columns {missing} (argument dimensions)")

@@ -8,6 +8,7 @@ import pytest
 
 from analysis.checks import (
     account_ids,
+    name_list,
     numeric_column,
     numeric_values,
     require_column,
@@ -90,3 +91,15 @@ def test_account_ids():
     with pytest.raises(ValueError, match="account 'a' appears more than once in column "
                                          "'account_id' of placement"):
         account_ids(pd.DataFrame({"account_id": ["a", "a"]}), "account_id", "placement")
+
+
+def test_name_list():
+    assert name_list(("a", "b"), "predictors") == ["a", "b"]
+    assert name_list([], "columns", allow_empty=True) == []
+    with pytest.raises(TypeError, match="dimensions must be a sequence of dimension names, "
+                                        "not a string"):
+        name_list("tangibles", "dimensions", "dimension names")
+    with pytest.raises(ValueError, match="predictors must name at least one"):
+        name_list([], "predictors")
+    with pytest.raises(ValueError, match="columns lists a name twice: \\['q1', 'q1'\\]"):
+        name_list(["q1", "q1"], "columns")

@@ -24,11 +24,11 @@ from .wave_inputs import response_facts
 
 CACHE_SIZE = 32  # decoded tables kept per process (a few runs' worth)
 
-_cache: OrderedDict[tuple[int, str], Any] = OrderedDict()
+_cache: OrderedDict[tuple[Any, str], Any] = OrderedDict()
 _lock = threading.Lock()
 
 
-def cached(run_id: int, name: str, build: Any) -> Any:
+def cached(run_id: Any, name: str, build: Any) -> Any:
     """``build()`` once per run and name in this process (runs are immutable)."""
     key = (run_id, name)
     with _lock:
@@ -67,6 +67,9 @@ class WaveFigures:
         self.session = session
         self.campaign = campaign
         self.run = run
+        # which database and which run: ids repeat across databases (and after a reset)
+        self.key = None if run is None else (
+            str(session.get_bind().url), run.id, run.created_at.isoformat())
 
     @property
     def available(self) -> bool:
@@ -77,20 +80,20 @@ class WaveFigures:
         if self.run is None:
             return {}
         run = self.run
-        return cached(run.id, "summary", lambda: json.loads(run.summary_json or "{}"))
+        return cached(self.key, "summary", lambda: json.loads(run.summary_json or "{}"))
 
     @property
     def inputs(self) -> dict[str, Any]:
         if self.run is None:
             return {}
         run = self.run
-        return cached(run.id, "inputs", lambda: json.loads(run.inputs_json or "{}"))
+        return cached(self.key, "inputs", lambda: json.loads(run.inputs_json or "{}"))
 
     def names(self) -> list[str]:
         if self.run is None:
             return []
         run_id = self.run.id
-        return cached(run_id, "table names", lambda: list(self.session.scalars(
+        return cached(self.key, "table names", lambda: list(self.session.scalars(
             select(ScoringTable.name).where(ScoringTable.run_id == run_id)
             .order_by(ScoringTable.name))))
 
@@ -105,7 +108,7 @@ class WaveFigures:
                 ScoringTable.run_id == run_id, ScoringTable.name == name))
             return pd.DataFrame() if data is None else read_table(data)
 
-        return cached(run_id, f"table:{name}", load)
+        return cached(self.key, f"table:{name}", load)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: self.table(name) for name in self.names()}
@@ -114,7 +117,7 @@ class WaveFigures:
         """A view of the run's tables built once per process (e.g. an index by account)."""
         if self.run is None:
             return build()
-        return cached(self.run.id, f"derived:{name}", build)
+        return cached(self.key, f"derived:{name}", build)
 
     def freshness(self) -> Freshness:
         stored, _last = response_facts(self.session, self.campaign.id)

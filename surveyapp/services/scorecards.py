@@ -171,6 +171,10 @@ class Scorecard:
     anonymous: bool = False
     quadrant_cutoffs: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def roles_answered(self) -> list[str]:
+        return [] if self.roles.empty else [str(r) for r in self.roles["role"]]
+
 
 def _by_account(figures: WaveFigures, name: str) -> dict[str, pd.DataFrame]:
     """A run table split by account, once per process."""

@@ -76,7 +76,10 @@ def request_recompute(session: Session, campaign_ids: Iterable[int] | None = Non
     if delay is None:
         delay = float(current_app.config.get("RECOMPUTE_DELAY", DEFAULT_DELAY_S)
                       if has_app_context() else DEFAULT_DELAY_S)
-    recompute_job.schedule(args=(ids,), delay=delay)
+    if delay <= 0 or jobs.huey.immediate:  # huey keeps delayed jobs aside in immediate mode
+        recompute_job(ids)
+    else:
+        recompute_job.schedule(args=(ids,), delay=delay)
     return ids
 
 

@@ -1,0 +1,257 @@
+"""Scoring runs: a change reaches the stored figures through the background job, pages only
+read them, a failed recompute keeps the last good run, and changes close together cost one
+recompute."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from analysis import load_instrument
+from surveyapp import create_app, jobs
+from surveyapp.db import upgrade
+from surveyapp.models import Campaign, Response, ScoringRun, TextAnswer
+from surveyapp.services import scoring, surveys
+from surveyapp.services.figures import wave_figures
+from surveyapp.services.scorecards import AccountsQuery, accounts_page
+from surveyapp.services.wave_inputs import ScoringSettings, load_inputs
+from tests.conftest import REPO
+
+SERVQUAL = load_instrument(REPO / "instruments" / "servqual.toml")
+
+
+def answers(e: int, p: int, comment: str | None = None) -> dict:
+    data: dict = {}
+    for item in SERVQUAL.items:
+        data[f"{item.id}.e"] = e
+        data[f"{item.id}.p"] = p
+    for construct in SERVQUAL.allocations[0].constructs:
+        data[f"imp.{construct}"] = 20
+    if comment:
+        data["comment"] = comment
+    return data
+
+
+def submit(app, session, invitation, values):
+    """Submit as the survey page does: inside the app, which queues the recompute."""
+    with app.app_context():
+        return surveys.submit(session, invitation, values, "zh")
+
+
+def runs(session, campaign_id):
+    session.expire_all()
+    return session.scalars(select(ScoringRun).where(ScoringRun.campaign_id == campaign_id)
+                           .order_by(ScoringRun.id)).all()
+
+
+@pytest.fixture
+def wave(make_account, make_contact, make_campaign, invite):
+    """One account, three contacts invited to a SERVQUAL wave."""
+    account = make_account()
+    campaign = make_campaign()
+    invited = [invite(campaign, make_contact(account, role=role))[0]
+               for role in ("economic", "technical", "user")]
+    return account, campaign, invited
+
+
+def test_a_submitted_response_reaches_the_stored_run_through_the_job(app, session, wave):
+    account, campaign, invited = wave
+    submit(app, session, invited[0], answers(6, 5))
+    # immediate mode: the job queued by submit ran at once, in its own app context
+    first = runs(session, campaign.id)
+    assert [r.status for r in first] == ["ok"] and first[0].response_count == 1
+    submit(app, session, invited[1], answers(7, 4))
+    latest = runs(session, campaign.id)[-1]
+    assert latest.response_count == 2 and latest.last_response_id == session.scalar(
+        select(func.max(Response.id)))
+    with app.app_context():
+        figures = wave_figures(session, campaign)
+        row = figures.table("accounts").set_index("account_id").loc[account.code]
+    # economic (0.30) gap −1 and technical (0.25) gap −3, role-weighted:
+    # (0.30·−1 + 0.25·−3) / 0.55 = −1.909…; unweighted mean (−1 − 3)/2 = −2
+    assert row["servqual.tangibles.gap"] == pytest.approx((0.30 * -1 + 0.25 * -3) / 0.55)
+    assert row["servqual.tangibles.gap.mean"] == pytest.approx(-2.0)
+    assert row["servqual.tangibles.e"] == pytest.approx((0.30 * 6 + 0.25 * 7) / 0.55)
+    assert row["servqual.tangibles.gap.n"] == 2
+
+
+def test_pages_read_the_run_and_never_run_the_analysis(app, session, wave, logged_in,
+                                                       monkeypatch):
+    account, campaign, invited = wave
+    submit(app, session, invited[0], answers(6, 5, comment="交货要更准时"))
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a page ran the analysis")
+
+    monkeypatch.setattr(scoring, "analyze", refuse)
+    listing = logged_in.get("/accounts?lang=en")
+    assert listing.status_code == 200
+    text = listing.get_data(as_text=True)
+    assert account.name in text and "1 responses" in text
+    card = logged_in.get(f"/accounts/{account.code}?lang=en").get_data(as_text=True)
+    assert "Service gaps" in card and "-1.00" in card and "交货要更准时" in card
+    assert "NPS, role-weighted" in card
+    download = logged_in.get("/export.xlsx")
+    assert download.status_code == 200 and download.mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_a_failed_recompute_keeps_the_last_good_run_and_the_page_says_why(
+        app, session, wave, logged_in, monkeypatch):
+    account, campaign, invited = wave
+    submit(app, session, invited[0], answers(6, 5))
+    good = runs(session, campaign.id)[-1]
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("the stage file has a bad threshold")
+
+    monkeypatch.setattr(scoring, "analyze", broken)
+    submit(app, session, invited[1], answers(2, 2))
+    after = runs(session, campaign.id)
+    assert [r.status for r in after] == ["ok", "failed"]
+    assert "bad threshold" in after[-1].error
+    with app.app_context():
+        figures = wave_figures(session, campaign)
+        assert figures.run.id == good.id  # the previous figures stay in use
+        fresh = figures.freshness()
+    assert fresh.scored == 1 and fresh.stored == 2 and fresh.pending == 1
+    page = logged_in.get("/accounts?lang=en").get_data(as_text=True)
+    assert "failed" in page and "bad threshold" in page
+    assert "1 new answer being included" in page
+
+
+def test_a_manager_can_ask_for_a_recompute(app, session, wave, logged_in):
+    _account, campaign, invited = wave
+    submit(app, session, invited[0], answers(6, 5))
+    response = logged_in.post("/recompute", data={"campaign": campaign.id,
+                                                  "next": "https://evil.example/"})
+    assert response.status_code == 302 and "evil" not in response.headers["Location"]
+    # nothing changed: the job finds the run current and computes nothing new
+    assert len(runs(session, campaign.id)) == 1
+    assert logged_in.post("/recompute", data={"campaign": 999}).status_code == 404
+
+
+def test_changes_close_together_cost_one_recompute(tmp_path, monkeypatch):
+    """With the real queue (not immediate), two changes queue two jobs; the first scores
+    both, the second finds the run current and does nothing."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "JOBS_IMMEDIATE": False,
+                      "RECOMPUTE_DELAY": 0,  # queued for the worker at once
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+                     instance_path=str(tmp_path))
+    computed = []
+    real = scoring._compute
+
+    def counting(*args, **kwargs):
+        computed.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scoring, "_compute", counting)
+    try:
+        with app.app_context():
+            upgrade()
+            from surveyapp.db import get_session
+            from surveyapp.models import Account, Contact
+            from surveyapp.services import invitations
+            from surveyapp.services.instruments import new_campaign
+
+            session = get_session()
+            account = Account(code="A1", name="甲")
+            session.add(account)
+            contacts = [Contact(code=f"C{k}", account=account, name=f"c{k}", role="user")
+                        for k in range(2)]
+            session.add_all(contacts)
+            campaign = new_campaign(session, "W", ["servqual"])
+            session.commit()
+            invited = [invitations.invite(session, campaign, c)[0] for c in contacts]
+            session.commit()
+            for invitation in invited:
+                surveys.submit(session, invitation, answers(5, 5), "en")
+        jobs.bind(app)
+        executed = 0
+        while (task := jobs.huey.dequeue()) is not None:
+            jobs.huey.execute(task)
+            executed += 1
+        assert executed == 2 and len(computed) == 1
+        with app.app_context():
+            from surveyapp.db import get_session
+
+            run = scoring.newest_run(get_session(), campaign.id)
+            assert run.response_count == 2
+            assert not scoring.is_stale(get_session(), campaign.id)
+    finally:
+        app.extensions["db_engine"].dispose()
+        jobs.huey._immediate = True  # leave the shared queue as the other tests expect
+        jobs.huey.storage = jobs.huey.create_storage()
+
+
+def test_wave_status_prints_the_line_other_tools_parse(app, runner, session, wave):
+    _account, campaign, invited = wave
+    out = runner.invoke(args=["wave", "status"])
+    assert out.exit_code == 0, out.output
+    assert "responses: 0, scored: 0, as of never" in out.output
+    submit(app, session, invited[0], answers(6, 5))
+    out = runner.invoke(args=["wave", "status", str(campaign.id)])
+    line = re.search(r"^responses: (\d+), scored: (\d+), as of (.+)$", out.output, re.M)
+    assert line and line.group(1) == "1" and line.group(2) == "1"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", line.group(3))
+    bad = runner.invoke(args=["wave", "status", "no-such-wave"])
+    assert bad.exit_code != 0 and "no customer wave" in bad.output
+
+
+def test_anonymous_waves_carry_no_contact_and_merge_small_roles(app, session, wave,
+                                                                make_contact, invite,
+                                                                logged_in):
+    account, campaign, invited = wave
+    campaign = session.get(Campaign, campaign.id)
+    campaign.anonymous = True
+    session.commit()
+    more = [invite(campaign, make_contact(account, role="user"))[0] for _ in range(2)]
+    for k, invitation in enumerate([*invited, *more]):
+        submit(app, session, invitation, answers(6, 5, comment=f"意见{k}"))
+    with app.app_context():
+        inputs = load_inputs(session, campaign, ScoringSettings())
+        customers = inputs.responses[inputs.responses["account_id"].notna()]
+        assert customers["contact_id"].isna().all()
+        roles = wave_figures(session, campaign).table("account_roles")
+    # three users answered; the economic and technical buyer (one each) are merged
+    assert dict(zip(roles["role"], roles["n"], strict=True)) == {"user": 3, "other": 2}
+    assert session.scalar(select(func.count()).select_from(TextAnswer)) == 5
+    card = logged_in.get(f"/accounts/{account.code}?lang=en").get_data(as_text=True)
+    assert "other roles" in card and "Economic" not in card.split("Comments")[-1]
+
+
+def test_accounts_list_is_paged_sorted_and_filtered_from_the_run(app, session,
+                                                                 make_account):
+    for k in range(120):
+        make_account(code=f"B{k:03d}", name=f"客户{k}", revenue=1000.0 * (k + 1),
+                     margin=0.2, cost_to_serve=100.0,
+                     customer_type=("value_added", "partnership")[k % 2])
+    from surveyapp.services.instruments import new_campaign
+
+    with app.app_context():
+        campaign = new_campaign(session, "W", ["servqual"])
+        session.commit()
+        scoring.recompute_now(session, [campaign.id], ScoringSettings())
+        figures = wave_figures(session, campaign)
+        page = accounts_page(figures, AccountsQuery(page=3))
+        assert page.total == 120 and page.pages == 3 and len(page.rows) == 20
+        assert list(page.rows.index[:2]) == ["B100", "B101"]
+        top = accounts_page(figures, AccountsQuery(sort="contribution", descending=True))
+        # contribution = revenue × margin − cost to serve: largest for the largest revenue
+        assert top.rows.index[0] == "B119"
+        assert top.rows.iloc[0]["contribution"] == pytest.approx(120_000 * 0.2 - 100)
+        typed = accounts_page(figures, AccountsQuery(customer_type="partnership"))
+        assert typed.total == 60 and set(typed.rows["customer_type"]) == {"partnership"}
+        found = accounts_page(figures, AccountsQuery(search="客户11"))
+        assert set(found.rows.index) == {"B011", *(f"B{k}" for k in range(110, 120))}
+
+
+def test_result_tables_round_trip_through_parquet():
+    table = pd.DataFrame({"account_id": pd.array(["A", "B"], dtype="string"),
+                          "x": [1.5, np.nan], "mixed": [1, "two"], "flag": [True, False]})
+    back = scoring.read_table(scoring.table_bytes(table))
+    assert back["account_id"].tolist() == ["A", "B"] and np.isnan(back.loc[1, "x"])
+    assert back["mixed"].tolist() == ["1", "two"] and back["flag"].tolist() == [True, False]

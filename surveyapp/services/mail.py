@@ -105,10 +105,14 @@ class SmtpTransport:
     def send(self, message: EmailMessage, name: str) -> None:
         try:
             refused = self.client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            refused = exc.recipients
         except (smtplib.SMTPException, OSError) as exc:
             raise MailError(f"{type(exc).__name__}: {exc}") from exc
         if refused:
-            raise MailError(f"the server refused {', '.join(refused)}")
+            raise MailError("the server refused " + "; ".join(
+                f"{address}: {code} {reply.decode('utf-8', 'replace')}"
+                for address, (code, reply) in refused.items()))
 
 
 @contextmanager

@@ -313,12 +313,17 @@ def _acyclic(design: np.ndarray) -> bool:
     return np.trace(reach) == 0
 
 
-def _complete_rows(data: pd.DataFrame, model: _Model) -> tuple[np.ndarray, pd.Index]:
+def _answers(data: pd.DataFrame, model: _Model) -> np.ndarray:
+    """Every row of ``data`` on the model's indicators (NaN = not answered), as float64."""
     require_frame(data, "data")
     require_numeric_columns(data, model.columns, "data (columns named in blocks)")
-    x = data.loc[:, list(model.columns)].to_numpy(dtype="float64", na_value=np.nan)
-    keep = np.isfinite(x).all(axis=1)
-    x = x[keep]
+    return data.loc[:, list(model.columns)].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _complete_rows(answers: np.ndarray, index: pd.Index,
+                   model: _Model) -> tuple[np.ndarray, pd.Index]:
+    keep = np.isfinite(answers).all(axis=1)
+    x = answers[keep]
     n = x.shape[0]
     most_predictors = int(model.design.sum(axis=1).max())
     if n < max(3, most_predictors + 2):
@@ -328,7 +333,7 @@ def _complete_rows(data: pd.DataFrame, model: _Model) -> tuple[np.ndarray, pd.In
     flat = [c for c, s in zip(model.columns, sd, strict=True) if not s > 0]
     if flat:
         raise ValueError(f"data: indicator(s) {flat} do not vary in the {n} rows used")
-    return x, data.index[keep]
+    return x, index[keep]
 
 
 def _check_options(scaled: bool, scheme: str, tol: float, max_iter: int) -> None:
@@ -563,8 +568,12 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
     """
     _check_options(scaled, scheme, tol, max_iter)
     model = _model(blocks, paths)
-    x, rows = _complete_rows(data, model)
-    lo_hi = scale_bounds(ranges, model.columns) if ranges is not None else None
+    answers = _answers(data, model)
+    x, rows = _complete_rows(answers, data.index, model)
+    lo_hi = None
+    if ranges is not None:
+        lo_hi = scale_bounds(ranges, model.columns)
+        check_on_scale(answers, *lo_hi, model.columns, "ranges")
     n = x.shape[0]
     treated, s, sd = _covariance(x, scaled)
     try:
@@ -641,7 +650,8 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
     index_scores = None
     constructs["index"] = np.nan
     if lo_hi is not None:
-        index_scores = _index_scores(data, model, weights / sd if scaled else weights, *lo_hi)
+        index_scores = _index_scores(answers, data.index, model,
+                                     weights / sd if scaled else weights, *lo_hi)
         outer["index_weight"] = index_scores.attrs.pop("index_weight")
         constructs["index"] = index_scores.mean(axis=0).to_numpy()
 
@@ -652,20 +662,21 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
         gof=gof, index_scores=index_scores)
 
 
-def _index_scores(data: pd.DataFrame, model: _Model, unstandardized: np.ndarray,
-                  lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
-    """Per respondent of ``data`` and construct, the ACSI-style index over the items answered.
+def _index_scores(answers: np.ndarray, index: pd.Index, model: _Model,
+                  unstandardized: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
+    """Per row of ``answers`` and construct, the ACSI-style index over the items answered.
 
-    The weights come from the complete rows' fit; every answer of ``data`` (complete or not)
-    must lie on its scale. The ACSI weights are returned in ``attrs["index_weight"]``.
+    The weights come from the complete rows' fit and apply to every row, complete or not.
+    The ACSI weights are returned in ``attrs["index_weight"]``.
     """
-    x = data.loc[:, list(model.columns)].to_numpy(dtype="float64", na_value=np.nan)
-    check_on_scale(x, lo, hi, model.columns, "ranges")
     iw = acsi_weights(unstandardized, lo, hi, model.block_of)
-    rescaled = rescale_0_100(x, lo, hi)
-    scores = {name: block_index(rescaled[:, model.block_of == j], iw[model.block_of == j])
-              for j, name in enumerate(model.names)}
-    out = pd.DataFrame(scores, index=data.index, columns=list(model.names))
+    ends = np.cumsum(model.odm.sum(axis=0).astype(int))  # blocks are consecutive columns
+    scores = {}
+    for name, start, stop in zip(model.names, np.r_[0, ends[:-1]], ends, strict=True):
+        block = slice(int(start), int(stop))
+        scores[name] = block_index(rescale_0_100(answers[:, block], lo[block], hi[block]),
+                                   iw[block])
+    out = pd.DataFrame(scores, index=index, columns=list(model.names))
     out.attrs["index_weight"] = iw
     return out
 
@@ -723,7 +734,7 @@ def bootstrap(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Se
     original = pls_pm(data, blocks, paths, scaled=scaled, scheme=scheme, tol=tol,
                       max_iter=max_iter)
     model = _model(blocks, paths)
-    x, _ = _complete_rows(data, model)
+    x, _ = _complete_rows(_answers(data, model), data.index, model)
     n = x.shape[0]
     xc = x - x.mean(axis=0)  # centring first keeps the resample moments accurate
     draws = bootstrap_indices(n, n_boot, seed)

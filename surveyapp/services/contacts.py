@@ -1,0 +1,185 @@
+"""Contacts: find, edit, deactivate and reactivate, and erase on request.
+
+Erasure (PIPL art. 47, GDPR art. 17) removes who a person is and keeps what they said: the
+name and email are gone, the contact can no longer be invited or open a link, their drafts
+are deleted, and every response loses its tie to them (``contact_id`` and the invitation it
+came through are cleared), while the answers stay in the figures under the account and the
+role they were given in. The contact row itself stays, reduced to its id, account, role and
+the time of erasure, so that a later import of the same id is recognised and skipped
+rather than bringing the person back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from analysis.frames import MAX_EMAIL_LENGTH, clean_email
+from analysis.vocabulary import BUYER_ROLES
+
+from ..models import Account, Contact, Draft, Invitation, Response
+from . import scoring
+from .invitations import hash_token
+
+PAGE_SIZE = 50
+STATUSES = ("current", "active", "inactive", "erased", "all")
+MAX_NAME_LENGTH = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ContactError(ValueError):
+    """A change that cannot be made; ``field`` names the form field at fault, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class ContactPage:
+    contacts: list[Contact]
+    total: int
+    page: int
+    pages: int
+
+
+def _filtered(query: Select, account: Account | None, status: str,
+              search: str | None) -> Select:
+    if account is not None:
+        query = query.where(Contact.account_id == account.id)
+    if status == "current":
+        query = query.where(Contact.erased_at.is_(None))
+    elif status == "active":
+        query = query.where(Contact.erased_at.is_(None), Contact.active.is_(True))
+    elif status == "inactive":
+        query = query.where(Contact.erased_at.is_(None), Contact.active.is_(False))
+    elif status == "erased":
+        query = query.where(Contact.erased_at.is_not(None))
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"
+        query = query.where(or_(Contact.name.ilike(pattern, escape="\\"),
+                                Contact.email.ilike(pattern, escape="\\"),
+                                Contact.code.ilike(pattern, escape="\\")))
+    return query
+
+
+def list_contacts(session: Session, account: Account | None = None, status: str = "current",
+                  search: str | None = None, page: int = 1,
+                  page_size: int = PAGE_SIZE) -> ContactPage:
+    """One page of contacts, by account code then contact code.
+
+    ``status``: ``current`` (not erased, the default), ``active``, ``inactive``, ``erased``
+    or ``all``; ``search`` matches part of the name, email or contact id.
+    """
+    if status not in STATUSES:
+        raise ContactError(f"status must be one of {', '.join(STATUSES)}", "status")
+    total = session.scalar(_filtered(select(func.count(Contact.id)), account, status,
+                                     search)) or 0
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    query = _filtered(select(Contact).join(Account, Contact.account_id == Account.id),
+                      account, status, search)
+    contacts = session.scalars(query.order_by(Account.code, Contact.code)
+                               .offset((page - 1) * page_size).limit(page_size)).all()
+    return ContactPage(list(contacts), total, page, pages)
+
+
+def accounts_for_filter(session: Session) -> list[Account]:
+    return list(session.scalars(select(Account).order_by(Account.code)))
+
+
+def find_account(session: Session, code: str | None) -> Account | None:
+    if not code or len(code) > 64:
+        return None
+    return session.scalar(select(Account).where(Account.code == code))
+
+
+MAX_ID = 2**31 - 1  # ids beyond any database integer are not looked up (no overflow)
+
+
+def get(session: Session, contact_id: int) -> Contact | None:
+    if not 0 < contact_id <= MAX_ID:
+        return None
+    return session.get(Contact, contact_id)
+
+
+def update_contact(session: Session, contact: Contact, *, name: str, email: str | None,
+                   role: str | None, lang: str, languages: tuple[str, ...]) -> list[str]:
+    """Change the contact's name, email, role and language (committed); returns the fields
+    that changed. Raises :class:`ContactError` for a bad value or an erased contact."""
+    if contact.erased_at is not None:
+        raise ContactError("this contact was erased on request and cannot be edited")
+    name = (name or "").strip()
+    if not name:
+        raise ContactError("a name is required", "name")
+    if len(name) > MAX_NAME_LENGTH or _CONTROL.search(name):
+        raise ContactError(f"a name has at most {MAX_NAME_LENGTH} characters and no line "
+                           "breaks", "name")
+    cleaned_email = None
+    if email and email.strip():
+        cleaned_email = clean_email(email)
+        if cleaned_email is None:
+            raise ContactError(f"not an email address (at most {MAX_EMAIL_LENGTH} "
+                               "characters, one @ and a domain)", "email")
+    role = role or None
+    if role is not None and role not in BUYER_ROLES:
+        raise ContactError("not a buying role", "role")
+    if lang not in languages:
+        raise ContactError("not a language of the survey", "lang")
+    values = {"name": name, "email": cleaned_email, "role": role, "lang": lang}
+    changed = [k for k, v in values.items() if getattr(contact, k) != v]
+    for key in changed:
+        setattr(contact, key, values[key])
+    session.commit()
+    return changed
+
+
+def set_active(session: Session, contact: Contact, active: bool) -> None:
+    """Deactivate (not invited; their link stores nothing) or reactivate a contact."""
+    if contact.erased_at is not None:
+        raise ContactError("this contact was erased on request and cannot be reactivated")
+    contact.active = active
+    session.commit()
+
+
+def erase(session: Session, contact: Contact) -> int:
+    """Erase a contact on request (committed; see the module docstring). Returns how many
+    responses were kept without their identity. Erasing twice changes nothing."""
+    if contact.erased_at is not None:
+        return 0
+    invitation_ids = list(session.scalars(select(Invitation.id).where(
+        Invitation.contact_id == contact.id)))
+    condition = Response.contact_id == contact.id
+    if invitation_ids:
+        condition = or_(condition, Response.invitation_id.in_(invitation_ids))
+    responses = list(session.execute(select(Response.id, Response.campaign_id).where(
+        condition)).all())
+    try:
+        if responses:
+            session.execute(update(Response).where(
+                Response.id.in_([r.id for r in responses])).values(
+                contact_id=None, invitation_id=None))
+        if invitation_ids:
+            session.execute(delete(Draft).where(Draft.invitation_id.in_(invitation_ids)))
+            for invitation in session.scalars(select(Invitation).where(
+                    Invitation.id.in_(invitation_ids))):
+                # a hash of a token nobody holds: the old link opens nothing any more
+                invitation.token_hash = hash_token(secrets.token_urlsafe(32))
+        contact.name = ""
+        contact.email = None
+        contact.active = False
+        contact.erased_at = datetime.now(UTC)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    if responses:
+        scoring.request_recompute(session, sorted({r.campaign_id for r in responses}))
+    return len(responses)

@@ -1,0 +1,188 @@
+"""The import page: upload, a preview of what would change, nothing written until confirmed."""
+
+from __future__ import annotations
+
+import html as html_text
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp import create_app
+from surveyapp.db import upgrade
+from surveyapp.models import Account, Contact
+from tests.app.test_imports import snapshot
+from tests.conftest import DATA
+
+
+def upload(client, kind, name, data):
+    return client.post("/import/preview", data={"kind": kind, "file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def token_of(page: str) -> str:
+    match = re.search(r'name="upload" value="([^"]+)"', page)
+    assert match, "the preview offers no confirmation"
+    return match.group(1)
+
+
+def test_preview_then_confirm(app, logged_in, session):
+    before = snapshot(app)
+    page = upload(logged_in, "accounts", "客户.csv",
+                  (DATA / "import_accounts_gbk.csv").read_bytes())
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "鞍山恒远钢铁有限公司" in html and "wang.lei@supplier.example.com" in html
+    assert "Import: 3 new, 0 updated" in html or "导入：新增 3" in html
+    assert snapshot(app) == before  # the preview wrote nothing
+
+    done = logged_in.post("/import/confirm", data={"upload": token_of(html)})
+    assert done.status_code == 302
+    assert session.scalar(select(Account.name).where(Account.code == "K001")) == \
+        "鞍山恒远钢铁有限公司"
+    after = snapshot(app)
+
+    # confirming the same preview again changes nothing: the plan no longer matches
+    again = logged_in.post("/import/confirm", data={"upload": token_of(html)})
+    assert again.status_code == 409
+    assert "0" in again.get_data(as_text=True)
+    assert snapshot(app) == after
+
+    contacts = upload(logged_in, "contacts", "contacts.csv",
+                      (DATA / "import_contacts.csv").read_bytes())
+    assert contacts.status_code == 200
+    logged_in.post("/import/confirm", data={"upload": token_of(contacts.get_data(as_text=True))})
+    assert len(session.scalars(select(Contact)).all()) == 6
+
+    # the same file again: nothing to confirm
+    same = upload(logged_in, "contacts", "contacts.csv",
+                  (DATA / "import_contacts.csv").read_bytes()).get_data(as_text=True)
+    assert 'name="upload"' not in same
+
+
+def test_a_rejected_file_lists_problems_and_cannot_be_confirmed(app, logged_in):
+    logged_in.post("/import/confirm", data={"upload": token_of(upload(
+        logged_in, "accounts", "a.csv",
+        (DATA / "import_accounts_gbk.csv").read_bytes()).get_data(as_text=True))})
+    before = snapshot(app)
+    page = upload(logged_in, "contacts", "bad.csv", (DATA / "import_contacts_bad.csv").read_bytes())
+    assert page.status_code == 422
+    html = html_text.unescape(page.get_data(as_text=True))
+    assert "'老板' is not a buying role" in html
+    assert "account 'K009' does not exist" in html
+    assert "is not an email address" in html
+    assert 'name="upload"' not in html
+    assert snapshot(app) == before
+
+
+def test_a_forged_or_foreign_preview_is_refused(app, logged_in, session):
+    html = upload(logged_in, "accounts", "a.csv",
+                  (DATA / "import_accounts_gbk.csv").read_bytes()).get_data(as_text=True)
+    token = token_of(html)
+    before = snapshot(app)
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    response = logged_in.post("/import/confirm", data={"upload": forged})
+    assert response.status_code == 302 and response.location.endswith("/import")
+    assert snapshot(app) == before
+    # another manager cannot confirm it
+    from surveyapp.services import users
+
+    users.create_user(session, "other@example.com", "another long password")
+    before = snapshot(app)
+    other = app.test_client()
+    other.post("/login", data={"email": "other@example.com",
+                               "password": "another long password"})
+    assert other.post("/import/confirm", data={"upload": token}).status_code == 302
+    assert snapshot(app) == before
+
+
+def test_the_data_changed_since_the_preview(app, logged_in, runner, tmp_path):
+    html = upload(logged_in, "accounts", "a.csv",
+                  (DATA / "import_accounts_gbk.csv").read_bytes()).get_data(as_text=True)
+    path = tmp_path / "one.csv"
+    path.write_text("account_id,name\nK001,别的名字\n", encoding="utf-8")
+    assert runner.invoke(args=["import-accounts", str(path)]).exit_code == 0
+    before = snapshot(app)
+    response = logged_in.post("/import/confirm", data={"upload": token_of(html)})
+    assert response.status_code == 409  # the new preview, to confirm again
+    assert snapshot(app) == before
+    assert "name: 别的名字 → 鞍山恒远钢铁有限公司" in response.get_data(as_text=True)
+
+
+def test_the_size_limit_has_a_message(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+                      "JOBS_IMMEDIATE": True, "IMPORT_MAX_BYTES": 1000},
+                     instance_path=str(tmp_path))
+    with app.app_context():
+        upgrade()
+    from surveyapp.services import users
+
+    with app.app_context():
+        from surveyapp.db import get_session
+        users.create_user(get_session(), "m@example.com", "a long password")
+    client = app.test_client()
+    client.post("/login", data={"email": "m@example.com", "password": "a long password"})
+    big = b"account_id,name\n" + b"".join(b"K%05d,x\n" % k for k in range(200))
+    response = upload(client, "accounts", "big.csv", big)
+    assert response.status_code == 413
+    assert "larger than" in response.get_data(as_text=True) or "超过" in response.get_data(
+        as_text=True)
+    with app.app_context():
+        from surveyapp.db import get_session
+        assert get_session().scalar(select(Account.id)) is None
+    app.extensions["db_engine"].dispose()
+
+
+def test_upload_form_errors(logged_in):
+    response = logged_in.post("/import/preview", data={"kind": "accounts"},
+                              content_type="multipart/form-data")
+    assert response.status_code == 400
+    response = upload(logged_in, "people", "a.csv", b"account_id,name\nK1,x\n")
+    assert response.status_code == 400
+
+
+def test_pages_need_a_login(client):
+    for url in ("/import", "/contacts"):
+        assert client.get(url).status_code == 302
+    assert client.post("/import/preview").status_code == 302
+    assert client.post("/import/confirm").status_code == 302
+
+
+@pytest.mark.parametrize("url", ["/import/preview", "/import/confirm"])
+def test_csrf_is_required(tmp_path, url):
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "JOBS_IMMEDIATE": True,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+                     instance_path=str(tmp_path))
+    with app.app_context():
+        upgrade()
+        from surveyapp.db import get_session
+        from surveyapp.services import users
+        users.create_user(get_session(), "m@example.com", "a long password")
+    client = app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    client.post("/login", data={"email": "m@example.com", "password": "a long password",
+                                "csrf_token": csrf})
+    response = client.post(url, data={"kind": "accounts", "upload": "x",
+                                      "file": (io.BytesIO(b"account_id,name\nK1,x\n"), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    with app.app_context():
+        from surveyapp.db import get_session
+        assert get_session().scalar(select(Account.id)) is None
+    app.extensions["db_engine"].dispose()
+
+
+def test_xlsx_upload(app, logged_in, session):
+    import pandas as pd
+
+    from analysis.report import Sheet, workbook_bytes
+
+    data = workbook_bytes([Sheet("Accounts", pd.DataFrame(
+        {"account_id": ["W1"], "name": ["无锡半导体"], "customer_type": ["附加价值型"]}))])
+    html = upload(logged_in, "accounts", "accounts.xlsx", data).get_data(as_text=True)
+    logged_in.post("/import/confirm", data={"upload": token_of(html)})
+    assert session.scalar(select(Account.customer_type).where(Account.code == "W1")) == \
+        "value_added"

@@ -40,12 +40,22 @@ def create_user_command(email: str, password: str, name: str | None) -> None:
 
 
 @click.command("demo")
+@click.option("--accounts", "n_accounts", type=click.IntRange(min=1), default=None,
+              help="Build a synthetic portfolio of this many accounts (with --responses).")
+@click.option("--responses", "n_responses", type=click.IntRange(min=1), default=None,
+              help="Answers in the synthetic portfolio (at least one per account).")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(n_accounts: int | None, n_responses: int | None) -> None:
     """Seed a demo portfolio when the database is empty; print a login and survey links."""
+    if (n_accounts is None) != (n_responses is None):
+        raise click.UsageError("give --accounts and --responses together")
+    if n_accounts is not None and n_responses is not None and n_responses < n_accounts:
+        raise click.UsageError("--responses must be at least --accounts (one answer each)")
     upgrade()
     session = get_session()
-    login = demo.ensure_demo(session, base_url())
+    size = (n_accounts, n_responses) if n_accounts and n_responses else None
+    login = demo.ensure_demo(session, base_url(), size,
+                             progress=lambda m: click.echo(f"  {m}", err=True))
     if login is None:
         click.echo("This database holds data of its own: the demo was not seeded and nothing "
                    "was changed.")

@@ -7,6 +7,7 @@ per-account draw, so scorecards differ in believable ways rather than by uniform
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -258,16 +259,22 @@ def _add_gap1(session: Session, campaign: Campaign, owners: list[str],
                              values=pack(values, columns)))
 
 
-def ensure_demo(session: Session, base_url: str) -> DemoLogin | None:
+def ensure_demo(session: Session, base_url: str, size: tuple[int, int] | None = None,
+                progress: Callable[[str], None] = lambda _m: None) -> DemoLogin | None:
     """Seed the demo when the database has no accounts; return a login and open links.
 
     On a database that already holds the demo, the demo manager gets a fresh password and a
     few unanswered demo invitations get fresh links (only hashes of tokens are stored, so
     old links cannot be shown again). A database with data of its own is left untouched
-    (None): no real invitation link or password is ever replaced.
+    (None): no real invitation link or password is ever replaced. ``size`` = (accounts,
+    responses) builds a synthetic portfolio of that size instead of the small demo.
     """
     created = session.scalar(select(Account.id).limit(1)) is None
-    if created:
+    if created and size is not None:
+        from .demo_scale import seed_scale
+
+        tokens = seed_scale(session, size[0], size[1], progress=progress)
+    elif created:
         _campaign, tokens = seed_demo(session)
         tokens = tokens[:LINKS_TO_PRINT]
     else:

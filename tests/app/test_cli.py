@@ -161,3 +161,28 @@ def test_exported_data_analysed_from_files_gives_the_web_figures(app, runner, se
         assert entry["stage"] == by_id[entry["account_id"]]["stage"]
         assert entry["nps"] == pytest.approx(by_id[entry["account_id"]]["nps"], nan_ok=True)
     assert "warnings" not in from_files
+
+
+def test_demo_at_a_chosen_size_builds_scores_and_prints_the_same_lines(runner, session,
+                                                                      client):
+    result = runner.invoke(args=["demo", "--accounts", "40", "--responses", "400"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^Manager login: (\S+) / (\S+)$", result.output, re.M)
+    links = re.findall(r"^Survey link: (http://\S+/s/(\S+))$", result.output, re.M)
+    assert len(links) == 3
+    for _url, token in links:
+        assert client.get(f"/s/{token}").status_code == 200  # open, unanswered
+    assert session.scalar(select(func.count()).select_from(Account)) == 40
+    from surveyapp.models import Campaign
+
+    customers = select(func.count()).select_from(Response).join(
+        Campaign, Campaign.id == Response.campaign_id).where(Campaign.audience == "customer")
+    assert session.scalar(customers) == 400
+    # every account answered at least once, and the figures were computed before returning
+    answered = select(func.count(func.distinct(Response.account_id))).join(
+        Campaign, Campaign.id == Response.campaign_id).where(Campaign.audience == "customer")
+    assert session.scalar(answered) == 40
+    status = runner.invoke(args=["wave", "status"])
+    assert "responses: 400, scored: 400, as of" in status.output
+    bad = runner.invoke(args=["demo", "--accounts", "40"])
+    assert bad.exit_code != 0 and "together" in bad.output

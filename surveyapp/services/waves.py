@@ -182,6 +182,11 @@ def reached_waves(session: Session, campaign_ids: Sequence[int]) -> set[int]:
                 Invitation.responded_at.is_not(None))).distinct()))
 
 
+def account_owners(session: Session) -> list[str]:
+    """The owners the accounts name, for choosing a wave by owner."""
+    return sorted({o for o in session.scalars(select(Account.owner).distinct()) if o})
+
+
 def customer_waves(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).where(Campaign.audience == "customer")
                                 .order_by(Campaign.id.desc())))
@@ -196,11 +201,32 @@ def selection_of(campaign: Campaign) -> dict[str, object]:
     return json.loads(campaign.selection_json) if campaign.selection_json else {}
 
 
-def message_counts(session: Session, campaign: Campaign) -> dict[tuple[str, int, str], int]:
-    """Emails of the wave by (kind, round, status)."""
+@dataclass
+class MessageTally:
+    """The emails of one kind and round: sent, failed (to be retried), waiting (queued or
+    being sent)."""
+
+    kind: str
+    round: int
+    sent: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+
+def message_tallies(session: Session, campaign: Campaign) -> list[MessageTally]:
+    """The wave's emails by kind and round: the invitations first, then each reminder round."""
     rows = session.execute(
         select(Message.kind, Message.round, Message.status, func.count())
         .join(Invitation, Message.invitation_id == Invitation.id)
         .where(Invitation.campaign_id == campaign.id)
         .group_by(Message.kind, Message.round, Message.status))
-    return {(kind, rnd, status): n for kind, rnd, status, n in rows}
+    tallies: dict[tuple[str, int], MessageTally] = {}
+    for kind, rnd, status, n in rows:
+        tally = tallies.setdefault((kind, rnd), MessageTally(kind, rnd))
+        if status == "sent":
+            tally.sent += n
+        elif status == "failed":
+            tally.failed += n
+        else:
+            tally.waiting += n
+    return sorted(tallies.values(), key=lambda t: (t.kind != "invitation", t.round))

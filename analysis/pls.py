@@ -92,8 +92,10 @@ class PLSResult:
         for exogenous), ``block_communality`` (mean communality), ``mean_redundancy``,
         ``ave``, ``alpha_std`` (standardized Cronbach's alpha), ``dg_rho``
         (Dillon-Goldstein's rho), ``eig_1st``, ``eig_2nd`` (eigenvalues of the block's
-        correlation matrix) and ``index`` (ACSI-style 0–100 index: the mean of
-        ``index_scores``; NaN without ranges).
+        correlation matrix), ``index`` (ACSI-style 0–100 index: the mean of
+        ``index_scores``; NaN without ranges) and ``index_n`` (the respondents behind it:
+        every row that answered one of the block's items, not only the rows used in the
+        fit; 0 without ranges).
     effects : DataFrame
         Per pair connected by at least one directed path, indexed ``"A -> B"``:
         ``source``, ``target``, ``direct``, ``indirect``, ``total``.
@@ -649,11 +651,13 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
 
     index_scores = None
     constructs["index"] = np.nan
+    constructs["index_n"] = 0
     if lo_hi is not None:
         index_scores = _index_scores(answers, data.index, model,
                                      weights / sd if scaled else weights, *lo_hi)
         outer["index_weight"] = index_scores.attrs.pop("index_weight")
         constructs["index"] = index_scores.mean(axis=0).to_numpy()
+        constructs["index_n"] = index_scores.notna().sum(axis=0).to_numpy(dtype="int64")
 
     return PLSResult(
         n=n, blocks=model.blocks, paths=model.paths, scaled=scaled, scheme=scheme,

@@ -159,3 +159,6 @@ def test_one_index_for_the_model_and_the_accounts():
     # the complete rows: Σ ŵ x' (the weights sum to 1)
     assert fit.index_scores.loc[1:, "SAT"].to_numpy() == pytest.approx(x[1:] @ w)
     assert fit.indices["SAT"] == pytest.approx(np.r_[row0, x[1:] @ w].mean())
+    # its n is every respondent with an index, not the 59 rows of the fit
+    assert fit.constructs.loc["SAT", "index_n"] == 60
+    assert pls_pm(frame, blocks, [("QUAL", "SAT")]).constructs["index_n"].tolist() == [0, 0]

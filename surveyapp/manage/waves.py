@@ -31,8 +31,33 @@ STATE_LABELS = {
 }
 
 
+SELECTION_LABELS = {
+    "accounts": _l("Accounts"),
+    "contacts": _l("Contacts"),
+    "customer_type": _l("Customer type"),
+    "owner": _l("Account owner"),
+    "role": _l("Buying role"),
+}
+
+
+def _selection_text(selection: dict[str, object]) -> list[tuple[str, str]]:
+    """The wave's filters as (label, value) in the page's language."""
+    shown = []
+    for key, value in selection.items():
+        if key == "customer_type":
+            text = str(CUSTOMER_TYPES.get(str(value), value))
+        elif key == "role":
+            text = str(ROLES.get(str(value), value))
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = str(value)
+        shown.append((str(SELECTION_LABELS.get(key, key)), text))
+    return shown
+
+
 class WaveForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=waves.NAME_MAX)])
+    name = StringField(_l("Wave name"), validators=[InputRequired(), Length(max=waves.NAME_MAX)])
     section1 = SelectField(_l("Section 1"), validators=[InputRequired()])
     section2 = SelectField(_l("Section 2"), validators=[Optional()])
     section3 = SelectField(_l("Section 3"), validators=[Optional()])
@@ -143,7 +168,7 @@ def wave_page(wave_id: int):
     return render_template(
         "manage/waves/wave.html", wave=campaign, figures=progress.wave_progress(
             session, campaign), state=waves.wave_state(campaign, today, reached),
-        state_labels=STATE_LABELS, selection=waves.selection_of(campaign),
+        state_labels=STATE_LABELS, selection=_selection_text(waves.selection_of(campaign)),
         messages=messages, accepts=waves.accepts_answers(campaign, today),
         next_round=campaign.reminder_round + 1, send_form=SendForm(),
         remind_form=RemindForm(), mail=outreach.Sender.from_app(_base_url()).mail)

@@ -31,6 +31,7 @@ class DraftConflict(Exception):
 class SavedDraft:
     answers: dict[str, object] = field(default_factory=dict)
     page: int = 0
+    stored: str | None = None  # the answers as stored: what a save compares against
 
 
 def _decode(text: str | None) -> dict[str, object]:
@@ -45,21 +46,27 @@ def load(session: Session, invitation_id: int) -> SavedDraft:
         Draft.invitation_id == invitation_id)).first()
     if row is None:
         return SavedDraft()
-    return SavedDraft(_decode(row.answers_json), row.page)
+    return SavedDraft(_decode(row.answers_json), row.page, row.answers_json)
 
 
 def save(session: Session, invitation: Invitation, answers: Mapping[str, object],
-         cleared: Iterable[str] = (), page: int = 0) -> SavedDraft:
+         cleared: Iterable[str] = (), page: int = 0,
+         loaded: SavedDraft | None = None) -> SavedDraft:
     """Merge ``answers`` into the invitation's draft, drop the ``cleared`` answers that this
     save does not give again, remember ``page`` as where to resume, and commit.
 
-    The first save also stamps ``Invitation.started_at``. Raises :class:`DraftConflict`
-    when other saves won every round (nothing stored).
+    ``loaded`` (the draft as this request read it) saves reading it again; when it is no
+    longer what is stored, the save reads the draft and merges again. The first save also
+    stamps ``Invitation.started_at``. Raises :class:`DraftConflict` when other saves won
+    every round (nothing stored).
     """
     cleared = set(cleared) - set(answers)
-    for _attempt in range(SAVE_ATTEMPTS):
-        current = session.execute(select(Draft.answers_json).where(
-            Draft.invitation_id == invitation.id)).scalar_one_or_none()
+    for attempt in range(SAVE_ATTEMPTS):
+        if attempt == 0 and loaded is not None:
+            current = loaded.stored
+        else:
+            current = session.execute(select(Draft.answers_json).where(
+                Draft.invitation_id == invitation.id)).scalar_one_or_none()
         merged = {k: v for k, v in _decode(current).items() if k not in cleared}
         merged.update(answers)
         text = json.dumps(merged, ensure_ascii=False, sort_keys=True)
@@ -79,10 +86,11 @@ def save(session: Session, invitation: Invitation, answers: Mapping[str, object]
                 if swapped.rowcount != 1:  # type: ignore[attr-defined]
                     session.rollback()
                     continue
-            session.execute(
-                update(Invitation)
-                .where(Invitation.id == invitation.id, Invitation.started_at.is_(None))
-                .values(started_at=now).execution_options(synchronize_session=False))
+            if invitation.started_at is None:
+                session.execute(
+                    update(Invitation)
+                    .where(Invitation.id == invitation.id, Invitation.started_at.is_(None))
+                    .values(started_at=now).execution_options(synchronize_session=False))
             session.commit()
         except IntegrityError:  # another device made the first save at the same moment
             session.rollback()

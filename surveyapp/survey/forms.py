@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from analysis import Instrument
 from analysis.instrument import NOT_APPLICABLE, Allocation, Item, OpenQuestion
@@ -54,6 +54,22 @@ def scale_answer(value: Any) -> int | str:
     return int(value)
 
 
+class ScaleField(RadioField):
+    """A radio group whose answer is checked against a set prepared once per question,
+    instead of walking (and coercing) every choice on every request."""
+
+    def __init__(self, *args: Any, accepted: frozenset[int | str] = frozenset(),
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.accepted = accepted
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            return
+        if self.data not in self.accepted:
+            raise ValidationError(self.gettext("Not a valid choice."))
+
+
 Builder = Callable[[Any, Instrument, str, tuple[str, ...]], tuple[dict[str, Field], Question]]
 FIELD_TYPES: dict[str, Builder] = {}
 
@@ -75,8 +91,10 @@ def rating_fields(item: Item, instrument: Instrument, lang: str,
         choices.append(SelectChoice(NOT_APPLICABLE, NOT_APPLICABLE))
     validators = ([InputRequired(message=_l("Please choose an answer."))] if item.required
                   else [Optional()])
-    fields = {field_name(col): RadioField(item.id, choices=choices, coerce=scale_answer,
-                                          validators=validators) for col in columns}
+    accepted = frozenset(scale_answer(c.value) for c in choices)
+    fields = {field_name(col): ScaleField(item.id, choices=choices, coerce=scale_answer,
+                                          validators=validators, accepted=accepted)
+              for col in columns}
     labels = scale.point_labels(lang)
     ends = (labels.get(scale.min, str(scale.min)), labels.get(scale.max, str(scale.max)))
     every_point = len(labels) == len(scale.points)

@@ -29,6 +29,7 @@ from . import bp
 from .forms import OPEN_TEXT_MAX, PageForm, field_name
 from .layout import Survey, survey_for
 from .supplier import logo_file, supplier_context
+from .widgets import scale_inputs
 
 BACK, NEXT = "back", "next"
 
@@ -44,6 +45,7 @@ def _private(response):  # type: ignore[no-untyped-def]
 
 
 bp.context_processor(supplier_context)
+bp.add_app_template_global(scale_inputs, "scale_inputs")
 
 
 def _language(contact_lang: str | None) -> str:
@@ -156,7 +158,7 @@ def _post(invitation: Invitation, token: str, survey: Survey,
     try:
         drafts.save(session, invitation, form.answers(),
                     cleared={n.replace("-", ".") for n in cleared},
-                    page=min(max(target, 0), len(survey.pages) - 1))
+                    page=min(max(target, 0), len(survey.pages) - 1), loaded=draft)
     except drafts.DraftConflict:
         return _render(invitation, token, survey, page, shown, form, notice="busy",
                        status=503)

@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Campaign, ScoringRequest, ScoringRun, ScoringTable
+from ..models import Campaign, Response, ScoringRequest, ScoringRun, ScoringTable
 from .scoring import newest_run, read_table
 from .wave_inputs import response_facts
 
@@ -120,16 +120,20 @@ class WaveFigures:
         return cached(self.key, f"derived:{name}", build)
 
     def freshness(self) -> Freshness:
-        stored, _last = response_facts(self.session, self.campaign.id)
         stale = self.session.get(ScoringRequest, self.campaign.id) is not None
         failed = newest_run(self.session, self.campaign.id, status=None)
         error = failed_at = None
         if failed is not None and failed.status == "failed":
             error, failed_at = failed.error, failed.created_at
         if self.run is None:
+            stored, _last = response_facts(self.session, self.campaign.id)
             return Freshness(None, 0, stored, stale, error, failed_at)
-        return Freshness(self.run.created_at, self.run.response_count, stored, stale, error,
-                         failed_at)
+        # answers after the run's newest: an index range of a few rows, not a count of all
+        newer = self.session.scalar(select(func.count(Response.id)).where(
+            Response.campaign_id == self.campaign.id,
+            Response.id > (self.run.last_response_id or 0))) or 0
+        return Freshness(self.run.created_at, self.run.response_count,
+                         self.run.response_count + int(newer), stale, error, failed_at)
 
 
 def wave_figures(session: Session, campaign: Campaign) -> WaveFigures:

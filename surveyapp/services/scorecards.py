@@ -80,7 +80,7 @@ class AccountsQuery:
 
 @dataclass
 class AccountsPage:
-    rows: pd.DataFrame  # one page of accounts, indexed by code; missing values are None
+    rows: list[dict[str, Any]]  # one page of accounts; missing values are None
     total: int  # accounts matching the filters
     page: int
     pages: int
@@ -110,8 +110,9 @@ def _list_frame(figures: WaveFigures) -> pd.DataFrame:
 
 def accounts_page(figures: WaveFigures, query: AccountsQuery) -> AccountsPage:
     table: pd.DataFrame = figures.derived("accounts list", lambda: _list_frame(figures))
-    options = {c: sorted(str(v) for v in table[c].dropna().unique())
-               for c in ("stage", "abc", "customer_type", "owner") if c in table.columns}
+    options = figures.derived("accounts list choices", lambda: {
+        c: sorted(str(v) for v in table[c].dropna().unique())
+        for c in ("stage", "abc", "customer_type", "owner") if c in table.columns})
     mask = pd.Series(True, index=table.index)
     for column in ("stage", "abc", "customer_type", "owner"):
         value = getattr(query, column)
@@ -135,12 +136,14 @@ def accounts_page(figures: WaveFigures, query: AccountsQuery) -> AccountsPage:
     pages = max(1, math.ceil(total / query.per_page))
     page = min(max(query.page, 1), pages)
     rows = chosen.iloc[(page - 1) * query.per_page: page * query.per_page]
-    return AccountsPage(_none_for_missing(rows), total, page, pages, options)
+    return AccountsPage(records(rows), total, page, pages, options)
 
 
-def _none_for_missing(table: pd.DataFrame) -> pd.DataFrame:
-    """Missing values (NaN, NA) as None, which templates test and print safely."""
-    return table.astype(object).where(table.notna(), None)
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts, missing values (NaN, NA) as None, which templates test and print
+    safely."""
+    return [{k: (None if _is_missing(v) else v) for k, v in row.items()}
+            for row in table.to_dict(orient="records")]
 
 
 def _is_missing(value: object) -> bool:
@@ -170,6 +173,16 @@ class Scorecard:
     freshness: Freshness | None = None
     anonymous: bool = False
     quadrant_cutoffs: dict[str, float] = field(default_factory=dict)
+
+    def records(self, name: str) -> list[dict[str, Any]]:
+        """One of the card's tables as rows for the template (missing values as None);
+        plain dicts render many times faster than pandas rows."""
+        table = getattr(self, name)
+        if table is None or table.empty:
+            return []
+        if name == "items":
+            table = table.reset_index()
+        return records(table)
 
     @property
     def roles_answered(self) -> list[str]:

@@ -25,7 +25,7 @@ import pandas as pd
 from flask import current_app, has_app_context
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from analysis import analyze
 
@@ -122,7 +122,10 @@ def recompute_job(campaign_ids: list[int]) -> None:
 
 
 def newest_run(session: Session, campaign_id: int, status: str | None = "ok") -> ScoringRun | None:
-    query = select(ScoringRun).where(ScoringRun.campaign_id == campaign_id)
+    """The wave's newest run (successful by default). Its summary and inputs, megabytes on
+    a large portfolio, are read only when used."""
+    query = select(ScoringRun).where(ScoringRun.campaign_id == campaign_id).options(
+        defer(ScoringRun.summary_json), defer(ScoringRun.inputs_json))
     if status is not None:
         query = query.where(ScoringRun.status == status)
     return session.scalar(query.order_by(ScoringRun.id.desc()).limit(1))

@@ -2,9 +2,11 @@
 
 Erasure (PIPL art. 47, GDPR art. 17) removes who a person is and keeps what they said: the
 name and email are gone, the contact can no longer be invited or open a link, their drafts
-are deleted, and every response loses its tie to them (``contact_id`` and the invitation it
-came through are cleared), while the answers stay in the figures under the account and the
-role they were given in. The contact row itself stays, reduced to its id, account, role and
+are deleted, and every response of theirs loses its tie to them (``contact_id`` and the
+invitation it came through are cleared), while the answers stay in the figures under the
+account and the role they were given in. The account managers' ratings of the person (the
+twenty-five grid, answers about them rather than by them) are deleted with the rest of
+what describes them. The contact row itself stays, reduced to its id, account, role and
 the time of erasure, so that a later import of the same id is recognised and skipped
 rather than bringing the person back.
 """
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 from analysis.frames import MAX_EMAIL_LENGTH, clean_email
 from analysis.vocabulary import BUYER_ROLES
 
-from ..models import Account, Contact, Draft, Invitation, Response
+from ..models import Account, Campaign, Contact, Draft, Invitation, Response, TextAnswer
 from . import scoring
 from .invitations import hash_token
 
@@ -159,13 +161,19 @@ def erase(session: Session, contact: Contact) -> int:
     condition = Response.contact_id == contact.id
     if invitation_ids:
         condition = or_(condition, Response.invitation_id.in_(invitation_ids))
-    responses = list(session.execute(select(Response.id, Response.campaign_id).where(
-        condition)).all())
+    found = session.execute(select(Response.id, Response.campaign_id, Campaign.audience)
+                            .join(Campaign, Campaign.id == Response.campaign_id)
+                            .where(condition)).all()
+    responses = [r for r in found if r.audience != "manager"]
+    ratings = [r.id for r in found if r.audience == "manager"]
     try:
         if responses:
             session.execute(update(Response).where(
                 Response.id.in_([r.id for r in responses])).values(
                 contact_id=None, invitation_id=None))
+        if ratings:
+            session.execute(delete(TextAnswer).where(TextAnswer.response_id.in_(ratings)))
+            session.execute(delete(Response).where(Response.id.in_(ratings)))
         if invitation_ids:
             session.execute(delete(Draft).where(Draft.invitation_id.in_(invitation_ids)))
             for invitation in session.scalars(select(Invitation).where(
@@ -180,6 +188,6 @@ def erase(session: Session, contact: Contact) -> int:
     except BaseException:
         session.rollback()
         raise
-    if responses:
-        scoring.request_recompute(session, sorted({r.campaign_id for r in responses}))
+    if found:
+        scoring.request_recompute(session, sorted({r.campaign_id for r in found}))
     return len(responses)

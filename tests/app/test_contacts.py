@@ -11,6 +11,7 @@ from sqlalchemy import select
 from surveyapp.models import Contact, Draft, Invitation, Response
 from surveyapp.services import contacts as contact_service
 from surveyapp.services import invitations
+from surveyapp.services.instruments import new_campaign
 from surveyapp.services.responses import pack, unpack
 from tests.app.test_imports import snapshot
 
@@ -102,6 +103,12 @@ def answered(app, session, people, make_campaign):
                         role="economic", lang="zh", values=pack(values, columns))
     session.add(response)
     session.add(Draft(invitation_id=pending.id, answers_json='{"sq01.e": 4}', page=1))
+    with app.app_context():
+        ratings = new_campaign(session, "Assessment", ["grid25"], audience="manager")
+        session.flush()
+    session.add(Response(campaign_id=ratings.id, account_id=contact.account_id,
+                         contact_id=contact.id, values=pack({"grid_step": 3.0},
+                                                            ratings.answer_columns)))
     session.commit()
     return contact, response, token, pending_token, values
 
@@ -135,7 +142,9 @@ def test_erase_keeps_the_answers_without_who_gave_them(app, logged_in, session, 
     # no link of theirs opens anything any more
     assert invitations.find(session, token) is None
     assert invitations.find(session, pending_token) is None
-    assert recomputed == [[response.campaign_id]]
+    # the manager's rating of the person is about them, not by them: it is gone
+    assert session.scalars(select(Response.id)).all() == [response.id]
+    assert len(recomputed) == 1 and response.campaign_id in recomputed[0]
     # nothing on the pages tells who it was
     listing = page(logged_in, "/contacts?status=erased")
     assert "王磊" not in listing and "c1@example.com" not in listing

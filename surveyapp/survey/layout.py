@@ -43,6 +43,11 @@ class Question:
     html_parts: dict[str, tuple[tuple[str, str, str], ...]] = field(
         default_factory=dict, repr=False, compare=False)
 
+    @property
+    def wide_points(self) -> bool:
+        """Many points with labels longer than a number ("100%"): a phone needs them small."""
+        return len(self.points) > 7 and any(len(p.text) > 2 for p in self.points)
+
 
 @dataclass
 class Group:

@@ -6,7 +6,7 @@ moving it from ``pending`` (or ``failed``) to ``sending`` in one conditional UPD
 it, and records ``sent`` or ``failed`` with the error. Two commands or two servers working
 on the same wave at once therefore never send one email twice; a failed email stays on its
 row and is tried again by the next run (the background job retries by itself). A row left
-``sending`` (the process died mid-send) is not retried: whether it went out is unknown.
+``sending`` (the process died while sending it) is not retried: whether it went out is unknown.
 
 Nothing is sent to a deactivated or erased contact, or to one without an email address;
 reminders go only to contacts who have not submitted.
@@ -116,10 +116,12 @@ def _insert_missing(session: Session, invitation_ids: list[int], kind: str, rnd:
 
 
 def _claim(session: Session, message_id: int, status: str) -> bool:
-    """Take the row for sending; False when another sender took it first."""
+    """Take the row for sending; False when another sender took it first. The commit also
+    records the previous email's outcome: one commit per email."""
     result = session.execute(update(Message).where(Message.id == message_id,
                                                    Message.status == status)
-                             .values(status=SENDING, error=None))
+                             .values(status=SENDING, error=None)
+                             .execution_options(synchronize_session=False))
     session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -174,11 +176,12 @@ def _send_one(session: Session, out: Transport, sender: Sender, message: Message
 
 
 def _finish(session: Session, message: Message, status: str, error: str | None) -> None:
+    """Record the outcome; committed with the next claim, or at the end of the batch."""
     message.status = status
     message.error = error
     if status == SENT:
         message.sent_at = datetime.now(UTC)
-    session.commit()
+    session.flush()
 
 
 def _deliver(session: Session, campaign: Campaign, sender: Sender, kind: str,
@@ -203,7 +206,12 @@ def _deliver(session: Session, campaign: Campaign, sender: Sender, kind: str,
                     outcome.already += 1
                     continue
                 session.refresh(message)
-                _send_one(session, out, sender, message, outcome)
+                try:
+                    _send_one(session, out, sender, message, outcome)
+                except Exception:
+                    session.commit()  # keep the outcomes recorded so far
+                    raise
+            session.commit()
     except MailError as exc:  # the server cannot be reached: every unsent row says why
         session.rollback()
         session.execute(update(Message).where(

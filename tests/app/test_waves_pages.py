@@ -78,7 +78,7 @@ def test_wave_page_shows_progress_and_the_buttons_send_in_the_background(
         Invitation.contact_id == contacts[2].id)).one()
     invitations.mark_answered(invitation)  # A002 (revenue 800 of 1000) has spoken
     session.commit()
-    page = logged_in.get(f"/waves/{wave_id}").get_data(as_text=True)
+    page = logged_in.get(f"/waves/{wave_id}?lang=en").get_data(as_text=True)
     assert "80 %" in page and "1 of 2 accounts answered" in page
     # the button queues the job, which (immediate in tests) writes the emails
     response = logged_in.post(f"/waves/{wave_id}/send")

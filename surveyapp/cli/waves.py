@@ -155,13 +155,20 @@ def remind_command(wave_id: int, rnd: int | None) -> None:
               help="The same table as a workbook.")
 @click.option("--qr", "qr_dir", type=click.Path(file_okay=False),
               help="A folder for each link's QR code (<contact_id>.png and .svg).")
+@click.option("--reissue", is_flag=True,
+              help="First give a new link to unanswered invitations whose link cannot be "
+                   "printed again (their old link stops working).")
 @with_appcontext
 def links_command(wave_id: int, csv_path: str | None, xlsx_path: str | None,
-                  qr_dir: str | None) -> None:
+                  qr_dir: str | None, reissue: bool) -> None:
     """Each contact's personal survey link, for sending by other means (WeChat, print)."""
     if not (csv_path or xlsx_path or qr_dir):
         raise click.UsageError("name at least one of --csv, --xlsx, --qr")
     campaign = _wave(wave_id)
+    if reissue:
+        count = links.reissue_unprintable(get_session(), campaign,
+                                          current_app.config["SECRET_KEY"])
+        click.echo(f"Reissued {count} links.")
     rows = links.link_rows(get_session(), campaign, current_app.config["SECRET_KEY"],
                            base_url())
     outputs: list[tuple[Path, bytes]] = []
@@ -184,5 +191,5 @@ def links_command(wave_id: int, csv_path: str | None, xlsx_path: str | None,
     click.echo(f"Wrote {len(rows)} links for wave {campaign.id}"
                + (f" to {', '.join(str(p) for p in (csv_path, xlsx_path, qr_dir) if p)}"))
     if missing:
-        click.echo(f"{missing} links were made before links could be printed again and are "
-                   "left blank: reissue them from the wave page.", err=True)
+        click.echo(f"{missing} links cannot be printed again and are left blank: run again "
+                   "with --reissue to give them new links.", err=True)

@@ -171,7 +171,21 @@ def wave_page(wave_id: int):
         state_labels=STATE_LABELS, selection=_selection_text(waves.selection_of(campaign)),
         messages=messages, accepts=waves.accepts_answers(campaign, today),
         next_round=campaign.reminder_round + 1, send_form=SendForm(),
-        remind_form=RemindForm(), mail=outreach.Sender.from_app(_base_url()).mail)
+        remind_form=RemindForm(), mail=outreach.Sender.from_app(_base_url()).mail,
+        unprintable=links.unprintable_count(session, campaign,
+                                            current_app.config["SECRET_KEY"]))
+
+
+@bp.route("/waves/<int:wave_id>/reissue", methods=["POST"])
+@login_required
+def wave_reissue(wave_id: int):
+    campaign = _wave(wave_id)
+    if not SendForm().validate_on_submit():
+        abort(400)
+    count = links.reissue_unprintable(get_session(), campaign,
+                                      current_app.config["SECRET_KEY"])
+    flash(_("%(n)d contacts have a new link; their old links no longer work.", n=count), "ok")
+    return redirect(url_for("manage.wave_page", wave_id=campaign.id))
 
 
 @bp.route("/waves/<int:wave_id>/send", methods=["POST"])

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from analysis.report import write_text_safe
 
 from ..models import Account, Campaign, Contact, Invitation
-from .invitations import recover_token
+from .invitations import recover_token, reissue
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
 LINK_COLUMNS = ("contact_id", "account_id", "email", "lang", "link", "name")
@@ -67,6 +67,29 @@ def link_rows(session: Session, campaign: Campaign, secret_key: str, base_url: s
                             account.code, account.name, contact.email or "", contact.lang,
                             survey_link(base_url, token) if token else None))
     return rows
+
+
+def _unprintable(session: Session, campaign: Campaign, secret_key: str) -> list[Invitation]:
+    """Unanswered invitations of reachable contacts whose link cannot be printed again."""
+    query = (select(Invitation).join(Contact, Invitation.contact_id == Contact.id)
+             .where(Invitation.campaign_id == campaign.id, Invitation.responded_at.is_(None),
+                    Contact.active.is_(True), Contact.erased_at.is_(None)))
+    return [i for i in session.scalars(query) if recover_token(i, secret_key) is None]
+
+
+def unprintable_count(session: Session, campaign: Campaign, secret_key: str) -> int:
+    return len(_unprintable(session, campaign, secret_key))
+
+
+def reissue_unprintable(session: Session, campaign: Campaign, secret_key: str) -> int:
+    """Give a new, printable link to each unanswered invitation whose link cannot be printed
+    again (made before links were derived from the key, or under another ``SECRET_KEY``).
+    Their old links stop working. Returns how many were reissued."""
+    found = _unprintable(session, campaign, secret_key)
+    for invitation in found:
+        reissue(invitation, secret_key)
+    session.commit()
+    return len(found)
 
 
 def _csv_cell(value: str) -> str:

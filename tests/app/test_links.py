@@ -124,3 +124,47 @@ def test_deactivated_contacts_get_no_link(session, wave):
     codes = {r.contact_code for r in links.link_rows(session, wave, KEY, "http://x")}
     inactive = session.scalar(select(Contact.code).where(Contact.active.is_(False)))
     assert inactive not in codes and len(codes) == 3
+
+
+def _make_unprintable(session, invitation) -> str:
+    token, digest = invitations.new_token(None)  # as stored before links were derived
+    invitation.token_hash = digest
+    session.commit()
+    return token
+
+
+def test_reissue_gives_old_invitations_printable_links(runner, session, wave, tmp_path):
+    first, second = session.scalars(select(Invitation).order_by(Invitation.id)).all()[:2]
+    old = _make_unprintable(session, first)
+    answered_old = _make_unprintable(session, second)
+    invitations.mark_answered(second)  # answered: it needs no new link
+    session.commit()
+    path = tmp_path / "links.csv"
+    result = runner.invoke(args=["wave", "links", str(wave.id), "--csv", str(path)])
+    assert "cannot be printed again" in result.output
+    blank = [r for r in csv.DictReader(io.StringIO(path.read_text("utf-8-sig")))
+             if not r["link"]]
+    assert [r["contact_id"] for r in blank] == ["A001-C1", "A001-C2"]
+    result = runner.invoke(args=["wave", "links", str(wave.id), "--csv", str(path),
+                                 "--reissue"])
+    assert result.exit_code == 0 and "Reissued 1 links." in result.output
+    session.expire_all()
+    assert invitations.find(session, old) is None  # the old link stopped working
+    assert invitations.find(session, answered_old).id == second.id  # untouched
+    rows = {r["contact_id"]: r for r in csv.DictReader(io.StringIO(
+        path.read_text("utf-8-sig")))}
+    token = rows["A001-C1"]["link"].rsplit("/", 1)[1]
+    assert invitations.find(session, token).id == first.id
+
+
+def test_reissue_from_the_wave_page(logged_in, session, wave):
+    first = session.scalars(select(Invitation).order_by(Invitation.id)).first()
+    old = _make_unprintable(session, first)
+    page = logged_in.get(f"/waves/{wave.id}?lang=en").get_data(as_text=True)
+    assert "1 unanswered invitations were made before links could be shown again" in page
+    logged_in.post(f"/waves/{wave.id}/reissue")
+    session.expire_all()
+    assert invitations.find(session, old) is None
+    assert invitations.recover_token(session.get(Invitation, first.id), KEY) is not None
+    page = logged_in.get(f"/waves/{wave.id}?lang=en").get_data(as_text=True)
+    assert "were made before links could be shown again" not in page

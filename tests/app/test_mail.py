@@ -288,3 +288,4 @@ def test_two_wave_remind_commands_at_once_send_one_reminder_per_contact(
     assert all(_link_of(m).startswith("https://s.example.com/s/") for m in mails)
     session.expire_all()
     assert session.get(Campaign, campaign.id).reminder_round == 1
+

@@ -171,7 +171,12 @@ def text_answers(session: Session, campaign: Campaign,
              .where(Response.campaign_id == campaign.id)
              .order_by(Response.submitted_at.desc()))
     if account_id is not None:
-        query = query.where(Response.account_id == account_id)
+        # the account's responses first (its index: a few rows), so the planner does not
+        # walk the whole wave by campaign to find one account's comments
+        ids = [rid for rid, wave in session.execute(
+            select(Response.id, Response.campaign_id).where(Response.account_id == account_id))
+            if wave == campaign.id]
+        query = query.where(TextAnswer.response_id.in_(ids))
     return pd.DataFrame(session.execute(query).all(),
                         columns=["account_id", "account", "role", "submitted_at", "answer_id",
                                  "text"])

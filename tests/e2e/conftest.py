@@ -31,8 +31,10 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    # the instance folder (job queue, outbox) is the test's own, never the checkout's
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite'}",
-           "SECRET_KEY": "e2e-secret", "PUBLIC_URL": base}
+           "SECRET_KEY": "e2e-secret", "PUBLIC_URL": base,
+           "SURVEYAPP_INSTANCE": str(folder / "instance")}
     demo = subprocess.run([SURVEYAPP, "demo"], env=env, capture_output=True, text=True,
                           check=True, timeout=120)
     login = re.search(r"^Manager login: (\S+) / (\S+)$", demo.stdout, re.M)
@@ -41,6 +43,9 @@ def server(tmp_path_factory):
     log = open(folder / "server.log", "wb")  # noqa: SIM115 (closed at teardown)
     process = subprocess.Popen([SURVEYAPP, "run", "--host", "127.0.0.1", "--port", str(port)],
                                env=env, stdout=log, stderr=subprocess.STDOUT)
+    # the background jobs (a new answer's recompute) run as they do beside a real server
+    worker = subprocess.Popen([SURVEYAPP, "worker", "--workers", "1"], env=env, stdout=log,
+                              stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -49,14 +54,16 @@ def server(tmp_path_factory):
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
+                worker.kill()
                 log.close()
                 raise RuntimeError("the server did not start: "
                                    + (folder / "server.log").read_text()) from None
             time.sleep(0.2)
     yield {"base": base, "email": login.group(1), "password": login.group(2), "links": links,
            "database_url": env["DATABASE_URL"], "folder": folder}
-    process.terminate()
-    process.wait(timeout=10)
+    for child in (process, worker):
+        child.terminate()
+        child.wait(timeout=10)
     log.close()
 
 

@@ -24,15 +24,14 @@ from analysis.frames import ACCOUNT_NUMERIC_COLUMNS
 from analysis.rollup import role_weights
 
 from ..models import Account, Campaign, Contact, Invitation, Response
+from .answer_store import waves_frame
 from .campaigns import latest_campaign
 from .instruments import questionnaire_of
-from .responses import campaign_frame
 
 ACCOUNT_FIELDS = ("name", "industry", "customer_type", "owner", "period",
                   *ACCOUNT_NUMERIC_COLUMNS)
 # in an anonymous wave a role with fewer answers than this in an account is merged
 ANONYMOUS_MIN_ROLE_ANSWERS = 3
-META_TEXT = ("account_id", "contact_id", "role", "wave", "lang")
 
 
 @dataclass(frozen=True)
@@ -161,17 +160,14 @@ def load_inputs(session: Session, campaign: Campaign, settings: ScoringSettings)
     with fewer than :data:`ANONYMOUS_MIN_ROLE_ANSWERS` answers in an account.
     """
     _digest, facts = fingerprint(session, campaign, settings)
-    wave = campaign_frame(session, campaign)
-    if campaign.anonymous:
-        wave["contact_id"] = pd.Series(pd.NA, index=wave.index, dtype="string")
-    frames = [wave]
+    waves = [campaign]
     instruments = list(questionnaire_of(campaign).instruments)
     assessment = latest_campaign(session, audience="manager")
     if assessment is not None:
-        frames.append(campaign_frame(session, assessment))
+        waves.append(assessment)
         instruments += questionnaire_of(assessment).instruments
-    responses = pd.concat([f.astype({c: "string" for c in META_TEXT}) for f in frames],
-                          ignore_index=True)
+    # one frame read straight from the rows (no per-wave frames concatenated: no copy)
+    responses = waves_frame(session, waves, anonymous=[bool(w.anonymous) for w in waves])
     source = settings.stage_source()
     model = None
     if source is not None and settings.stages_file is not None:

@@ -255,3 +255,27 @@ def test_result_tables_round_trip_through_parquet():
     back = scoring.read_table(scoring.table_bytes(table))
     assert back["account_id"].tolist() == ["A", "B"] and np.isnan(back.loc[1, "x"])
     assert back["mixed"].tolist() == ["1", "two"] and back["flag"].tolist() == [True, False]
+
+
+def test_the_raw_read_path_gives_the_frame_the_orm_path_gives(app, runner, session):
+    """waves_frame (driver cursor, one array) against campaign_frame per wave, concatenated:
+    the same rows, columns and values, independently of how they are read."""
+    from surveyapp.services.answer_store import waves_frame
+    from surveyapp.services.campaigns import latest_campaign
+    from surveyapp.services.responses import campaign_frame
+
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        waves = [latest_campaign(session), latest_campaign(session, audience="manager")]
+        fast = waves_frame(session, waves)
+        text = ("response_id", "account_id", "contact_id", "role", "wave", "lang")
+        slow = pd.concat([campaign_frame(session, w).astype({c: "string" for c in text})
+                          for w in waves], ignore_index=True)
+    assert list(fast.columns) == list(slow.columns)
+    pd.testing.assert_frame_equal(fast, slow[fast.columns], check_dtype=False,
+                                  check_categorical=False)
+    with app.app_context():
+        hidden = waves_frame(session, waves[:1], anonymous=[True])
+        customers = campaign_frame(session, waves[0])
+    assert len(hidden) == len(customers) and customers["contact_id"].notna().all()
+    assert hidden["contact_id"].isna().all()

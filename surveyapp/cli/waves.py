@@ -105,8 +105,20 @@ def list_command() -> None:
                    f"{campaign.name}")
 
 
-def _report(outcome: outreach.Outcome, settings_description: str) -> None:
-    click.echo(f"{outcome.summary()} (through {settings_description}).")
+def _send(wave_id: int, kind: str, rnd: int | None = None) -> None:
+    """Send the wave's invitations or reminders, print what happened; exit 1 when some
+    emails failed (they are retried by the next run), 2 when the wave cannot send."""
+    campaign = _wave(wave_id)
+    sender = outreach.Sender.from_app(base_url())
+    today = waves.wave_today()
+    try:
+        outcome = (outreach.send_invitations(get_session(), campaign, sender, today)
+                   if kind == outreach.INVITATION else
+                   outreach.send_reminders(get_session(), campaign, sender, today, rnd))
+    except waves.WaveError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"{outcome.summary()} (through {sender.mail.describe()}).")
     for code, error in sorted(outcome.failed.items()):
         click.echo(f"  {code}: {error}", err=True)
     if outcome.failed or outcome.unrecoverable:
@@ -119,14 +131,7 @@ def _report(outcome: outreach.Outcome, settings_description: str) -> None:
 def send_command(wave_id: int) -> None:
     """Email each contact of the wave its invitation, once (safe to run again: only
     unsent or failed emails go out). Exit 1 when some failed."""
-    campaign = _wave(wave_id)
-    sender = outreach.Sender.from_app(base_url())
-    try:
-        outcome = outreach.send_invitations(get_session(), campaign, sender, waves.wave_today())
-    except waves.WaveError as exc:
-        _fail(str(exc))
-        return
-    _report(outcome, sender.mail.describe())
+    _send(wave_id, outreach.INVITATION)
 
 
 @wave_group.command("remind")
@@ -137,14 +142,7 @@ def send_command(wave_id: int) -> None:
 @with_appcontext
 def remind_command(wave_id: int, rnd: int | None) -> None:
     """Remind the contacts who have not submitted, once per round."""
-    campaign = _wave(wave_id)
-    sender = outreach.Sender.from_app(base_url())
-    try:
-        outcome = outreach.send_reminders(get_session(), campaign, sender, waves.wave_today(), rnd)
-    except waves.WaveError as exc:
-        _fail(str(exc))
-        return
-    _report(outcome, sender.mail.describe())
+    _send(wave_id, outreach.REMINDER, rnd)
 
 
 @wave_group.command("links")

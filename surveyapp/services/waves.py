@@ -77,23 +77,25 @@ def canonical_role(role: str) -> str:
     return found
 
 
+def _check_codes(session: Session, column, codes: Sequence[str],  # type: ignore[no-untyped-def]
+                 what: str) -> None:
+    """A WaveError naming every code that is not in the database."""
+    unknown = set(codes) - set(session.scalars(select(column).where(column.in_(codes))))
+    if unknown:
+        raise WaveError(f"unknown {what} code(s): " + ", ".join(sorted(unknown)))
+
+
 def _chosen_contacts(session: Session, selection: Selection) -> list[Contact]:
     """The active, not erased contacts the selection names; each filter checked first so a
     mistyped code is an error, not an empty wave."""
     query = (select(Contact).join(Account, Contact.account_id == Account.id)
              .where(Contact.active.is_(True), Contact.erased_at.is_(None)))
     if selection.accounts:
-        codes = set(selection.accounts)
-        known = set(session.scalars(select(Account.code).where(Account.code.in_(codes))))
-        if codes - known:
-            raise WaveError("unknown account code(s): " + ", ".join(sorted(codes - known)))
-        query = query.where(Account.code.in_(codes))
+        _check_codes(session, Account.code, selection.accounts, "account")
+        query = query.where(Account.code.in_(selection.accounts))
     if selection.contacts:
-        codes = set(selection.contacts)
-        known = set(session.scalars(select(Contact.code).where(Contact.code.in_(codes))))
-        if codes - known:
-            raise WaveError("unknown contact code(s): " + ", ".join(sorted(codes - known)))
-        query = query.where(Contact.code.in_(codes))
+        _check_codes(session, Contact.code, selection.contacts, "contact")
+        query = query.where(Contact.code.in_(selection.contacts))
     if selection.customer_type:
         if selection.customer_type not in CUSTOMER_TYPES:
             raise WaveError(f"unknown customer type '{selection.customer_type}' "

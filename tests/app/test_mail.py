@@ -289,3 +289,22 @@ def test_two_wave_remind_commands_at_once_send_one_reminder_per_contact(
     session.expire_all()
     assert session.get(Campaign, campaign.id).reminder_round == 1
 
+
+
+def test_cli_send_says_what_happened_and_fails_loudly(app, runner, session, wave, tmp_path):
+    result = runner.invoke(args=["wave", "send", str(wave.id)])
+    assert result.exit_code == 0
+    assert result.output.startswith("Sent 5 invitations, 0 already sent (through the outbox")
+    again = runner.invoke(args=["wave", "send", str(wave.id)])
+    assert again.output.startswith("Sent 0 invitations, 5 already sent")
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())
+    reminded = runner.invoke(args=["wave", "remind", str(wave.id)])
+    assert reminded.exit_code == 1  # every reminder failed: listed, kept for the next run
+    assert "Sent 0 reminders (round 1), 0 already sent" in reminded.output
+    assert "5 failed" in reminded.output and "A001-C1: cannot reach" in reminded.output
+    wave_row = session.get(Campaign, wave.id)
+    wave_row.closes_on = date(2000, 1, 1)
+    session.commit()
+    closed = runner.invoke(args=["wave", "remind", str(wave.id)])
+    assert closed.exit_code == 2 and "does not take answers" in closed.output
+    assert runner.invoke(args=["wave", "send", "999"]).exit_code == 2

@@ -43,6 +43,20 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # "admin", "manager" or "leadership" (services/access.py says what each may do); users
+    # that existed before roles became administrators, so nobody was locked out
+    role: Mapped[str] = mapped_column(String(20), default="manager", server_default="admin")
+    # a deactivated user cannot log in and their sessions end
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # part of the login a session cookie carries: raising it ends every session of the user
+    # (logout, password change, deactivation)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def get_id(self) -> str:
+        """The login a session cookie carries: the user and their session version."""
+        return f"{self.id}.{self.session_version}"
 
 
 class Account(Base):
@@ -269,3 +283,30 @@ class ScoringRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # set while a recompute runs, so two workers never compute the same wave at once
     running_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Who did what and when: logins, imports, waves, exports, assessment edits, user
+    changes. The actor's email is copied, so the log still reads after the user changes."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40), index=True)  # e.g. "login.failed"
+    target: Mapped[str | None] = mapped_column(String(200))  # what it was done to
+    detail_json: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(64))  # the client's address
+
+
+class RateLimitCounter(Base):
+    """A fixed-window rate-limit counter (login attempts), shared by every app server that
+    uses this database (:mod:`surveyapp.ratelimit`)."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # seconds since the epoch

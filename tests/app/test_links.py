@@ -168,3 +168,11 @@ def test_reissue_from_the_wave_page(logged_in, session, wave):
     assert invitations.recover_token(session.get(Invitation, first.id), KEY) is not None
     page = logged_in.get(f"/waves/{wave.id}?lang=en").get_data(as_text=True)
     assert "were made before links could be shown again" not in page
+
+
+def test_a_printed_link_opens_the_survey(client, session, wave):
+    row = links.link_rows(session, wave, KEY, "http://localhost")[0]
+    response = client.get(row.link.removeprefix("http://localhost"))
+    assert response.status_code == 200
+    session.expire_all()
+    assert invitations.find(session, row.link.rsplit("/", 1)[1]).opened_at is not None

@@ -11,6 +11,8 @@ from flask.cli import with_appcontext
 from ..db import get_session
 from ..services import imports
 
+LISTED_ROWS = 200  # rows of changes printed; the summary line counts them all
+
 
 def _run(kind: str, path: str, dry_run: bool) -> None:
     session = get_session()
@@ -19,12 +21,14 @@ def _run(kind: str, path: str, dry_run: bool) -> None:
     if not plan.ok:
         click.echo(f"Error: {plan.problem_text()}", err=True)
         sys.exit(2)
-    for row in plan.rows:
-        if row.action in ("new", "updated", "skipped"):
-            detail = "; ".join(f"{c.field}: {c.old or '–'} → {c.new or '–'}"
-                               for c in row.changes) if row.action == "updated" else row.note
-            click.echo(f"  row {row.row}: {row.key} {row.action}" + (f" ({detail})"
-                                                                      if detail else ""))
+    listed = [row for row in plan.rows if row.action in ("new", "updated", "skipped")]
+    for row in listed[:LISTED_ROWS]:
+        detail = "; ".join(f"{c.field}: {c.old or '–'} → {c.new or '–'}"
+                           for c in row.changes) if row.action == "updated" else row.note
+        click.echo(f"  row {row.row}: {row.key} {row.action}" + (f" ({detail})" if detail
+                                                                  else ""))
+    if len(listed) > LISTED_ROWS:
+        click.echo(f"  … and {len(listed) - LISTED_ROWS} more rows")
     if dry_run:
         click.echo(f"{path}: would be {plan.summary()}; nothing was written (--dry-run)")
         return

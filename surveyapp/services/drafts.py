@@ -9,11 +9,13 @@ retried when another save came in between, so it needs no lock on SQLite or Post
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,8 +25,45 @@ SAVE_ATTEMPTS = 20  # compare-and-swap rounds before giving up (each lost round 
                     # that won; twenty in a row would take twenty devices at once)
 
 
+# waits between tries when the database stays locked (each try already waited for the
+# engine's busy timeout); then the page says the answers are kept and to try again
+BUSY_BACKOFF_S = (0.2, 0.5, 1.0)
+
+T = TypeVar("T")
+
+
 class DraftConflict(Exception):
     """The draft kept changing under this save; nothing of this save was stored."""
+
+
+class StorageBusy(Exception):
+    """The database stayed locked through every retry; nothing of this change was stored."""
+
+
+def is_busy(exc: OperationalError) -> bool:
+    """A lock that did not clear in time (SQLite's "database is locked", a lock timeout on
+    PostgreSQL), as opposed to a broken database."""
+    text = str(exc.orig).lower()
+    return any(sign in text for sign in ("locked", "busy", "lock timeout",
+                                         "could not obtain lock"))
+
+
+def retry_when_busy(session: Session, work: Callable[[], T],
+                    backoff: tuple[float, ...] | None = None) -> T:
+    """Run ``work`` (which commits); when the database is locked, roll back, wait and try
+    again; raise :class:`StorageBusy` when it stays locked."""
+    waits = BUSY_BACKOFF_S if backoff is None else backoff
+    for wait in (*waits, None):
+        try:
+            return work()
+        except OperationalError as exc:
+            session.rollback()
+            if not is_busy(exc):
+                raise
+            if wait is None:
+                raise StorageBusy() from exc
+            time.sleep(wait)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 @dataclass
@@ -52,6 +91,21 @@ def load(session: Session, invitation_id: int) -> SavedDraft:
 def save(session: Session, invitation: Invitation, answers: Mapping[str, object],
          cleared: Iterable[str] = (), page: int = 0,
          loaded: SavedDraft | None = None) -> SavedDraft:
+    """Merge ``answers`` into the invitation's draft (see :func:`_save`), retried while the
+    database is locked; raises :class:`StorageBusy` when it stays locked."""
+    cleared = set(cleared)
+    tries = iter(range(len(BUSY_BACKOFF_S) + 1))
+
+    def one_try() -> SavedDraft:
+        # after a lost try the draft read by the request may be outdated: read it again
+        return _save(session, invitation, answers, cleared, page,
+                     loaded if next(tries) == 0 else None)
+
+    return retry_when_busy(session, one_try)
+
+
+def _save(session: Session, invitation: Invitation, answers: Mapping[str, object],
+          cleared: set[str], page: int, loaded: SavedDraft | None) -> SavedDraft:
     """Merge ``answers`` into the invitation's draft, drop the ``cleared`` answers that this
     save does not give again, remember ``page`` as where to resume, and commit.
 
@@ -97,19 +151,28 @@ def save(session: Session, invitation: Invitation, answers: Mapping[str, object]
             continue
         if invitation.started_at is None:  # as stored, without a pending change
             set_committed_value(invitation, "started_at", now)
-        return SavedDraft(merged, page)
+        return SavedDraft(merged, page, text)
     raise DraftConflict()
 
 
 def mark_opened(session: Session, invitation: Invitation) -> None:
-    """Stamp the first visit of the link (once; later visits change nothing) and commit."""
+    """Stamp the first visit of the link (once; later visits change nothing) and commit.
+
+    A database locked past its busy timeout skips the stamp (the next visit sets it):
+    showing the page matters more than when it was first shown."""
     if invitation.opened_at is not None:
         return
     now = utcnow()
-    session.execute(update(Invitation)
-                    .where(Invitation.id == invitation.id, Invitation.opened_at.is_(None))
-                    .values(opened_at=now).execution_options(synchronize_session=False))
-    session.commit()
+    try:
+        session.execute(update(Invitation)
+                        .where(Invitation.id == invitation.id, Invitation.opened_at.is_(None))
+                        .values(opened_at=now).execution_options(synchronize_session=False))
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if not is_busy(exc):
+            raise
+        return
     set_committed_value(invitation, "opened_at", now)
 
 

@@ -57,22 +57,29 @@ def submit(session: Session, invitation: Invitation, answers: Mapping[str, objec
     transaction.
 
     Raises :class:`invitations.AlreadyAnswered` (and stores nothing) when the invitation
-    already has its response, including when two submissions race.
+    already has its response, including when two submissions race;
+    :class:`drafts.StorageBusy` (nothing stored, the draft kept) when the database stays
+    locked through every retry.
     """
-    if invitation.responded_at is not None:
-        raise invitations.AlreadyAnswered()
     campaign = invitation.campaign
     questionnaire = questionnaire_of(campaign)
-    try:
-        response = responses.add_response(
-            session, campaign, answers, questionnaire, contact=invitation.contact,
-            invitation_id=invitation.id, lang=lang)
-        invitations.mark_answered(invitation)
-        drafts.discard(session, invitation.id)  # flushes the response: may meet the race
-        session.commit()
-    except IntegrityError as exc:  # the unique invitation_id: another request won the race
-        session.rollback()
-        raise invitations.AlreadyAnswered() from exc
+
+    def store() -> Response:
+        if invitation.responded_at is not None:
+            raise invitations.AlreadyAnswered()
+        try:
+            response = responses.add_response(
+                session, campaign, answers, questionnaire, contact=invitation.contact,
+                invitation_id=invitation.id, lang=lang)
+            invitations.mark_answered(invitation)
+            drafts.discard(session, invitation.id)  # flushes the response: may meet a race
+            session.commit()
+        except IntegrityError as exc:  # the unique invitation_id: another request won
+            session.rollback()
+            raise invitations.AlreadyAnswered() from exc
+        return response
+
+    response = drafts.retry_when_busy(session, store)
     from . import scoring  # the figures follow in the background, never in this request
 
     scoring.request_recompute(session, [campaign.id])

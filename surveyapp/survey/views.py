@@ -32,6 +32,16 @@ from .supplier import logo_file, supplier_context
 from .widgets import scale_inputs
 
 BACK, NEXT = "back", "next"
+# a page of answers is a few KB (the longest comments, url-encoded, some tens of KB) and at
+# most about a hundred fields: anything far beyond is refused before it is parsed
+SURVEY_MAX_BYTES = 256 * 1024
+SURVEY_MAX_FIELDS = 1000
+
+
+@bp.before_request
+def _bounded() -> None:
+    request.max_content_length = SURVEY_MAX_BYTES
+    request.max_form_parts = SURVEY_MAX_FIELDS
 
 
 @bp.after_request
@@ -159,7 +169,7 @@ def _post(invitation: Invitation, token: str, survey: Survey,
         drafts.save(session, invitation, form.answers(),
                     cleared={n.replace("-", ".") for n in cleared},
                     page=min(max(target, 0), len(survey.pages) - 1), loaded=draft)
-    except drafts.DraftConflict:
+    except (drafts.DraftConflict, drafts.StorageBusy):
         return _render(invitation, token, survey, page, shown, form, notice="busy",
                        status=503)
     if going_back:
@@ -184,6 +194,10 @@ def _submit(invitation: Invitation, token: str, survey: Survey):  # type: ignore
         surveys.submit(session, invitation, answers, g.lang)
     except invitations.AlreadyAnswered:
         return render_template("survey/already.html"), 409
+    except drafts.StorageBusy:  # the draft holds every answer: the contact tries again
+        last = len(survey.pages) - 1
+        return _render(invitation, token, survey, last, _display(
+            drafts.load(session, invitation.id).answers), notice="busy", status=503)
     return redirect(url_for("survey.thanks", token=token, lang=g.lang), code=303)
 
 

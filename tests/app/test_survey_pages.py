@@ -270,7 +270,7 @@ def test_a_file_where_an_answer_belongs_is_a_400_and_nothing_is_stored(client, s
 def test_an_overlong_comment_is_refused_and_not_echoed_in_full(client, session, invited):
     _contact, _campaign, invitation, token = invited
     response = client.post(f"/s/{token}", data={"page": "1", "action": "next",
-                                                 "comment": "长" * 50_000})
+                                                 "comment": "长" * 5_000})
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Please keep this to 4000 characters." in html
     assert "长" * 4000 in html and "长" * 4001 not in html
@@ -444,3 +444,51 @@ def test_without_a_configured_logo_there_is_none(client, invited):
     *_, token = invited
     assert "<img" not in page(client, token)
     assert client.get("/survey-logo").status_code == 404
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+def test_a_body_far_beyond_a_page_of_answers_is_refused_unread(client, session, invited):
+    _contact, _campaign, invitation, token = invited
+    huge = client.post(f"/s/{token}", data={"page": "1", "comment": "x" * 300_000})
+    # url-encoded fields are bounded by the size alone; multipart parts are counted too
+    many = client.post(f"/s/{token}", data={f"f{n}": "1" for n in range(2000)},
+                       content_type="multipart/form-data")
+    assert huge.status_code == 413 and many.status_code == 413
+    assert stored_draft(session, invitation) is None and count(session, Response) == 0
+
+
+def test_a_database_locked_too_long_keeps_the_answers_and_says_to_try_again(
+        app, client, session, invited, monkeypatch):
+    """Every write fails as SQLite does when another writer holds the lock past the busy
+    timeout: the save is retried, then the page says the answers are kept; a later try
+    stores them."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    _contact, _campaign, invitation, token = invited
+    monkeypatch.setattr(drafts, "BUSY_BACKOFF_S", (0, 0))
+    engine = app.extensions["db_engine"]
+    tries = {"n": 0}
+
+    def locked(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            tries["n"] += 1
+            raise sqlite3.OperationalError("database is locked")
+
+    html = page(client, token)
+    event.listen(engine, "before_cursor_execute", locked)
+    try:
+        response = post_page(client, token, html, {"sq01-e": "4", "sq02-e": "5"},
+                             action="back")
+    finally:
+        event.remove(engine, "before_cursor_execute", locked)
+    shown = response.get_data(as_text=True)
+    assert response.status_code == 503 and "Your answers are kept" in shown
+    assert checked(shown) == {"sq01-e": "4", "sq02-e": "5"}
+    assert tries["n"] == 3  # the first try and two retries
+    assert stored_draft(session, invitation) is None
+    assert post_page(client, token, html, {"sq01-e": "4"}, action="back").status_code == 303
+    assert json.loads(stored_draft(session, invitation).answers_json) == {"sq01.e": 4}

@@ -54,7 +54,7 @@ def _max_bytes() -> int:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=PREVIEW_SALT)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=PREVIEW_SALT)
 
 
 def _seal(kind: str, name: str, data: bytes, digest: str) -> str:

@@ -28,6 +28,7 @@ from . import invitations, scoring, surveys
 from .instruments import new_campaign
 
 NAME_MAX = 200
+WAVE_LABEL_MAX = 40  # Campaign.wave
 
 # the states a wave goes through, in order
 NOT_SENT, SCHEDULED, OPEN, CLOSED = "not_sent", "scheduled", "open", "closed"
@@ -133,8 +134,9 @@ def create_wave(session: Session, request: WaveRequest, secret_key: str,
         contacts = _chosen_contacts(session, request.selection)
         if not contacts:
             raise WaveError("no active contact matches this selection")
+        # the wave label the response files carry (column "wave"): the name, as far as fits
         campaign = new_campaign(session, name, list(request.instrument_ids),
-                                instruments_dir=instruments_dir)
+                                wave=name[:WAVE_LABEL_MAX], instruments_dir=instruments_dir)
     except InstrumentError as exc:
         session.rollback()
         raise WaveError(str(exc)) from exc

@@ -74,6 +74,7 @@ def test_create_with_no_filter_invites_every_active_contact(runner, session, por
     assert _invited_codes(session, wave.id) == {portfolio[i].code for i in (0, 1, 2, 4)}
     assert (wave.opens_on, wave.closes_on, wave.anonymous) == (
         date(2027, 3, 1), date(2027, 3, 31), False)
+    assert wave.wave == "Spring 2027"  # the label response files carry
     # the instrument versions are frozen into the wave, in the order given
     assert [s.instrument_version.instrument_id for s in wave.sections] == [
         "servqual", "satisfaction", "loyalty"]

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from .. import jobs
 from ..models import Campaign, Contact, Invitation, Message
@@ -87,7 +87,8 @@ def _reachable(campaign: Campaign, kind: str):  # type: ignore[no-untyped-def]
     """Invitations of the wave that may get this kind of email."""
     query = (select(Invitation).join(Contact, Invitation.contact_id == Contact.id)
              .where(Invitation.campaign_id == campaign.id, Contact.active.is_(True),
-                    Contact.erased_at.is_(None)))
+                    Contact.erased_at.is_(None))
+             .options(contains_eager(Invitation.contact).joinedload(Contact.account)))
     if kind == REMINDER:
         query = query.where(Invitation.responded_at.is_(None))
     return query

@@ -1,9 +1,12 @@
 """Benchmark: score a portfolio of 1,000,000 SERVQUAL responses over 10,000 accounts.
 
-Two measurements, each in a fresh process so that its peak memory is its own:
+Three measurements, each in a fresh process so that its peak memory is its own:
 
+* parquet — the true floor: the same responses read from a Parquet file (written once)
+  into the same frame, and the dimension gap means computed;
 * floor — load the responses from the product's store (SQLite, answers packed per
-  response) into a frame and compute only the dimension gap means;
+  response) through the product's read path (``answer_store.waves_frame``, no cyclic GC)
+  into a frame and compute only the dimension gap means;
 * full  — load the same data and score all of it: respondent gaps and scores, reliability
   (alpha on the P answers and on the gaps of every dimension), per-account significance of
   every dimension gap (Wilcoxon and t, Holm-adjusted), the buying-centre roll-up,
@@ -11,7 +14,8 @@ Two measurements, each in a fresh process so that its peak memory is its own:
 
 Usage: ``python bench/analysis.py [--responses N] [--accounts N] [--repeat K]``.
 The data set is generated once (fixed seed) into ``bench/out/`` and reused.
-Prints the median time and peak memory of each mode and the ratio full / floor.
+Prints the median time and peak memory of each mode, the ratio full / floor and both
+against the Parquet floor.
 """
 
 from __future__ import annotations
@@ -44,7 +48,9 @@ from surveyapp.models import (  # noqa: E402
     InstrumentVersion,
     Response,
 )
-from surveyapp.services.responses import campaign_frame, pack_rows  # noqa: E402
+from surveyapp.services.answer_store import waves_frame  # noqa: E402
+from surveyapp.services.responses import pack_rows  # noqa: E402
+from surveyapp.services.scoring import no_cyclic_gc  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 ROLES = np.array(["economic", "technical", "user", "financial", "coach", "influencer"])
@@ -121,16 +127,35 @@ def build(n_responses: int, n_accounts: int, seed: int = 2026) -> Path:
 
 def _load(path: Path) -> tuple[pd.DataFrame, ServqualLayout]:
     engine = create_engine(f"sqlite:///{path}")
-    with Session(engine) as session:
+    with Session(engine) as session, no_cyclic_gc():
         campaign = session.scalars(select(Campaign)).one()
-        frame = campaign_frame(session, campaign)
+        frame = waves_frame(session, [campaign])
     engine.dispose()
     layout = ServqualLayout.of(load_instrument(ROOT / "instruments" / "servqual.toml"))
     return frame, layout
 
 
+def _parquet(path: Path) -> Path:
+    """The same responses as a Parquet file (written once, outside the measurement)."""
+    target = path.with_suffix(".parquet")
+    if not target.exists():
+        frame, _layout = _load(path)
+        frame.to_parquet(target)
+    return target
+
+
+def run_parquet(path: Path) -> dict:
+    frame = pd.read_parquet(path.with_suffix(".parquet"))
+    layout = ServqualLayout.of(load_instrument(ROOT / "instruments" / "servqual.toml"))
+    return _gap_means(frame, layout)
+
+
 def run_floor(path: Path) -> dict:
     frame, layout = _load(path)
+    return _gap_means(frame, layout)
+
+
+def _gap_means(frame: pd.DataFrame, layout: ServqualLayout) -> dict:
     gaps = {}
     for dim in layout.dimensions:
         p = frame[layout.p_columns[dim]].to_numpy()
@@ -171,7 +196,7 @@ def run_full(path: Path) -> dict:
 
 def child(mode: str, path: Path) -> None:
     start = time.perf_counter()
-    out = run_floor(path) if mode == "floor" else run_full(path)
+    out = {"parquet": run_parquet, "floor": run_floor, "full": run_full}[mode](path)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"mode": mode, "seconds": seconds, "peak_mb": peak_mb,
@@ -183,7 +208,8 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", choices=["floor", "full"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["parquet", "floor", "full"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -192,22 +218,29 @@ def main() -> None:
     print(f"Building or reusing {args.responses:,} responses over {args.accounts:,} accounts…",
           file=sys.stderr)
     path = build(args.responses, args.accounts)
-    results: dict[str, list[dict]] = {"floor": [], "full": []}
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+                    f"from bench.analysis import _parquet; from pathlib import Path; "
+                    f"_parquet(Path({str(path)!r}))"], check=True)
+    modes = ("parquet", "floor", "full")
+    results: dict[str, list[dict]] = {m: [] for m in modes}
     for _ in range(args.repeat):
-        for mode in ("floor", "full"):  # interleaved, so machine noise hits both alike
+        for mode in modes:  # interleaved, so machine noise hits them alike
             done = subprocess.run([sys.executable, __file__, "--child", mode, "--path",
                                    str(path)], capture_output=True, text=True, check=True)
             results[mode].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    parquet_t = statistics.median(r["seconds"] for r in results["parquet"])
     floor_t = statistics.median(r["seconds"] for r in results["floor"])
     full_t = statistics.median(r["seconds"] for r in results["full"])
     print(f"\n{args.responses:,} SERVQUAL responses, {args.accounts:,} accounts, "
           f"median of {args.repeat} runs each")
     print(f"{'mode':<8}{'median s':>10}{'runs (s)':>28}{'peak MB':>10}")
-    for mode in ("floor", "full"):
+    for mode in modes:
         runs = ", ".join(f"{r['seconds']:.2f}" for r in results[mode])
         peak = max(r["peak_mb"] for r in results[mode])
         median = statistics.median(r["seconds"] for r in results[mode])
         print(f"{mode:<8}{median:>10.2f}{runs:>28}{peak:>10.0f}")
+    print(f"load floor / Parquet floor = {floor_t / parquet_t:.2f}×; "
+          f"full / Parquet floor = {full_t / parquet_t:.2f}×")
     print(f"full / floor = {full_t / floor_t:.2f}× (target ≤ 3×); "
           f"peak full = {max(r['peak_mb'] for r in results['full']):.0f} MB "
           "(target < 1,500 MB)")

@@ -322,10 +322,11 @@ def plan_accounts(session: Session, name: str, data: bytes | None,
     rows = raw.attrs["file_rows"]
     bad_rows = set(plan.rejected_rows)
     codes = [c for c in frame["account_id"].dropna().unique().tolist()]
-    stored = _stored(session, [getattr(Account, c) for c in ACCOUNT_FIELDS], Account.code,
-                     codes)
-    owners = set(session.scalars(select(User.email).where(User.email.in_(
-        frame["owner"].dropna().unique().tolist())))) if "owner" in frame.columns else set()
+    stored = _stored(session, [*(getattr(Account, c) for c in ACCOUNT_FIELDS),
+                               Account.owner_id], Account.code, codes)
+    owners: dict[str, int] = dict(session.execute(select(User.email, User.id).where(
+        User.email.in_(frame["owner"].dropna().unique().tolist()))).all()) \
+        if "owner" in frame.columns else {}
     current = _current_assessments(session, assessment, plan.assessment_columns
                                    ).to_dict("index")
     new_owners: dict[str, None] = {}
@@ -355,6 +356,11 @@ def plan_accounts(session: Session, name: str, data: bytes | None,
             ) + tuple(changes)))
             continue
         changes = _differences(account, given) + changes
+        owner_id = owners.get(owner) if isinstance(owner, str) else None
+        if isinstance(owner, str) and account["owner"] == owner and (
+                owner_id is None or account["owner_id"] != owner_id):
+            # the same email, but not (or no longer) linked to that user: link it
+            changes.append(Change("owner_id", _shown(account["owner_id"]), str(owner or "")))
         plan.rows.append(RowPlan(file_row, code, label,
                                  "updated" if changes else "unchanged", tuple(changes)))
     plan.new_owners = list(new_owners)

@@ -284,3 +284,16 @@ def test_values_are_stored_exactly(app, runner, session, tmp_path):
     assert account.margin == 0.1 and account.on_time_delivery == 0.333333333333
     assert account.complaints == 4 and isinstance(account.complaints, int)
     assert "0 new, 0 updated, 1 unchanged" in run(runner, "accounts", path).output
+
+
+def test_an_owner_email_stored_but_not_linked_gets_linked(app, runner, session, make_account,
+                                                         tmp_path):
+    account = make_account("K1", "甲公司", owner="zhao@supplier.example.com")
+    assert account.owner_id is None
+    path = write(tmp_path, "a.csv", "account_id,name,owner\nK1,甲公司,zhao@supplier.example.com\n")
+    result = run(runner, "accounts", path)
+    assert "0 new, 1 updated, 0 unchanged" in result.output, result.output
+    session.expire_all()
+    owner = session.scalar(select(User).where(User.email == "zhao@supplier.example.com"))
+    assert account.owner_id == owner.id
+    assert "0 new, 0 updated, 1 unchanged" in run(runner, "accounts", path).output

@@ -39,9 +39,8 @@ class Question:
     not_applicable: bool = False
     total: int | None = None
     continues_prompt: bool = False  # the text completes the page's prompt ("… has …")
-    # the radio inputs' HTML by field name, prepared on first use (see widgets.py)
-    html_parts: dict[str, tuple[tuple[str, str, str], ...]] = field(
-        default_factory=dict, repr=False, compare=False)
+    # the fieldset's HTML parts by field name, prepared on first use (see widgets.py)
+    html_parts: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def wide_points(self) -> bool:

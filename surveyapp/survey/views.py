@@ -29,7 +29,7 @@ from . import bp
 from .forms import OPEN_TEXT_MAX, PageForm, field_name
 from .layout import Survey, survey_for
 from .supplier import logo_file, supplier_context
-from .widgets import scale_inputs
+from .widgets import rating_fieldset
 
 BACK, NEXT = "back", "next"
 # a page of answers is a few KB (the longest comments, url-encoded, some tens of KB) and at
@@ -55,7 +55,7 @@ def _private(response):  # type: ignore[no-untyped-def]
 
 
 bp.context_processor(supplier_context)
-bp.add_app_template_global(scale_inputs, "scale_inputs")
+bp.add_app_template_global(rating_fieldset, "rating_fieldset")
 
 
 def _language(contact_lang: str | None) -> str:

@@ -78,7 +78,10 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                                    .drop(columns=["n", "roles"]).add_prefix("servqual."))
                 tests = gap_significance(keyed, layout.dimensions, by="account_id")
                 tables["servqual_account_tests"] = tests
-                answered = keyed_answers.loc[keyed.index]
+                item_columns = [c for d in layout.dimensions
+                                for c in layout.e_columns[d] + layout.p_columns[d]]
+                # only the columns the item gaps read: a million rows are not copied whole
+                answered = keyed_answers.loc[keyed.index, ["account_id", *item_columns]]
                 tables["servqual_account_items"] = account_item_gaps(answered, layout)
 
     sat_by_account = None

@@ -740,3 +740,35 @@ def test_warnings_for_a_partial_allocation_and_revenue_above_wallet(small_q, sma
     rich = small_accounts.assign(wallet=small_accounts["revenue"] / 2)
     warnings = analyze(small_q, small_responses, rich).summary["warnings"]
     assert any("revenue above their wallet" in w for w in warnings)
+
+
+def test_account_item_gaps_and_roles_by_hand():
+    """Per-account item gaps (unweighted means over respondents with both E and P) and
+    customers per role, against values worked by hand; small roles merge when asked."""
+    from analysis import ServqualLayout
+    from analysis.pipeline.account_detail import (
+        MERGED_ROLE,
+        account_item_gaps,
+        account_roles,
+    )
+
+    layout = ServqualLayout.of(load_instrument(INSTRUMENTS / "servqual.toml"))
+    columns = [c for d in layout.dimensions for c in layout.e_columns[d] + layout.p_columns[d]]
+    frame = pd.DataFrame(np.nan, index=range(4), columns=columns)
+    first_e, first_p = layout.e_columns["tangibles"][0], layout.p_columns["tangibles"][0]
+    item = first_e.rsplit(".", 1)[0]
+    frame[first_e] = [7.0, 5.0, 6.0, 4.0]
+    frame[first_p] = [5.0, np.nan, 6.0, 1.0]
+    frame.insert(0, "account_id", pd.array(["A", "A", "B", "B"], dtype="string"))
+    frame.insert(1, "role", pd.array(["economic", "user", "user", "user"], dtype="string"))
+    table = account_item_gaps(frame, layout).set_index(["account_id", "item"])
+    # A: E mean (7 + 5)/2 = 6, P only from row 0 = 5, gap over rows with both: 5 − 7 = −2
+    assert table.loc[("A", item), "e"] == 6.0 and table.loc[("A", item), "p"] == 5.0
+    assert table.loc[("A", item), "gap"] == -2.0 and table.loc[("A", item), "n"] == 1
+    # B: gaps 6 − 6 = 0 and 1 − 4 = −3, mean −1.5, n 2
+    assert table.loc[("B", item), "gap"] == -1.5 and table.loc[("B", item), "n"] == 2
+    assert len(table) == 2 * sum(len(layout.e_columns[d]) for d in layout.dimensions)
+    roles = account_roles(frame)
+    assert roles.values.tolist() == [["A", "economic", 1], ["A", "user", 1], ["B", "user", 2]]
+    merged = account_roles(frame, min_answers=2)
+    assert merged.values.tolist() == [["A", MERGED_ROLE, 2], ["B", "user", 2]]

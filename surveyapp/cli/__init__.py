@@ -15,7 +15,7 @@ from .common import wave_group
 from .core import analyze_command
 
 # modules whose click commands are registered on the app's CLI
-COMMAND_MODULES = ("core", "worker", "backup", "waves", "scoring", "imports")
+COMMAND_MODULES = ("core", "users", "worker", "backup", "waves", "scoring", "imports")
 
 
 def register_commands(app: Flask) -> None:

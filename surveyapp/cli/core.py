@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_session, upgrade
-from ..services import campaigns, demo, exports, scoring, users
+from ..services import campaigns, demo, exports, scoring
 from ..services.figures import wave_figures
 from ..services.wave_inputs import ScoringSettings
 from .common import base_url
@@ -22,21 +22,6 @@ def init_db_command() -> None:
     """Create or upgrade the database schema (keeps existing data)."""
     upgrade()
     click.echo(f"Database ready: {current_app.config['DATABASE_URL']}")
-
-
-@click.command("create-user")
-@click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Prompted for when left out.")
-@click.option("--name", default=None, help="Display name.")
-@with_appcontext
-def create_user_command(email: str, password: str, name: str | None) -> None:
-    """Create a manager who can log in."""
-    try:
-        user = users.create_user(get_session(), email, password, name)
-    except users.UserError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Created manager {user.email}")
 
 
 @click.command("demo")
@@ -195,4 +180,4 @@ def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
         click.echo(outcome.text_summary())
 
 
-COMMANDS = (init_db_command, create_user_command, demo_command, export_command)
+COMMANDS = (init_db_command, demo_command, export_command)  # create-user: cli/users.py

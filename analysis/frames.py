@@ -156,6 +156,8 @@ def _check_width(n_columns: int) -> None:
 
 def _read_text_table(data: bytes) -> pd.DataFrame:
     text = decode_text(data)
+    if "\r" in text and "\n" not in text:  # old Mac Excel ("CSV (Macintosh)") ends lines in CR
+        text = text.replace("\r", "\n")
     delimiter = sniff_delimiter(text)
     first_data_row = 2
     if _sep_line(text) is not None:
@@ -244,6 +246,11 @@ def read_table(path: str | Path, data: bytes | None = None) -> pd.DataFrame:
                              f"cannot read: {reason}")]) from exc
     except InputFileError as exc:
         raise InputFileError(str(path), exc.errors) from None
+    except csv.Error:
+        raise InputFileError(str(path), [CellError(None, None, (
+            "cannot read: a cell holds a line break outside quotes; save the file again "
+            "from Excel or WPS (a cell's line breaks are then quoted), or remove them"))]
+        ) from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise InputFileError(str(path), [CellError(None, None, f"cannot read: {exc}")]) from exc
     first_data_row = frame.attrs.get("first_data_row", 2)

@@ -515,3 +515,15 @@ def test_a_very_wide_header_is_refused_quickly():
                                              "5,000 a file may have"):
         read_table("wide.csv", data=(header + "\n").encode())
     assert time.perf_counter() - start < 2  # parsing it took ~20 s, the old check ~60 s
+
+
+def test_cr_only_line_ends_are_lines():
+    frame = read_table("mac.csv", data=b"contact_id,name\rC1,\xe7\x8e\x8b\rC2,b\r")
+    assert frame["name"].tolist() == ["王", "b"]
+    assert list(frame.attrs["file_rows"]) == [2, 3]
+
+
+def test_a_stray_carriage_return_is_a_message():
+    with pytest.raises(InputFileError, match="cannot read: a cell holds a line break outside "
+                                             "quotes"):
+        read_table("odd.csv", data=b"a\rb,c\nx,1\n")

@@ -192,10 +192,13 @@ def _deliver(session: Session, campaign: Campaign, sender: Sender, kind: str,
     with_email = [i for i in reachable if (i.contact.email or "").strip()]
     outcome.without_email = len(reachable) - len(with_email)
     _insert_missing(session, [i.id for i in with_email], kind, rnd)
-    ids = [i.id for i in with_email]
-    rows = list(session.scalars(select(Message).where(
-        Message.invitation_id.in_(ids), Message.kind == kind, Message.round == rnd)
-        .order_by(Message.id))) if ids else []
+    ids = {i.id for i in with_email}
+    # the wave's rows of this kind and round, read through the wave rather than a list of
+    # ids (which could pass the database's limit of parameters in one query)
+    of_wave = select(Invitation.id).where(Invitation.campaign_id == campaign.id)
+    same = (Message.invitation_id.in_(of_wave), Message.kind == kind, Message.round == rnd)
+    rows = [m for m in session.scalars(select(Message).where(*same).order_by(Message.id))
+            if m.invitation_id in ids]  # still reachable (not deactivated meanwhile)
     todo = [m for m in rows if m.status in (PENDING, FAILED)]
     outcome.already = len(rows) - len(todo)
     if not todo:
@@ -215,9 +218,9 @@ def _deliver(session: Session, campaign: Campaign, sender: Sender, kind: str,
             session.commit()
     except MailError as exc:  # the server cannot be reached: every unsent row says why
         session.rollback()
-        session.execute(update(Message).where(
-            Message.id.in_([m.id for m in todo]), Message.status.in_((PENDING, FAILED)))
-            .values(status=FAILED, error=str(exc)))
+        session.execute(update(Message).where(*same, Message.status.in_((PENDING, FAILED)))
+                        .values(status=FAILED, error=str(exc))
+                        .execution_options(synchronize_session=False))
         session.commit()
         for message in todo:
             if message.status != SENT:

@@ -37,7 +37,7 @@ LIST_COLUMNS = ("account_id", "name", "industry", "customer_type", "owner", "sta
                 "servqual.unweighted", "servqual.weighted", "servqual.servperf", "responses",
                 "contribution")
 SORTS = {"account": "account_id", "name": "name", "stage": "stage_order", "abc": "abc",
-         "nps": "nps", "gap": "servqual.unweighted", "weighted": "servqual.weighted",
+         "nps": "nps.unweighted", "nps_weighted": "nps", "gap": "servqual.unweighted", "weighted": "servqual.weighted",
          "servperf": "servqual.servperf", "contribution": "contribution",
          "answered": "responded", "owner": "owner", "type": "customer_type"}
 
@@ -69,7 +69,7 @@ class AccountsQuery:
     abc: str | None = None
     customer_type: str | None = None
     owner: str | None = None
-    nps_below: float | None = None  # role-weighted NPS under this
+    nps_below: float | None = None  # NPS (promoters − detractors) under this
     gap_below: float | None = None  # unweighted SERVQUAL gap under this
     search: str | None = None  # in the code or the name
     sort: str = "account"
@@ -118,8 +118,8 @@ def accounts_page(figures: WaveFigures, query: AccountsQuery) -> AccountsPage:
         value = getattr(query, column)
         if value and column in table.columns:
             mask &= table[column] == value
-    if query.nps_below is not None and "nps" in table.columns:
-        mask &= table["nps"] < query.nps_below
+    if query.nps_below is not None and "nps.unweighted" in table.columns:
+        mask &= table["nps.unweighted"] < query.nps_below
     if query.gap_below is not None and "servqual.unweighted" in table.columns:
         mask &= table["servqual.unweighted"] < query.gap_below
     if query.search:

@@ -92,5 +92,5 @@ def not_applicable_counts(session: Session, campaign: Campaign) -> dict[str, int
     counts: Counter[str] = Counter()
     for text in session.scalars(select(Response.not_applicable_json).where(
             Response.campaign_id == campaign.id, Response.not_applicable_json.is_not(None))):
-        counts.update(json.loads(text))
+        counts.update(json.loads(text or "[]"))
     return dict(counts)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from analysis import Instrument, Questionnaire
+from analysis.instrument import Item
 
 if TYPE_CHECKING:
     from .forms import PageForm
@@ -80,31 +81,36 @@ class Survey:
         return max(1, round(answers * SECONDS_PER_ANSWER / 60))
 
 
+def _columns_asked(item: Item, facet: str | None) -> tuple[str, ...]:
+    """The item's answer columns on the page of ``facet`` (None: the single-answer page)."""
+    if facet is None:
+        return item.columns if not item.facets else ()
+    return (f"{item.id}.{facet}",) if facet in item.facets else ()
+
+
 def _instrument_pages(instrument: Instrument, lang: str) -> list[Page]:
     from .forms import FIELD_TYPES, page_form_class
 
     title = instrument.title.get(lang)
     description = instrument.description.get(lang) if instrument.description else None
     facet_order = [f for f in instrument.facets if any(f in i.facets for i in instrument.items)]
-    # (subtitle, prompt, which answer columns of an item this page asks)
-    plans: list[tuple[str | None, str | None, Callable[[Any], tuple[str, ...]]]] = []
+    # (subtitle, prompt, the facet the page asks: None for the single-answer items)
+    plans: list[tuple[str | None, str | None, str | None]] = []
     if any(not item.facets for item in instrument.items):
-        plans.append((None, None,
-                      lambda item: item.columns if not item.facets else ()))
+        plans.append((None, None, None))
     for facet_id in facet_order:
         facet = instrument.facets[facet_id]
         plans.append((facet.label.get(lang), facet.prompt.get(lang) if facet.prompt else None,
-                      lambda item, f=facet_id: (f"{item.id}.{f}",) if f in item.facets
-                      else ()))
+                      facet_id))
     pages: list[Page] = []
-    for n, (subtitle, prompt, columns_of) in enumerate(plans):
+    for n, (subtitle, prompt, facet_asked) in enumerate(plans):
         fields: dict[str, Any] = {}
         groups: list[Group] = []
         for construct in instrument.constructs:
             group = Group(construct.name.get(lang),
                           construct.description.get(lang) if construct.description else None)
             for item in instrument.items_of(construct.id):
-                columns = columns_of(item)
+                columns = _columns_asked(item, facet_asked)
                 if columns:
                     item_fields, question = FIELD_TYPES["rating"](item, instrument, lang,
                                                                   columns)

@@ -59,11 +59,11 @@ bp.add_app_template_global(rating_fieldset, "rating_fieldset")
 
 
 def _language(contact_lang: str | None) -> str:
-    languages = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang")
-    if chosen in languages:
-        return chosen
-    return contact_lang if contact_lang in languages else languages[0]
+    languages: tuple[str, ...] = tuple(current_app.config["LANGUAGES"])
+    for candidate in (request.args.get("lang"), contact_lang):
+        if candidate is not None and candidate in languages:
+            return candidate
+    return languages[0]
 
 
 def _survey(invitation: Invitation) -> Survey:
@@ -84,8 +84,11 @@ def _display(answers: dict[str, object]) -> dict[str, str]:
     return {field_name(col): str(value) for col, value in answers.items()}
 
 
-def _page_url(token: str, page: int, **args: object) -> str:
-    return url_for("survey.take", token=token, page=page, lang=g.lang, **args)
+def _page_url(token: str, page: int, check: bool = False) -> str:
+    """A page of the survey; ``check`` shows what it still misses."""
+    if check:
+        return url_for("survey.take", token=token, page=page, lang=g.lang, check=1)
+    return url_for("survey.take", token=token, page=page, lang=g.lang)
 
 
 def _render(invitation: Invitation, token: str, survey: Survey, page: int,
@@ -104,7 +107,7 @@ def _merged_formdata(saved: dict[str, object], posted: MultiDict, names: list[st
     """The page as saved, overlaid with what this POST gives: an answer left empty here
     (a page loaded before another device saved) keeps the saved one, unless the contact
     emptied it on purpose."""
-    data = MultiDict()
+    data: MultiDict[str, str] = MultiDict()
     saved_values = _display(saved)
     for name in names:
         value = posted.get(name, "")
@@ -188,7 +191,7 @@ def _submit(invitation: Invitation, token: str, survey: Survey):  # type: ignore
     for number, page in enumerate(survey.pages):  # every page, as saved, must be complete
         form = page.form_class(formdata=saved, meta={"csrf": False})
         if not form.validate():
-            return redirect(_page_url(token, number, check=1), code=303)
+            return redirect(_page_url(token, number, check=True), code=303)
         answers.update(form.answers())
     try:
         surveys.submit(session, invitation, answers, g.lang)

@@ -28,8 +28,8 @@ class RatingParts:
 
 def _parts(question: Question, name: str, not_applicable_label: str) -> RatingParts:
     cached = question.html_parts.get(name)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, RatingParts):
+        return cached
     field = escape(name)
     lo, hi = (escape(end) for end in question.scale_ends or ("", ""))
     scale_class = "scale" + (" many" if len(question.points) > 7 else "") + (

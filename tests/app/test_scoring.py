@@ -246,7 +246,8 @@ def test_accounts_list_is_paged_sorted_and_filtered_from_the_run(app, session,
         typed = accounts_page(figures, AccountsQuery(customer_type="partnership"))
         assert typed.total == 60 and {r["customer_type"] for r in typed.rows} == {"partnership"}
         found = accounts_page(figures, AccountsQuery(search="客户11"))
-        assert {r["account_id"] for r in found.rows} == {"B011", *(f"B{k}" for k in range(110, 120))}
+        expected = {"B011", *(f"B{k}" for k in range(110, 120))}
+        assert {r["account_id"] for r in found.rows} == expected
 
 
 def test_result_tables_round_trip_through_parquet():
@@ -274,6 +275,18 @@ def test_the_raw_read_path_gives_the_frame_the_orm_path_gives(app, runner, sessi
     assert list(fast.columns) == list(slow.columns)
     fast = fast.astype({c: "string" for c in text})  # codes are categorical on the fast path
     pd.testing.assert_frame_equal(fast, slow[fast.columns], check_dtype=False)
+    with app.app_context():
+        figures = wave_figures(session, waves[0])
+        accounts = figures.table("accounts").dropna(subset=["satisfaction", "loyalty_index"])
+        cutoffs = figures.summary["quadrant_cutoffs"]
+    # the quadrant rests on the role-weighted satisfaction and loyalty indices and the
+    # cut-offs the pages show (docs/METHODS.md 5.4), worked here row by row
+    expected = [{(True, True): "loyalist", (True, False): "mercenary",
+                 (False, True): "hostage", (False, False): "defector"}[
+        (sat >= cutoffs["satisfaction"], loy >= cutoffs["loyalty"])]
+        for sat, loy in zip(accounts["satisfaction"], accounts["loyalty_index"], strict=True)]
+    assert cutoffs == {"satisfaction": 80.0, "loyalty": 70.0, "apostle": 90.0}
+    assert accounts["quadrant"].tolist() == expected and len(expected) >= 30
     with app.app_context():
         hidden = waves_frame(session, waves[:1], anonymous=[True])
         customers = campaign_frame(session, waves[0])

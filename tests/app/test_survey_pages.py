@@ -183,6 +183,37 @@ def test_two_devices_saving_in_turn_keep_every_answer_either_saved_last(app, ses
     assert saved == {"sq01.e": 2, "sq02.e": 5, "sq03.e": 5, "sq04.e": 1}
 
 
+def test_saves_racing_on_many_threads_lose_no_answer(app, session, invited):
+    """Eight devices save the same draft at once, each its own answers: every answer of
+    every save is there at the end (a read-modify-write without the compare-and-swap
+    loses some)."""
+    import threading
+
+    _contact, _campaign, invitation, _token = invited
+    sessions = app.extensions["db_sessionmaker"]
+    errors = []
+
+    def device(n):
+        own = sessions()
+        try:
+            mine = own.get(Invitation, invitation.id)
+            for k in range(6):
+                drafts.save(own, mine, {f"d{n}_{k}": k})
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=device, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    saved = json.loads(stored_draft(session, invitation).answers_json)
+    assert saved == {f"d{n}_{k}": k for n in range(8) for k in range(6)}
+
+
 def test_a_text_emptied_on_purpose_is_removed(client, session, invited):
     _contact, _campaign, invitation, token = invited
     html = page(client, token, 1)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from ..services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -14,6 +21,10 @@ ROLE_LABELS = {
     "manager": _l("Account manager"),
     "leadership": _l("Leadership (read only)"),
 }
+
+
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(value, str(label)) for value, label in ROLE_LABELS.items()]
 
 
 def _new_password(label: str) -> PasswordField:
@@ -38,13 +49,13 @@ class PasswordChangeForm(FlaskForm):
 class UserNewForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), default="manager")
+    role = SelectField(_l("Role"), choices=lambda: _role_choices(), default="manager")
     password = _new_password(_l("Password"))
 
 
 class UserEditForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l("Role"), choices=lambda: _role_choices())
     active = BooleanField(_l("Can log in"))
 
 

@@ -60,3 +60,113 @@ def test_odd_query_arguments_do_not_break_pages(logged_in):
         assert response.status_code in (200, 404), path
         links = re.findall(r'href="([^"]+)" hreflang', response.get_data(as_text=True))
         assert links and all(link.startswith("/") for link in links), (path, links)
+
+
+# --------------------------------------------------------------------------- sessions end
+
+def _saved_cookie(client):
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _replay(app, cookie_value):
+    """A new browser presenting a session cookie saved earlier."""
+    other = app.test_client()
+    other.set_cookie("session", cookie_value)
+    return other
+
+
+def test_a_saved_cookie_is_refused_after_logout(app, logged_in):
+    saved = _saved_cookie(logged_in)
+    assert _replay(app, saved).get("/accounts").status_code == 200
+    logged_in.post("/logout")
+    for path in ("/accounts", "/export.xlsx"):
+        response = _replay(app, saved).get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_saved_cookie_is_refused_after_a_password_reset(app, logged_in, session, runner):
+    saved = _saved_cookie(logged_in)
+    result = runner.invoke(args=["user", "reset-password", "manager@example.com",
+                                 "--password", "a new long password"])
+    assert result.exit_code == 0, result.output
+    assert _replay(app, saved).get("/accounts").status_code == 302
+    assert logged_in.get("/accounts").status_code == 302  # this browser too
+    response = logged_in.post("/login", data={"email": "manager@example.com",
+                                              "password": "a new long password"})
+    assert response.status_code == 302
+
+
+def test_changing_ones_password_ends_the_other_sessions_but_not_this_one(app, client,
+                                                                          manager):
+    creds = {"email": "manager@example.com", "password": "correct horse battery"}
+    other = app.test_client()
+    assert other.post("/login", data=creds).status_code == 302
+    client.post("/login", data=creds)
+    response = client.post("/account/password?lang=en", data={
+        "current": "correct horse battery", "new": "battery staple horse",
+        "confirm": "battery staple horse"})
+    assert response.status_code == 302
+    assert client.get("/accounts").status_code == 200
+    assert other.get("/accounts").status_code == 302
+    assert app.test_client().post("/login", data=creds).status_code == 200  # old one fails
+
+
+def test_a_wrong_current_password_changes_nothing(client, logged_in, session, manager):
+    before = manager.password_hash
+    response = logged_in.post("/account/password?lang=en", data={
+        "current": "not it at all", "new": "battery staple horse",
+        "confirm": "battery staple horse"})
+    assert response.status_code == 400
+    assert "The current password is wrong." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(User, manager.id).password_hash == before
+    mismatch = logged_in.post("/account/password?lang=en", data={
+        "current": "correct horse battery", "new": "battery staple horse",
+        "confirm": "something else"})
+    assert mismatch.status_code == 400 and "The two new passwords differ." in \
+        mismatch.get_data(as_text=True)
+
+
+def test_deactivation_ends_the_session_and_refuses_the_login(app, logged_in, runner):
+    saved = _saved_cookie(logged_in)
+    runner.invoke(args=["create-user", "second@example.com", "--role", "admin",
+                        "--password", "long enough pw"])
+    result = runner.invoke(args=["user", "deactivate", "manager@example.com"])
+    assert result.exit_code == 0, result.output
+    assert _replay(app, saved).get("/accounts").status_code == 302
+    response = app.test_client().post("/login?lang=en", data={
+        "email": "manager@example.com", "password": "correct horse battery"})
+    assert "Wrong email or password." in response.get_data(as_text=True)
+
+
+def test_a_cookie_idle_longer_than_the_lifetime_is_refused(tmp_path, manager, app,
+                                                           monkeypatch):
+    """The cookie is signed with its time; the server refuses one older than
+    SESSION_IDLE_HOURS (12 by default), whatever the browser keeps."""
+    import itsdangerous.timed
+
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 12 * 3600
+    client = app.test_client()
+    client.post("/login", data={"email": "manager@example.com",
+                                "password": "correct horse battery"})
+    saved = _saved_cookie(client)
+    real_time = itsdangerous.timed.time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 11.9 * 3600)
+    assert _replay(app, saved).get("/accounts").status_code == 200
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 12.1 * 3600)
+    assert _replay(app, saved).get("/accounts").status_code == 302
+    # each request signs the cookie anew: a session in use does not expire
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 11 * 3600)
+    assert client.get("/accounts").status_code == 200
+    refreshed = _saved_cookie(client)
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 22 * 3600)
+    assert _replay(app, refreshed).get("/accounts").status_code == 200
+
+
+def test_a_cookie_from_before_session_versions_is_refused(app, client, manager):
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = str(manager.id)  # what a login stored before versions
+        cookie["_fresh"] = True
+    assert client.get("/accounts").status_code == 302

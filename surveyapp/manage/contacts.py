@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from ..db import get_session
 from ..labels import ROLES
 from ..models import Contact
+from ..services import access
 from ..services import contacts as contact_service
 from . import bp
 
@@ -47,8 +48,9 @@ def _languages() -> tuple[str, ...]:
 
 
 def _contact(contact_id: int) -> Contact:
+    """The contact, if the user may see its account (another manager's is not found)."""
     contact = contact_service.get(get_session(), contact_id)
-    if contact is None:
+    if contact is None or not access.can_see_account(current_user, contact.account):
         abort(404)
     return contact
 
@@ -57,8 +59,9 @@ def _contact(contact_id: int) -> Contact:
 @login_required
 def contacts_list():
     session = get_session()
+    visible = access.account_filter(current_user)
     code = request.args.get("account") or None
-    account = contact_service.find_account(session, code)
+    account = contact_service.find_account(session, code, visible)
     status = request.args.get("status", "current")
     if status not in contact_service.STATUSES:
         status = "current"
@@ -66,9 +69,9 @@ def contacts_list():
     page_number = request.args.get("page", 1, type=int)
     page = contact_service.list_contacts(session, account, status, search,
                                          page_number if page_number and page_number < 10**6
-                                         else 1)
+                                         else 1, visible=visible)
     return render_template("manage/contacts/list.html", page=page, account=account,
-                           accounts=contact_service.accounts_for_filter(session),
+                           accounts=contact_service.accounts_for_filter(session, visible),
                            status=status, statuses=STATUS_LABELS, search=search or "",
                            unknown_account=code is not None and account is None,
                            language_names=LANGUAGE_NAMES)

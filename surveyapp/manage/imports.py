@@ -21,12 +21,13 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
 from ..db import get_session
-from ..services import imports
+from ..services import access, imports
 from . import bp
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # IMPORT_MAX_BYTES: about 50,000 contacts as CSV
@@ -79,6 +80,11 @@ def _unseal(token: str) -> dict | None:
     return payload
 
 
+def _visible(session: Session) -> frozenset[str] | None:
+    """The accounts the manager may change (None: every account, for an administrator)."""
+    return access.visible_codes(session, current_user)
+
+
 def _settings() -> imports.ImportSettings:
     return imports.ImportSettings.from_config(current_app.config)
 
@@ -125,7 +131,9 @@ def import_preview():
     if len(data) > limit:
         return _too_large()
     name = PurePath(upload.filename or "upload.csv").name[-120:] or "upload.csv"
-    plan = imports.plan_import(get_session(), form.kind.data, name, data, _settings())
+    session = get_session()
+    plan = imports.plan_import(session, form.kind.data, name, data, _settings(),
+                               _visible(session))
     return _preview_page(plan, data, 200 if plan.ok else 422)
 
 
@@ -144,7 +152,8 @@ def import_confirm():
         flash(_("This preview has expired or is not yours. Upload the file again."), "error")
         return redirect(url_for("manage.import_start"))
     session = get_session()
-    plan = imports.plan_import(session, payload["k"], payload["n"], payload["d"], _settings())
+    plan = imports.plan_import(session, payload["k"], payload["n"], payload["d"], _settings(),
+                               _visible(session))
     if plan.digest() != payload["h"]:
         flash(_("The data changed since this preview was made. Check the new preview and "
                 "confirm again."), "error")
@@ -154,7 +163,8 @@ def import_confirm():
     except imports.ImportRejected as exc:
         flash(str(exc), "error")
         return _preview_page(imports.plan_import(session, payload["k"], payload["n"],
-                                                 payload["d"], _settings()), payload["d"], 409)
+                                                 payload["d"], _settings(), _visible(session)),
+                             payload["d"], 409)
     counts = plan.counts
     flash(_("Imported %(source)s: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, "
             "%(skipped)d skipped.", source=plan.source, **counts), "success")

@@ -19,14 +19,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from analysis.frames import MAX_EMAIL_LENGTH, clean_email
 from analysis.vocabulary import BUYER_ROLES
 
 from ..models import Account, Campaign, Contact, Draft, Invitation, Response, TextAnswer
-from . import scoring
+from . import audit, scoring
 from .invitations import hash_token
 
 PAGE_SIZE = 50
@@ -52,7 +52,9 @@ class ContactPage:
 
 
 def _filtered(query: Select, account: Account | None, status: str,
-              search: str | None) -> Select:
+              search: str | None, visible: ColumnElement[bool] | None) -> Select:
+    if visible is not None:
+        query = query.where(Contact.account_id.in_(select(Account.id).where(visible)))
     if account is not None:
         query = query.where(Contact.account_id == account.id)
     if status == "current":
@@ -74,33 +76,40 @@ def _filtered(query: Select, account: Account | None, status: str,
 
 def list_contacts(session: Session, account: Account | None = None, status: str = "current",
                   search: str | None = None, page: int = 1,
-                  page_size: int = PAGE_SIZE) -> ContactPage:
+                  page_size: int = PAGE_SIZE,
+                  visible: ColumnElement[bool] | None = None) -> ContactPage:
     """One page of contacts, by account code then contact code.
 
     ``status``: ``current`` (not erased, the default), ``active``, ``inactive``, ``erased``
-    or ``all``; ``search`` matches part of the name, email or contact id.
+    or ``all``; ``search`` matches part of the name, email or contact id; ``visible``: a
+    condition on :class:`Account` keeping the accounts the user may see
+    (:func:`access.account_filter`).
     """
     if status not in STATUSES:
         raise ContactError(f"status must be one of {', '.join(STATUSES)}", "status")
     total = session.scalar(_filtered(select(func.count(Contact.id)), account, status,
-                                     search)) or 0
+                                     search, visible)) or 0
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     query = _filtered(select(Contact).join(Account, Contact.account_id == Account.id),
-                      account, status, search)
+                      account, status, search, visible)
     contacts = session.scalars(query.order_by(Account.code, Contact.code)
                                .offset((page - 1) * page_size).limit(page_size)).all()
     return ContactPage(list(contacts), total, page, pages)
 
 
-def accounts_for_filter(session: Session) -> list[Account]:
-    return list(session.scalars(select(Account).order_by(Account.code)))
+def accounts_for_filter(session: Session, visible: ColumnElement[bool] | None = None
+                        ) -> list[Account]:
+    query = select(Account).order_by(Account.code)
+    return list(session.scalars(query if visible is None else query.where(visible)))
 
 
-def find_account(session: Session, code: str | None) -> Account | None:
+def find_account(session: Session, code: str | None,
+                 visible: ColumnElement[bool] | None = None) -> Account | None:
     if not code or len(code) > 64:
         return None
-    return session.scalar(select(Account).where(Account.code == code))
+    query = select(Account).where(Account.code == code)
+    return session.scalar(query if visible is None else query.where(visible))
 
 
 MAX_ID = 2**31 - 1  # ids beyond any database integer are not looked up (no overflow)
@@ -139,6 +148,8 @@ def update_contact(session: Session, contact: Contact, *, name: str, email: str 
     changed = [k for k, v in values.items() if getattr(contact, k) != v]
     for key in changed:
         setattr(contact, key, values[key])
+    if changed:  # the code, never the name or email: the log outlives an erasure
+        audit.record(session, "contact.edited", contact.code, {"fields": changed})
     session.commit()
     return changed
 
@@ -147,7 +158,10 @@ def set_active(session: Session, contact: Contact, active: bool) -> None:
     """Deactivate (not invited; their link stores nothing) or reactivate a contact."""
     if contact.erased_at is not None:
         raise ContactError("this contact was erased on request and cannot be reactivated")
-    contact.active = active
+    if contact.active != active:
+        contact.active = active
+        audit.record(session, "contact.reactivated" if active else "contact.deactivated",
+                     contact.code)
     session.commit()
 
 
@@ -184,6 +198,8 @@ def erase(session: Session, contact: Contact) -> int:
         contact.email = None
         contact.active = False
         contact.erased_at = datetime.now(UTC)
+        audit.record(session, "contact.erased", contact.code,
+                     {"responses_kept": len(responses), "ratings_deleted": len(ratings)})
         session.commit()
     except BaseException:
         session.rollback()

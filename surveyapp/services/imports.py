@@ -28,7 +28,7 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +52,7 @@ from analysis.frames import (
 from analysis.stages import StagesError, latest_assessment, load_stage_model
 
 from ..models import Account, Campaign, Contact, Response, User
-from . import scoring, users
+from . import audit, scoring, users
 from .instruments import new_campaign, questionnaire_of
 from .responses import campaign_frame, pack
 
@@ -295,8 +295,10 @@ def _account_values(row: Mapping[str, Any], columns: Sequence[str]) -> dict[str,
 
 
 def plan_accounts(session: Session, name: str, data: bytes | None,
-                  settings: ImportSettings) -> ImportPlan:
-    """What importing the accounts file would change (nothing is written)."""
+                  settings: ImportSettings, visible: Collection[str] | None = None
+                  ) -> ImportPlan:
+    """What importing the accounts file would change (nothing is written); ``visible``:
+    the codes of the accounts the importing user may change (None = all)."""
     plan = ImportPlan("accounts", name)
     assessment = _assessment_campaign(session)
     try:
@@ -335,6 +337,11 @@ def plan_accounts(session: Session, name: str, data: bytes | None,
         code = _text(row["account_id"])
         if code is None or file_row in bad_rows:
             continue
+        if visible is not None and code in stored and code not in visible:
+            plan.errors.append(CellError(file_row, "account_id", (
+                f"account '{code}' belongs to another account manager; ask an "
+                "administrator to import it")))
+            continue
         given = _account_values(row, fields)
         owner = given.get("owner")
         if isinstance(owner, str) and owner not in owners:
@@ -364,6 +371,7 @@ def plan_accounts(session: Session, name: str, data: bytes | None,
         plan.rows.append(RowPlan(file_row, code, label,
                                  "updated" if changes else "unchanged", tuple(changes)))
     plan.new_owners = list(new_owners)
+    plan.errors.sort(key=lambda e: (e.row or 0, e.column or ""))
     return plan
 
 
@@ -432,15 +440,19 @@ def _apply_accounts(session: Session, plan: ImportPlan) -> None:
 
 
 def plan_contacts(session: Session, name: str, data: bytes | None,
-                  settings: ImportSettings) -> ImportPlan:
-    """What importing the contacts file would change (nothing is written)."""
+                  settings: ImportSettings, visible: Collection[str] | None = None
+                  ) -> ImportPlan:
+    """What importing the contacts file would change (nothing is written); ``visible``:
+    the codes of the accounts whose contacts the importing user may change (None = all)
+    — another manager's account is, to them, an account that does not exist."""
     plan = ImportPlan("contacts", name)
     try:
         raw = _read(name, data)
         accounts = dict(session.execute(select(Account.code, Account.id)).all()) \
             if "account_id" in raw.columns else {}
+        allowed = accounts.keys() if visible is None else accounts.keys() & set(visible)
         frame, plan.errors = check_contacts(
-            raw, name, accounts=accounts.keys(), languages=settings.languages,
+            raw, name, accounts=allowed, languages=settings.languages,
             required=("name",), max_lengths=_max_lengths(Contact, {
                 "contact_id": "code", "account_id": "code", "name": "name",
                 "email": "email", "role": "role"}) | {"account_id": 64})
@@ -462,6 +474,12 @@ def plan_contacts(session: Session, name: str, data: bytes | None,
             continue
         given = {c: _text(row[c]) for c in fields}
         contact = stored.get(code)
+        if contact is not None and visible is not None and codes.get(
+                contact["account_id"]) not in visible:
+            plan.errors.append(CellError(file_row, "contact_id", (
+                f"contact '{code}' belongs to an account of another account manager; ask an "
+                "administrator to import it")))
+            continue
         label = given.get("name") or ""
         if contact is None:
             given.setdefault("lang", None)
@@ -480,6 +498,7 @@ def plan_contacts(session: Session, name: str, data: bytes | None,
                                given)
         plan.rows.append(RowPlan(file_row, code, label,
                                  "updated" if changes else "unchanged", tuple(changes)))
+    plan.errors.sort(key=lambda e: (e.row or 0, e.column or ""))
     return plan
 
 
@@ -505,13 +524,15 @@ def _apply_contacts(session: Session, plan: ImportPlan) -> None:
 
 
 def plan_import(session: Session, kind: str, name: str, data: bytes | None,
-                settings: ImportSettings) -> ImportPlan:
+                settings: ImportSettings, visible: Collection[str] | None = None
+                ) -> ImportPlan:
     """The plan for a file of ``kind`` ("accounts" or "contacts"), read from ``data`` (an
-    upload) or, when None, from the file ``name``."""
+    upload) or, when None, from the file ``name``; ``visible`` limits it to the accounts a
+    manager may change (see :func:`access.visible_codes`; None = every account)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     planner = plan_accounts if kind == "accounts" else plan_contacts
-    return planner(session, name, data, settings)
+    return planner(session, name, data, settings, visible)
 
 
 def apply_plan(session: Session, plan: ImportPlan) -> ImportPlan:
@@ -529,6 +550,8 @@ def apply_plan(session: Session, plan: ImportPlan) -> ImportPlan:
             _apply_accounts(session, plan)
         else:
             _apply_contacts(session, plan)
+        audit.record(session, "import", plan.source, {"kind": plan.kind, **plan.counts,
+                                                       "new_owners": plan.new_owners})
         session.commit()
     except IntegrityError:
         session.rollback()

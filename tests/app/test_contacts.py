@@ -168,3 +168,76 @@ def test_an_erased_contact_is_not_imported_again(app, logged_in, runner, session
     assert contact_service.erase(session, contact) == 0
     with pytest.raises(contact_service.ContactError):
         contact_service.set_active(session, contact, True)
+
+
+@pytest.fixture
+def own_manager(app, session, people):
+    """A manager who owns A001 (王磊, 李娜) but not A002 (Anna)."""
+    from surveyapp.services import users
+
+    user = users.create_user(session, "wang@supplier.example.com", "a long password",
+                             role="manager")
+    people[0].account.owner_id = user.id
+    session.commit()
+    client = app.test_client()
+    assert client.post("/login", data={"email": "wang@supplier.example.com",
+                                       "password": "a long password"}).status_code == 302
+    return client
+
+
+def test_a_manager_sees_and_changes_only_their_own_contacts(app, own_manager, people):
+    text = page(own_manager, "/contacts")
+    assert "王磊" in text and "李娜" in text and "Anna" not in text
+    assert "A002" not in text  # nor in the account filter
+    assert "Anna" not in page(own_manager, "/contacts?account=A002")
+    before = snapshot(app)
+    other = people[2]
+    assert own_manager.get(f"/contacts/{other.id}/edit").status_code == 404
+    assert own_manager.post(f"/contacts/{other.id}/edit", data={
+        "name": "x", "role": "", "lang": "en"}).status_code == 404
+    assert own_manager.post(f"/contacts/{other.id}/active", data={"active": "0"}).status_code \
+        == 404
+    assert own_manager.post(f"/contacts/{other.id}/erase", data={"confirm": "y"}).status_code \
+        == 404
+    assert snapshot(app) == before
+
+
+def test_a_manager_imports_only_into_their_own_accounts(app, own_manager, people):
+    import io
+
+    files = [
+        ("contacts", "contact_id,account_id,name\nN1,A002,新人\n",
+         "account 'A002' does not exist"),
+        ("contacts", f"contact_id,account_id,name\n{people[2].code},A001,Anna\n",
+         "belongs to an account of another account manager"),
+        ("accounts", "account_id,name\nA002,改名\n", "belongs to another account manager"),
+    ]
+    before = snapshot(app)
+    for kind, content, problem in files:
+        response = own_manager.post("/import/preview", data={
+            "kind": kind, "file": (io.BytesIO(content.encode()), "f.csv")},
+            content_type="multipart/form-data")
+        assert response.status_code == 422
+        assert problem in html.unescape(response.get_data(as_text=True))
+    assert snapshot(app) == before
+    ok = own_manager.post("/import/preview", data={"kind": "contacts", "file": (io.BytesIO(
+        "contact_id,account_id,name\nN1,A001,新人\n".encode()), "f.csv")},
+        content_type="multipart/form-data")
+    assert ok.status_code == 200 and 'name="upload"' in ok.get_data(as_text=True)
+
+
+def test_imports_and_erasures_are_in_the_audit_log(app, runner, session, answered, tmp_path):
+    from surveyapp.models import AuditEvent
+
+    contact, *_ = answered
+    contact_service.erase(session, contact)
+    path = tmp_path / "c.csv"
+    path.write_text("contact_id,account_id,name\nNEW-1,A001,新人\n", encoding="utf-8")
+    assert runner.invoke(args=["import-contacts", str(path)]).exit_code == 0
+    events = {e.action: e for e in session.scalars(select(AuditEvent))}
+    erased = events["contact.erased"]
+    assert erased.target == contact.code
+    assert "王磊" not in (erased.detail_json or "") and "c1@example.com" not in (
+        erased.detail_json or "")
+    assert events["import"].target == str(path) and '"new": 1' in events["import"].detail_json
+    assert events["import"].actor_email == "command line"

@@ -89,10 +89,10 @@ def test_a_forged_or_foreign_preview_is_refused(app, logged_in, session):
     from surveyapp.services import users
 
     users.create_user(session, "other@example.com", "another long password")
-    before = snapshot(app)
     other = app.test_client()
     other.post("/login", data={"email": "other@example.com",
                                "password": "another long password"})
+    before = snapshot(app)  # after the login, which notes itself on the user's row
     assert other.post("/import/confirm", data={"upload": token}).status_code == 302
     assert snapshot(app) == before
 

@@ -241,3 +241,24 @@ def test_imports_and_erasures_are_in_the_audit_log(app, runner, session, answere
         erased.detail_json or "")
     assert events["import"].target == str(path) and '"new": 1' in events["import"].detail_json
     assert events["import"].actor_email == "command line"
+
+
+def test_leadership_reads_but_cannot_import_or_edit(app, session, people):
+    import io
+
+    from surveyapp.services import users
+
+    users.create_user(session, "ceo@supplier.example.com", "a long password", role="leadership")
+    client = app.test_client()
+    client.post("/login", data={"email": "ceo@supplier.example.com",
+                                "password": "a long password"})
+    listing = page(client, "/contacts")
+    assert "王磊" in listing and f"/contacts/{people[0].id}/edit" not in listing
+    assert 'type="file"' not in client.get("/import").get_data(as_text=True)
+    before = snapshot(app)
+    response = client.post("/import/preview", data={"kind": "accounts", "file": (
+        io.BytesIO(b"account_id,name\nZ1,x\n"), "a.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 403
+    assert client.post(f"/contacts/{people[0].id}/erase", data={"confirm": "y"}).status_code \
+        == 403
+    assert snapshot(app) == before

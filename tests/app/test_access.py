@@ -1,0 +1,229 @@
+"""Roles: who sees which accounts, the users an administrator manages (web and command
+line), and the audit log."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.models import Account, AuditEvent, User
+from surveyapp.services import access, audit, users
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def people(session):
+    """An administrator, two managers and leadership (the fixture's own session)."""
+    made = {role: users.create_user(session, f"{role}@example.com", PASSWORD, role=role,
+                                    actor=None)
+            for role in ("admin", "leadership")}
+    made["li"] = users.create_user(session, "li@example.com", PASSWORD, role="manager",
+                                   actor=None)
+    made["wang"] = users.create_user(session, "wang@example.com", PASSWORD, role="manager",
+                                     actor=None)
+    return made
+
+
+def _client(app, email):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def portfolio(session, people, make_account):
+    a = make_account("A001", owner_id=people["li"].id)
+    b = make_account("A002", owner_id=people["wang"].id)
+    c = make_account("A003")  # nobody's yet
+    return a, b, c
+
+
+def test_visible_accounts_by_role(session, people, portfolio):
+    codes = {k: access.visible_codes(session, u) for k, u in people.items()}
+    assert codes["admin"] is None and codes["leadership"] is None  # every account
+    assert codes["li"] == {"A001"} and codes["wang"] == {"A002"}
+    for name, user in people.items():
+        shown = set(session.scalars(select(Account.code).where(access.account_filter(user))))
+        assert shown == ({"A001", "A002", "A003"} if codes[name] is None else codes[name])
+        assert [access.can_see_account(user, a) for a in portfolio] == \
+            [c is None or a.code in c for a in portfolio for c in [codes[name]]]
+
+
+def test_rules_by_role():
+    def person(role):
+        return type("P", (), {"role": role, "id": 1})()
+
+    admin, manager, leadership = (person(r) for r in access.ROLES)
+    assert access.may(None, "survey.take", "POST") and access.may(None, "auth.login", "POST")
+    assert not access.may(None, "reports.accounts", "GET")
+    assert all(access.may(p, "reports.accounts", "GET") for p in (admin, manager, leadership))
+    assert access.may(manager, "manage.import_confirm", "POST")
+    assert not access.may(leadership, "manage.import_confirm", "POST")
+    assert access.may(leadership, "manage.waves_list", "GET")
+    assert not access.may(manager, "auth.users_list", "GET")
+    assert access.may(admin, "auth.users_list", "GET")
+    assert access.may(leadership, "auth.password", "POST")  # everyone keeps their password
+    assert not access.may(admin, "nobody.knows", "GET")  # no rule: refused
+    assert not access.may(person("intern"), "reports.accounts", "GET")
+
+
+# --------------------------------------------------------------------------- user pages
+
+def test_administrator_creates_changes_and_deactivates_users(app, session, people):
+    admin = _client(app, "admin@example.com")
+    page = admin.get("/users?lang=en").get_data(as_text=True)
+    assert "li@example.com" in page and "Account manager" in page
+    response = admin.post("/users/new", data={"email": "New@Example.com", "name": "Zhao",
+                                              "role": "leadership", "password": PASSWORD})
+    assert response.status_code == 302
+    new = session.scalar(select(User).where(User.email == "new@example.com"))
+    assert new.role == "leadership" and new.active
+    viewer = _client(app, "new@example.com")
+    assert viewer.get("/accounts").status_code == 200
+    response = admin.post(f"/users/{new.id}", data={"name": "Zhao", "role": "manager",
+                                                    "active": ""})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(User, new.id).role == "manager" and not session.get(User, new.id).active
+    assert viewer.get("/accounts").status_code == 302  # deactivated: logged out at once
+    events = [e.action for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert "user.created" in events and "user.changed" in events
+
+
+def test_new_user_errors_store_nothing(app, session, people):
+    admin = _client(app, "admin@example.com")
+    count = len(users.list_users(session))
+    for data, message in (
+            ({"email": "li@example.com", "role": "manager", "password": "long enough"},
+             "A user with this email already exists."),
+            ({"email": "nope", "role": "manager", "password": "long enough"},
+             "Not an email address."),
+            ({"email": "x@example.com", "role": "manager", "password": "short"},
+             "Between 8 and 1024 characters."),
+            ({"email": "x@example.com", "role": "owner", "password": "long enough"},
+             "Not a valid choice")):
+        response = admin.post("/users/new?lang=en", data=data)
+        assert response.status_code == 400, data
+        assert message in response.get_data(as_text=True), data
+    assert len(users.list_users(session)) == count
+
+
+def test_administrator_resets_a_password(app, session, people):
+    admin = _client(app, "admin@example.com")
+    li = _client(app, "li@example.com")
+    response = admin.post(f"/users/{people['li'].id}/password",
+                          data={"password": "brand new secret"})
+    assert response.status_code == 302
+    assert li.get("/accounts").status_code == 302
+    assert app.test_client().post("/login", data={
+        "email": "li@example.com", "password": "brand new secret"}).status_code == 302
+    assert session.scalar(select(AuditEvent.action).where(
+        AuditEvent.action == "user.password_reset", AuditEvent.target == "li@example.com"))
+
+
+def test_the_last_administrator_stays(app, session, people):
+    admin = _client(app, "admin@example.com")
+    me = people["admin"]
+    response = admin.post(f"/users/{me.id}?lang=en", data={"role": "manager", "active": "y"})
+    assert response.status_code == 409
+    assert "last active administrator" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(User, me.id).role == "admin"
+    with pytest.raises(users.UserError, match="last active administrator"):
+        users.update_user(session, session.get(User, me.id), active=False, actor=None)
+    # with a second administrator, the first may step down
+    users.update_user(session, people["leadership"], role="admin", actor=None)
+    users.update_user(session, session.get(User, me.id), role="manager", actor=None)
+    assert session.get(User, me.id).role == "manager"
+
+
+def test_managers_and_leadership_cannot_manage_users(app, people):
+    for email in ("li@example.com", "leadership@example.com"):
+        client = _client(app, email)
+        assert client.get("/users").status_code == 403
+        assert client.get("/audit").status_code == 403
+        response = client.post(f"/users/{people['admin'].id}/password",
+                               data={"password": "taken over now"})
+        assert response.status_code == 403
+    assert app.test_client().post("/login", data={
+        "email": "admin@example.com", "password": PASSWORD}).status_code == 302
+
+
+# --------------------------------------------------------------------------- command line
+
+def test_create_user_with_a_role_and_the_user_commands(runner, session):
+    result = runner.invoke(args=["create-user", "first@example.com", "--password", "long enough"])
+    assert result.output.strip() == "Created administrator first@example.com"
+    result = runner.invoke(args=["create-user", "second@example.com", "--password",
+                                 "long enough"])
+    assert result.output.strip() == "Created manager second@example.com"  # least needed
+    result = runner.invoke(args=["create-user", "boss@example.com", "--role", "leadership",
+                                 "--password", "long enough"])
+    assert result.exit_code == 0 and "Created leadership boss@example.com" in result.output
+    bad = runner.invoke(args=["create-user", "x@example.com", "--role", "owner",
+                              "--password", "long enough"])
+    assert bad.exit_code == 2 and "'owner' is not one of" in bad.output
+    listing = runner.invoke(args=["user", "list"]).output
+    assert "boss@example.com\tleadership\tactive\tlast login never" in listing
+    assert runner.invoke(args=["user", "set-role", "second@example.com", "admin"]).exit_code == 0
+    assert runner.invoke(args=["user", "deactivate", "boss@example.com"]).exit_code == 0
+    session.expire_all()
+    roles = {u.email: (u.role, u.active) for u in users.list_users(session)}
+    assert roles["second@example.com"] == ("admin", True)
+    assert roles["boss@example.com"] == ("leadership", False)
+    missing = runner.invoke(args=["user", "deactivate", "ghost@example.com"])
+    assert missing.exit_code == 1 and "there is no user ghost@example.com" in missing.output
+    short = runner.invoke(args=["user", "reset-password", "boss@example.com", "--password", "x"])
+    assert short.exit_code == 1 and "at least 8" in short.output
+    actions = list(session.scalars(select(AuditEvent.actor_email)))
+    assert actions and set(actions) == {audit.COMMAND_LINE}
+
+
+def test_create_user_gives_an_imported_owner_a_password_and_role(runner, session):
+    owner, _added = users.owner_for_email(session, "owner@example.com")
+    session.commit()
+    assert owner.role == "manager" and not users.has_password(owner)
+    runner.invoke(args=["create-user", "admin@example.com", "--password", "long enough"])
+    result = runner.invoke(args=["create-user", "owner@example.com", "--password",
+                                 "long enough"])
+    assert result.output.strip() == "Created manager owner@example.com"
+    session.expire_all()
+    assert users.has_password(session.get(User, owner.id))
+
+
+# --------------------------------------------------------------------------- audit log
+
+def test_logins_are_audited(app, session, people):
+    client = app.test_client()
+    client.post("/login", data={"email": "li@example.com", "password": "wrong"},
+                environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    client.post("/login", data={"email": "nobody@example.com", "password": "wrong"})
+    client.post("/login", data={"email": "li@example.com", "password": PASSWORD})
+    client.post("/logout")
+    events = [(e.action, e.actor_email, e.actor_id is not None, e.address)
+              for e in session.scalars(select(AuditEvent).where(
+                  AuditEvent.action.in_(("login", "login.failed", "logout")))
+                  .order_by(AuditEvent.id))]
+    assert events == [("login.failed", "li@example.com", False, "10.1.2.3"),
+                      ("login.failed", "nobody@example.com", False, "127.0.0.1"),
+                      ("login", "li@example.com", True, "127.0.0.1"),
+                      ("logout", "li@example.com", True, "127.0.0.1")]
+    session.expire_all()
+    assert session.get(User, people["li"].id).last_login_at is not None
+
+
+def test_audit_page_lists_and_filters(app, session, people):
+    for k in range(3):
+        audit.record(session, "export", f"campaign {k}", {"rows": k}, actor=people["li"],
+                     address=None)
+    session.commit()
+    admin = _client(app, "admin@example.com")
+    page = admin.get("/audit?action=export&lang=en").get_data(as_text=True)
+    assert page.count("campaign ") == 3 and "rows: 2" in page and "3 events" in page
+    page = admin.get("/audit?action=login&lang=en").get_data(as_text=True)
+    assert "campaign 0" not in page and "admin@example.com" in page
+    page = admin.get("/audit?actor=wang&lang=en").get_data(as_text=True)
+    assert "0 events" in page
+    assert admin.get("/audit?page=99999999999999999999").status_code == 200

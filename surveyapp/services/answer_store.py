@@ -61,8 +61,9 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
     """The waves' responses stacked in one wide frame in the file format's columns.
 
     Metadata ``response_id, account_id, contact_id, role, wave, submitted_at, lang`` (text;
-    all but ``response_id`` categorical: a million rows hold a few thousand codes), then one float64 column per numeric answer of any of the waves (in the order
-    they first appear); a wave's rows are NaN in the other waves' columns. ``anonymous``
+    all but ``response_id`` categorical: a million rows hold a few thousand codes), then
+    one float64 column per numeric answer of any of the waves (in the order they first
+    appear); a wave's rows are NaN in the other waves' columns. ``anonymous``
     per wave: its rows carry no contact id.
     """
     columns: list[str] = []
@@ -86,8 +87,11 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
             campaigns), strict=True):
         targets = np.array([position[c] for c in campaign.answer_columns])
         width = len(targets)
-        # campaign.id is an int from the database: safe to inline, and the only parameter
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        # campaign.id is an int from the database: safe to inline, and the only parameter;
+        # on PostgreSQL a named (server-side) cursor streams the rows instead of holding all
+        dbapi = connection.connection.dbapi_connection
+        cursor = (dbapi.cursor(name=f"wave_answers_{int(campaign.id)}")  # type: ignore[union-attr]
+                  if connection.dialect.name == "postgresql" else dbapi.cursor())  # type: ignore[union-attr]
         try:
             cursor.execute(
                 'SELECT id, account_id, contact_id, role, submitted_at, lang, "values" '

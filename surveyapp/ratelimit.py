@@ -25,7 +25,9 @@ from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from limits.errors import ConfigurationError
 from limits.storage import Storage
-from sqlalchemy import Engine, case, delete, literal, select
+from sqlalchemy import Engine, case, delete, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from .models import RateLimitCounter
@@ -101,49 +103,45 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
-        table = RateLimitCounter.__table__
-        expired = table.c.expires_at <= now
+        counter = RateLimitCounter
+        expired = counter.expires_at <= now
         dialect = self.engine.dialect.name
         with self.engine.begin() as connection:
             if dialect in ("sqlite", "postgresql"):
-                if dialect == "sqlite":
-                    from sqlalchemy.dialects.sqlite import insert
-                else:
-                    from sqlalchemy.dialects.postgresql import insert
-                statement = insert(table).values(key=key, count=amount, expires_at=now + expiry)
-                statement = statement.on_conflict_do_update(
-                    index_elements=[table.c.key],
-                    set_={"count": case((expired, amount), else_=table.c.count + amount),
-                          "expires_at": case((expired, now + expiry),
-                                             else_=table.c.expires_at)},
-                ).returning(table.c.count)
+                upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(counter)
+                statement = upsert.values(key=key, count=amount, expires_at=now + expiry) \
+                    .on_conflict_do_update(
+                        index_elements=[counter.key],
+                        set_={"count": case((expired, amount), else_=counter.count + amount),
+                              "expires_at": case((expired, now + expiry),
+                                                 else_=counter.expires_at)},
+                    ).returning(counter.count)
                 count = int(connection.execute(statement).scalar_one())
             else:  # another database: read, then write, in one transaction
-                row = connection.execute(select(table.c.count, table.c.expires_at)
-                                         .where(table.c.key == key).with_for_update()).first()
-                if row is None or row.expires_at <= now:
-                    connection.execute(delete(table).where(table.c.key == key))
-                    connection.execute(table.insert().values(key=key, count=amount,
-                                                             expires_at=now + expiry))
+                row = connection.execute(select(counter.count, counter.expires_at)
+                                         .where(counter.key == key).with_for_update()).first()
+                if row is None or row[1] <= now:
+                    connection.execute(delete(counter).where(counter.key == key))
+                    connection.execute(insert(counter).values(key=key, count=amount,
+                                                              expires_at=now + expiry))
                     count = amount
                 else:
-                    count = row.count + amount
-                    connection.execute(table.update().where(table.c.key == key)
+                    count = int(row[0]) + amount
+                    connection.execute(update(counter).where(counter.key == key)
                                        .values(count=count))
-            connection.execute(delete(table).where(table.c.expires_at < now - EXPIRED_KEPT_S))
+            connection.execute(delete(counter).where(counter.expires_at < now - EXPIRED_KEPT_S))
         return count
 
     def get(self, key: str) -> int:
-        table = RateLimitCounter.__table__
         with self.engine.connect() as connection:
-            count = connection.scalar(select(table.c.count).where(
-                table.c.key == key, table.c.expires_at > time.time()))
+            count = connection.scalar(select(RateLimitCounter.count).where(
+                RateLimitCounter.key == key, RateLimitCounter.expires_at > time.time()))
         return int(count or 0)
 
     def get_expiry(self, key: str) -> float:
-        table = RateLimitCounter.__table__
         with self.engine.connect() as connection:
-            expires = connection.scalar(select(table.c.expires_at).where(table.c.key == key))
+            expires = connection.scalar(select(RateLimitCounter.expires_at)
+                                        .where(RateLimitCounter.key == key))
         return float(expires) if expires is not None else time.time()
 
     def check(self) -> bool:
@@ -156,9 +154,8 @@ class DatabaseStorage(Storage):
 
     def reset(self) -> int | None:
         with self.engine.begin() as connection:
-            return connection.execute(delete(RateLimitCounter.__table__)).rowcount
+            return connection.execute(delete(RateLimitCounter)).rowcount
 
     def clear(self, key: str) -> None:
-        table = RateLimitCounter.__table__
         with self.engine.begin() as connection:
-            connection.execute(delete(table).where(table.c.key == key))
+            connection.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))

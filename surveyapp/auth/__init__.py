@@ -20,7 +20,7 @@ SESSION_IDLE_HOURS = 12.0
 
 @bp.record_once
 def _wire_into_app(state: BlueprintSetupState) -> None:
-    init_app(state.app)
+    init_app(state.app)  # type: ignore[arg-type]
 
 
 def init_app(app: Flask) -> None:

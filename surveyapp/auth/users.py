@@ -98,4 +98,5 @@ def audit_log():
     page = request.args.get("page", 1, type=int) or 1
     listing = audit.recent(get_session(), action, actor, min(max(page, 1), 10**6))
     return render_template("users/audit.html", listing=listing, action=action or "",
-                           actor=actor or "", actions=audit.ACTIONS, detail=audit.detail)
+                           actor=actor or "", actions=audit.known_actions(get_session()),
+                           detail=audit.detail)

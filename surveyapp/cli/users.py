@@ -3,6 +3,8 @@ reactivate, set a new password."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask.cli import with_appcontext
 
@@ -13,7 +15,7 @@ ROLE_NAMES = {access.ADMIN: "administrator", access.MANAGER: "manager",
               access.LEADERSHIP: "leadership"}
 
 
-def _role_option(**kwargs: object):  # type: ignore[no-untyped-def]
+def _role_option(**kwargs: Any):  # type: ignore[no-untyped-def]
     return click.option("--role", type=click.Choice(access.ROLES), **kwargs)
 
 

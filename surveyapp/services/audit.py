@@ -27,7 +27,8 @@ TARGET_LENGTH = 200
 ACTIONS = (
     "login", "login.failed", "logout", "password.changed",
     "user.created", "user.changed", "user.password_reset",
-    "import", "wave.created", "wave.sent", "wave.reminded", "export", "assessment.edited",
+    "import", "contact.edited", "contact.deactivated", "contact.reactivated", "contact.erased",
+    "wave.created", "wave.sent", "wave.reminded", "export", "assessment.edited",
 )
 
 
@@ -105,6 +106,12 @@ def recent(session: Session, action: str | None = None, actor: str | None = None
     events = list(session.scalars(query.order_by(AuditEvent.id.desc())
                                   .offset((page - 1) * per_page).limit(per_page)))
     return AuditPage(events, total, page, pages)
+
+
+def known_actions(session: Session) -> list[str]:
+    """The actions the app writes and any other found in the log, for a filter."""
+    stored = session.scalars(select(AuditEvent.action).distinct())
+    return sorted(set(ACTIONS) | set(stored))
 
 
 def detail(event: AuditEvent) -> dict[str, Any]:

@@ -3,11 +3,13 @@ line), and the audit log."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
 from surveyapp.models import Account, AuditEvent, User
-from surveyapp.services import access, audit, users
+from surveyapp.services import access, audit, users, visible
+from surveyapp.services.figures import WaveFigures
 
 PASSWORD = "correct horse battery"
 
@@ -227,3 +229,40 @@ def test_audit_page_lists_and_filters(app, session, people):
     page = admin.get("/audit?actor=wang&lang=en").get_data(as_text=True)
     assert "0 events" in page
     assert admin.get("/audit?page=99999999999999999999").status_code == 200
+
+
+# --------------------------------------------------------------------------- figures
+
+class _Run(WaveFigures):
+    """Stored figures without a database: two account tables and a portfolio table."""
+
+    def __init__(self, tables):
+        self.session = self.campaign = self.run = None
+        self.key = ("test-db", 1, "t")
+        self._tables = tables
+
+    def names(self):
+        return sorted(self._tables)
+
+    def table(self, name):
+        return self._tables.get(name, pd.DataFrame())
+
+
+def test_visible_figures_keep_only_the_users_accounts():
+    accounts = pd.DataFrame({"account_id": ["A001", "A002", "A003", None],
+                             "nps": [10.0, -20.0, 5.0, 0.0]})
+    items = pd.DataFrame({"account_id": ["A002", "A001", "A002"], "item": ["a", "b", "c"]})
+    model = pd.DataFrame({"path": ["IMAG -> SAT"], "estimate": [0.4]})
+    base = _Run({"accounts": accounts, "servqual_account_items": items, "model_paths": model})
+    mine = visible.restrict(base, frozenset({"A002"}))
+    assert list(mine.table("accounts")["account_id"]) == ["A002"]
+    assert list(mine.table("servqual_account_items")["item"]) == ["a", "c"]
+    assert mine.table("model_paths").equals(model)  # the portfolio's, no account in it
+    assert set(mine.tables()) == {"accounts", "servqual_account_items", "model_paths"}
+    assert visible.restrict(base, None) is base
+    # derived views are kept apart per set of accounts (never another user's list)
+    assert base.derived("rows", lambda: len(base.table("accounts"))) == 4
+    assert mine.derived("rows", lambda: len(mine.table("accounts"))) == 1
+    other = visible.restrict(base, frozenset({"A001", "A003"}))
+    assert other.derived("rows", lambda: len(other.table("accounts"))) == 2
+    assert visible.restrict(base, frozenset()).table("accounts").empty

@@ -12,8 +12,10 @@ clients on loopback, each completing ``--surveys`` surveys.
 * bare: ``/work/shared/bench/ceiling`` (Flask + Flask-WTF, 30 integer fields, one SQLite
   insert per POST, CSRF on like the product): GET ``/survey`` then POST ``/submit``.
 
-Prints page round trips (one GET and one POST) per second, and p50/p99 of a round trip and
-of each request, side by side, with the product's share of the bare app's rate.
+Prints page round trips (one GET and one POST) per second, p50/p99 of a round trip and of
+each request, and the server workers' CPU time per round trip, side by side, with the
+product's share of the bare app's rate (and of its CPU cost, which hardly depends on what
+else a shared machine runs).
 
 Usage: ``python bench/submit.py [--clients 8] [--surveys 15] [--workers 2]
 [--database-url URL] [--ceiling DIR]``. SQLite files go into a fresh temporary folder; no
@@ -108,6 +110,7 @@ class Timings:
     gets: list[float] = field(default_factory=list)
     posts: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # the server workers', over the timed part
 
 
 async def timed(timings: Timings, kind: list[float], call):  # type: ignore[no-untyped-def]
@@ -296,6 +299,24 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError("the server did not start")
 
+    def worker_pids(self) -> list[int]:
+        if self.process is None:
+            return list(self.pids)
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the workers have used so far: unlike the rates, this
+        hardly depends on what else the machine runs."""
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         for pid in self.pids:
             os.kill(pid, signal.SIGTERM)
@@ -308,12 +329,15 @@ class Server:
 # --------------------------------------------------------------------------- driving
 
 
-async def drive(jobs: list[Callable[[bool], object]], clients: int, warmup: int) -> float:
+async def drive(jobs: list[Callable[[bool], object]], clients: int, warmup: int,
+                server: Server, timings: Timings) -> float:
     """Run ``jobs`` on ``clients`` concurrent clients; the first ``warmup`` are not timed.
-    Returns the wall time of the timed part."""
+    Returns the wall time of the timed part (and adds the workers' CPU time to
+    ``timings``)."""
     for job in jobs[:warmup]:
         await job(False)  # type: ignore[misc]
     queue = list(jobs[warmup:])
+    cpu = server.cpu_seconds()
     start = time.perf_counter()
 
     async def client() -> None:
@@ -321,7 +345,9 @@ async def drive(jobs: list[Callable[[bool], object]], clients: int, warmup: int)
             await queue.pop()(True)  # type: ignore[misc]
 
     await asyncio.gather(*(client() for _ in range(clients)))
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    timings.cpu_seconds += server.cpu_seconds() - cpu
+    return seconds
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -342,6 +368,7 @@ def summary(name: str, timings: Timings, seconds: float) -> dict[str, float | st
             "GET p99": percentile(timings.gets, 99) * ms,
             "POST p50": percentile(timings.posts, 50) * ms,
             "POST p99": percentile(timings.posts, 99) * ms,
+            "CPU ms/rt": 1000 * timings.cpu_seconds / max(1, len(timings.round_trips)),
             "errors": len(timings.errors)}
 
 
@@ -353,7 +380,7 @@ def run_product(env: dict[str, str], tokens: list[str], args: argparse.Namespace
     try:
         jobs = [lambda record, t=t: product_survey(server.port, t, timings, record)
                 for t in tokens]
-        seconds = asyncio.run(drive(jobs, args.clients, warm))
+        seconds = asyncio.run(drive(jobs, args.clients, warm, server, timings))
     finally:
         server.stop()
     return timings, seconds
@@ -368,7 +395,7 @@ def run_ceiling(make_ceiling: Callable[[], object], count: int, args: argparse.N
     try:
         jobs = [lambda record: ceiling_round_trip(server.port, timings, record)
                 for _ in range(count + warm)]
-        seconds = asyncio.run(drive(jobs, args.clients, warm))
+        seconds = asyncio.run(drive(jobs, args.clients, warm, server, timings))
     finally:
         server.stop()
     return timings, seconds
@@ -381,6 +408,7 @@ def merged(parts: list[tuple[Timings, float]]) -> tuple[Timings, float]:
         total.gets += timings.gets
         total.posts += timings.posts
         total.errors += timings.errors
+        total.cpu_seconds += timings.cpu_seconds
     return total, sum(seconds for _t, seconds in parts)
 
 
@@ -422,15 +450,16 @@ def main() -> None:
           f"{database}; product: {pages} pages per survey, {args.surveys} surveys per "
           f"client and round, {args.rounds} rounds")
     header = ["app", "round trips", "per s", "p50", "p99", "GET p50", "GET p99", "POST p50",
-              "POST p99", "errors"]
+              "POST p99", "CPU ms/rt", "errors"]
     print(f"{header[0]:<22}" + "".join(f"{h:>11}" for h in header[1:]))
     for row in rows:
         cells = [f"{row[h]:>11.1f}" if isinstance(row[h], float) else f"{row[h]:>11}"
                  for h in header[1:]]
         print(f"{row['app']:<22}" + "".join(cells))
     share = rows[0]["per s"] / rows[1]["per s"]  # type: ignore[operator]
-    print(f"product / bare rate: {share:.2f}  (times in ms; a round trip is one GET and "
-          f"one POST)")
+    cpu_share = rows[1]["CPU ms/rt"] / rows[0]["CPU ms/rt"]  # type: ignore[operator]
+    print(f"product / bare rate: {share:.2f}; by the workers' CPU per round trip: "
+          f"{cpu_share:.2f}  (times in ms; a round trip is one GET and one POST)")
     for error in (product_timings.errors + ceiling_timings.errors)[:5]:
         print("error:", error)
     shutil.rmtree(folder, ignore_errors=True)

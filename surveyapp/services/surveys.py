@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from analysis import Questionnaire
+
 from ..models import Campaign, CampaignInstrument, InstrumentVersion, Invitation, Response
 from . import drafts, invitations, responses
 from .instruments import questionnaire_of
@@ -52,24 +54,25 @@ def questionnaire_key(session: Session, campaign: Campaign) -> tuple[str, ...]:
 
 
 def submit(session: Session, invitation: Invitation, answers: Mapping[str, object],
-           lang: str) -> Response:
+           lang: str, questionnaire: Questionnaire | None = None) -> Response:
     """Store the answers, mark the invitation answered and drop its draft, in one
     transaction.
 
     Raises :class:`invitations.AlreadyAnswered` (and stores nothing) when the invitation
     already has its response, including when two submissions race;
+    ``questionnaire`` is the campaign's (read from it when not given);
     :class:`drafts.StorageBusy` (nothing stored, the draft kept) when the database stays
     locked through every retry.
     """
     campaign = invitation.campaign
-    questionnaire = questionnaire_of(campaign)
+    asked = questionnaire or questionnaire_of(campaign)  # the caller's, when it has it
 
     def store() -> Response:
         if invitation.responded_at is not None:
             raise invitations.AlreadyAnswered()
         try:
             response = responses.add_response(
-                session, campaign, answers, questionnaire, contact=invitation.contact,
+                session, campaign, answers, asked, contact=invitation.contact,
                 invitation_id=invitation.id, lang=lang)
             invitations.mark_answered(invitation)
             drafts.discard(session, invitation.id)  # flushes the response: may meet a race

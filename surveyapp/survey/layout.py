@@ -73,6 +73,7 @@ class Page:
 @dataclass
 class Survey:
     pages: list[Page]
+    questionnaire: Questionnaire
 
     @property
     def minutes(self) -> int:
@@ -141,7 +142,7 @@ def build_survey(questionnaire: Questionnaire, lang: str) -> Survey:
     pages: list[Page] = []
     for instrument in questionnaire.instruments:
         pages.extend(_instrument_pages(instrument, lang))
-    return Survey(pages)
+    return Survey(pages, questionnaire)
 
 
 CACHE_SIZE = 64

@@ -169,7 +169,7 @@ def _post(invitation: Invitation, token: str, survey: Survey,
     going_back = request.form.get("action") == BACK
     target = page - 1 if going_back else page + 1 if valid else page
     try:
-        drafts.save(session, invitation, form.answers(),
+        saved = drafts.save(session, invitation, form.answers(),
                     cleared={n.replace("-", ".") for n in cleared},
                     page=min(max(target, 0), len(survey.pages) - 1), loaded=draft)
     except (drafts.DraftConflict, drafts.StorageBusy):
@@ -181,12 +181,13 @@ def _post(invitation: Invitation, token: str, survey: Survey,
         return _render(invitation, token, survey, page, shown, form, status=400)
     if page + 1 < len(survey.pages):
         return redirect(_page_url(token, page + 1), code=303)
-    return _submit(invitation, token, survey)
+    return _submit(invitation, token, survey, saved)
 
 
-def _submit(invitation: Invitation, token: str, survey: Survey):  # type: ignore[no-untyped-def]
+def _submit(invitation: Invitation, token: str, survey: Survey,
+            draft: drafts.SavedDraft):  # type: ignore[no-untyped-def]
     session = get_session()
-    saved = MultiDict(_display(drafts.load(session, invitation.id).answers))
+    saved = MultiDict(_display(draft.answers))
     answers: dict[str, object] = {}
     for number, page in enumerate(survey.pages):  # every page, as saved, must be complete
         form = page.form_class(formdata=saved, meta={"csrf": False})
@@ -194,7 +195,7 @@ def _submit(invitation: Invitation, token: str, survey: Survey):  # type: ignore
             return redirect(_page_url(token, number, check=True), code=303)
         answers.update(form.answers())
     try:
-        surveys.submit(session, invitation, answers, g.lang)
+        surveys.submit(session, invitation, answers, g.lang, survey.questionnaire)
     except invitations.AlreadyAnswered:
         return render_template("survey/already.html"), 409
     except drafts.StorageBusy:  # the draft holds every answer: the contact tries again

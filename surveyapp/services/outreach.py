@@ -5,8 +5,9 @@ inserts the rows (a row someone else inserted is left alone), then *claims* each
 moving it from ``pending`` (or ``failed``) to ``sending`` in one conditional UPDATE, sends
 it, and records ``sent`` or ``failed`` with the error. Two commands or two servers working
 on the same wave at once therefore never send one email twice; a failed email stays on its
-row and is tried again by the next run (the background job retries by itself). A row left
-``sending`` (the process died while sending it) is not retried: whether it went out is unknown.
+row and is tried again by the next run (the background job retries by itself). Rows are
+claimed in batches; a row left ``sending`` (the process died before recording it) is not
+retried: whether it went out is unknown.
 
 Nothing is sent to a deactivated or erased contact, or to one without an email address;
 reminders go only to contacts who have not submitted.
@@ -34,6 +35,9 @@ from .mail import MailError, MailSettings, Transport, compose, transport
 from .waves import WaveError, accepts_answers, find_wave, wave_today
 
 INVITATION, REMINDER = "invitation", "reminder"
+# emails claimed per transaction: fewer commits, and at most this many rows left "sending"
+# (in doubt) if the process dies
+CLAIM_BATCH = 50
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
@@ -116,15 +120,21 @@ def _insert_missing(session: Session, invitation_ids: list[int], kind: str, rnd:
     session.commit()
 
 
-def _claim(session: Session, message_id: int, status: str) -> bool:
-    """Take the row for sending; False when another sender took it first. The commit also
-    records the previous email's outcome: one commit per email."""
-    result = session.execute(update(Message).where(Message.id == message_id,
-                                                   Message.status == status)
-                             .values(status=SENDING, error=None)
-                             .execution_options(synchronize_session=False))
+def _claim(session: Session, messages: list[Message]) -> list[Message]:
+    """Take the rows for sending, in one transaction; returns those this sender got (a row
+    another sender took first is left to it)."""
+    mine = []
+    for message in messages:
+        result = session.execute(update(Message).where(Message.id == message.id,
+                                                       Message.status == message.status)
+                                 .values(status=SENDING, error=None)
+                                 .execution_options(synchronize_session=False))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            mine.append(message)
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    for message in mine:
+        session.refresh(message)
+    return mine
 
 
 def _language(contact: Contact) -> str:
@@ -177,12 +187,12 @@ def _send_one(session: Session, out: Transport, sender: Sender, message: Message
 
 
 def _finish(session: Session, message: Message, status: str, error: str | None) -> None:
-    """Record the outcome; committed with the next claim, or at the end of the batch."""
+    """Record the outcome; written when the batch is committed (not before: an open write
+    transaction would hold other senders up while this one talks to the mail server)."""
     message.status = status
     message.error = error
     if status == SENT:
         message.sent_at = datetime.now(UTC)
-    session.flush()
 
 
 def _deliver(session: Session, campaign: Campaign, sender: Sender, kind: str,
@@ -205,17 +215,16 @@ def _deliver(session: Session, campaign: Campaign, sender: Sender, kind: str,
         return outcome
     try:
         with transport(sender.mail) as out:
-            for message in todo:
-                if not _claim(session, message.id, message.status):
-                    outcome.already += 1
-                    continue
-                session.refresh(message)
+            for start in range(0, len(todo), CLAIM_BATCH):
+                batch = todo[start:start + CLAIM_BATCH]
+                mine = _claim(session, batch)
+                outcome.already += len(batch) - len(mine)
                 try:
-                    _send_one(session, out, sender, message, outcome)
-                except Exception:
-                    session.commit()  # keep the outcomes recorded so far
-                    raise
-            session.commit()
+                    with session.no_autoflush:
+                        for message in mine:
+                            _send_one(session, out, sender, message, outcome)
+                finally:
+                    session.commit()  # the batch's outcomes, even when one send broke
     except MailError as exc:  # the server cannot be reached: every unsent row says why
         session.rollback()
         session.execute(update(Message).where(*same, Message.status.in_((PENDING, FAILED)))

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..frames import META_COLUMNS
 from ..stages import (
     StageModel,
 )
@@ -48,8 +49,16 @@ def rows_answering(responses: pd.DataFrame, columns: Sequence[str]) -> pd.Series
     return responses[cols].notna().any(axis=1)
 
 
-def subset(responses: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
-    """The rows selected, without copying the frame when every row is."""
+def subset(responses: pd.DataFrame, rows: pd.Series,
+           columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The rows selected, without copying the frame when every row is; with ``columns``,
+    only those and the metadata (a model reads its own columns: a million rows of every
+    instrument's answers are not copied for it)."""
+    if columns is not None:
+        wanted = [c for c in (*META_COLUMNS, *columns) if c in responses.columns]
+        wanted = list(dict.fromkeys(wanted))
+        if len(wanted) < len(responses.columns):
+            return responses.loc[rows, wanted] if not bool(rows.all()) else responses[wanted]
     return responses if bool(rows.all()) else responses.loc[rows]
 
 

@@ -17,7 +17,7 @@ from ..pls import (
     ranges_from_instrument,
 )
 from ..reliability import item_statistics, reliability_table
-from .common import AnalysisOptions, as_count, num, rows_answering
+from .common import AnalysisOptions, as_count, num, rows_answering, subset
 
 
 def reliability_summary(q: Questionnaire,
@@ -101,7 +101,7 @@ def satisfaction_model_summary(
     paths = list(inst.model.paths)
     ranges = ranges_from_instrument(inst, blocks)
     rows = rows_answering(responses, [c for cols in blocks.values() for c in cols])
-    data = responses.loc[rows]
+    data = subset(responses, rows, inst.numeric_columns)
     complete = data[[c for cols in blocks.values() for c in cols]].dropna()
     if len(complete) < 10:
         return (_no_model(inst, len(complete), "fewer than 10 complete responses"), {}, None)

@@ -17,7 +17,15 @@ from ..servqual import (
 from ..significance import gap_significance
 from .account_detail import account_item_gaps, account_roles
 from .accounts import QUADRANT_CUTOFFS, account_summary, customer_rows
-from .common import AnalysisOptions, AnalysisResult, as_count, jsonable, num, rows_answering
+from .common import (
+    AnalysisOptions,
+    AnalysisResult,
+    as_count,
+    jsonable,
+    num,
+    rows_answering,
+    subset,
+)
 from .detect import find_gap1, find_loyalty, find_nps_column, find_servqual
 from .measures import reliability_summary, satisfaction_index, satisfaction_model_summary
 from .servqual_run import derived_importance, gap1_summary, servqual_summary
@@ -104,7 +112,8 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
             frame = responses.loc[rows, ["account_id"]].copy()
             frame["role"] = responses.loc[rows, "role"] if "role" in responses.columns else \
                 pd.Series(pd.NA, index=frame.index, dtype="string")
-            frame["satisfaction"] = satisfaction_index(keyed_answers.loc[rows], inst, sat,
+            frame["satisfaction"] = satisfaction_index(
+                keyed_answers.loc[rows, inst.single_columns(sat)], inst, sat,
                                                        weights)
             frame = frame[frame["account_id"].notna()]
             if len(frame):
@@ -124,7 +133,9 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
     loyalty_by_account = None
     if loyalty_inst is not None:
         rows = rows_answering(responses, loyalty_inst.numeric_columns)
-        scores = loyalty_mod.loyalty_scores(responses.loc[rows], loyalty_inst,
+        scores = loyalty_mod.loyalty_scores(subset(responses, rows, [
+            *loyalty_inst.numeric_columns, *([nps_column] if nps_column else [])]),
+                                            loyalty_inst,
                                             nps_item=nps_column if nps_column in
                                             loyalty_inst.numeric_columns else None)
         summary["loyalty"] = {

@@ -31,7 +31,7 @@ def servqual_summary(
     layout = ServqualLayout.of(inst)
     rows = rows_answering(responses, [c for d in layout.dimensions
                                  for c in layout.e_columns[d] + layout.p_columns[d]])
-    answered = subset(responses, rows)
+    answered = subset(responses, rows, inst.numeric_columns)
     scores = respondent_scores(answered, layout)
     meta = [c for c in META_COLUMNS if c in answered.columns and c != "response_id"]
     scores = pd.concat([answered[meta], scores], axis=1)
@@ -96,8 +96,11 @@ def gap1_summary(gap1_inst: Instrument, servqual: Instrument, responses: pd.Data
                  customer_rows: pd.Index) -> tuple[dict, pd.DataFrame]:
     """Gap 1 per dimension: the customers' rows against the managers' rows."""
     manager_rows = rows_answering(responses, gap1_inst.numeric_columns)
-    managers = construct_means(responses.loc[manager_rows], gap1_inst, "e")
-    customers = construct_means(responses.loc[customer_rows], servqual, "e")
+    managers = construct_means(subset(responses, manager_rows, gap1_inst.numeric_columns),
+                               gap1_inst, "e")
+    customer_e = [c for d in ServqualLayout.of(servqual).dimensions
+                  for c in servqual.facet_columns(d, "e")]
+    customers = construct_means(responses.loc[customer_rows, customer_e], servqual, "e")
     dims = [d for d in customers.columns if d in managers.columns]
     table = gap1(customers, managers, dims)
     summary = {str(r["dimension"]): {"customer_e": num(r["customer_e"]),
@@ -117,7 +120,8 @@ def derived_importance(servqual: Instrument, sq_scores: pd.DataFrame,
     layout = ServqualLayout.of(servqual)
     predictors = [f"{d}.p" for d in layout.dimensions]
     data = sq_scores[predictors].copy()
-    data["satisfaction"] = satisfaction_index(answers.loc[sq_scores.index], inst, sat, weights)
+    data["satisfaction"] = satisfaction_index(
+        answers.loc[sq_scores.index, inst.single_columns(sat)], inst, sat, weights)
     if data.dropna().shape[0] < len(predictors) + 10:
         return None
     rw = relative_weights(data, "satisfaction", predictors)

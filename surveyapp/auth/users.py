@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..db import get_session
@@ -12,6 +13,18 @@ from ..models import User
 from ..services import audit, users
 from . import bp
 from .forms import ROLE_LABELS, PasswordResetForm, UserEditForm, UserNewForm
+
+ACTION_LABELS = {
+    "login": _l("Logged in"), "login.failed": _l("Login failed"), "logout": _l("Logged out"),
+    "password.changed": _l("Changed own password"), "user.created": _l("User created"),
+    "user.changed": _l("User changed"), "user.password_reset": _l("Password set for user"),
+    "import": _l("Import"), "contact.edited": _l("Contact edited"),
+    "contact.deactivated": _l("Contact deactivated"),
+    "contact.reactivated": _l("Contact reactivated"), "contact.erased": _l("Contact erased"),
+    "wave.created": _l("Wave created"), "wave.sent": _l("Wave sent"),
+    "wave.reminded": _l("Reminders sent"), "export": _l("Export downloaded"),
+    "assessment.edited": _l("Assessment edited"),
+}
 
 
 def _user(user_id: int) -> User:
@@ -99,4 +112,4 @@ def audit_log():
     listing = audit.recent(get_session(), action, actor, min(max(page, 1), 10**6))
     return render_template("users/audit.html", listing=listing, action=action or "",
                            actor=actor or "", actions=audit.known_actions(get_session()),
-                           detail=audit.detail)
+                           detail=audit.detail, labels=ACTION_LABELS)

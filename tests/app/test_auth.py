@@ -170,3 +170,24 @@ def test_a_cookie_from_before_session_versions_is_refused(app, client, manager):
         cookie["_user_id"] = str(manager.id)  # what a login stored before versions
         cookie["_fresh"] = True
     assert client.get("/accounts").status_code == 302
+
+
+def test_users_from_before_roles_become_administrators(tmp_path):
+    """Upgrading a database whose users have no role yet makes them administrators (so
+    nobody is locked out); they keep their password and log in as before."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from surveyapp.db import migration_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with engine.begin() as connection:
+        command.upgrade(migration_config(connection), "0003")
+        connection.execute(text("INSERT INTO users (email, password_hash, created_at) "
+                                "VALUES ('old@example.com', 'scrypt:x', '2026-01-01')"))
+    with engine.begin() as connection:
+        command.upgrade(migration_config(connection), "head")
+        row = connection.execute(text("SELECT role, active, session_version, password_hash "
+                                      "FROM users")).one()
+    assert tuple(row) == ("admin", 1, 0, "scrypt:x")
+    engine.dispose()

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -137,6 +137,12 @@ def _claim(session: Session, messages: list[Message]) -> list[Message]:
     return mine
 
 
+def _render_template(name: str, context: dict[str, object]) -> str:
+    """A mail template, rendered without the pages' context processors: an email is made in
+    the CLI or the worker, where there is no request and no logged-in user."""
+    return current_app.jinja_env.get_template(name).render(context)
+
+
 def _language(contact: Contact) -> str:
     languages = current_app.config["LANGUAGES"]
     return contact.lang if contact.lang in languages else languages[0]
@@ -156,8 +162,8 @@ def _render(sender: Sender, campaign: Campaign, contact: Contact, kind: str,
             subject = _("Your invitation: %(wave)s", wave=campaign.name)
         else:
             subject = _("Reminder: %(wave)s", wave=campaign.name)
-        text = render_template(f"mail/{kind}.txt", **context)
-        html = render_template(f"mail/{kind}.html", **context)
+        text = _render_template(f"mail/{kind}.txt", context)
+        html = _render_template(f"mail/{kind}.html", context)
     return subject, text, html
 
 

@@ -226,7 +226,8 @@ def test_never_to_deactivated_contacts_and_not_after_the_close(app, session, wav
 
 
 def test_two_reminders_at_once_in_threads_send_one_each(app, session, make_account,
-                                                        make_contact, tmp_path):
+                                                        make_contact, tmp_path, monkeypatch):
+    monkeypatch.setattr(outreach, "CLAIM_BATCH", 3)  # small batches: the two interleave
     account = make_account("A001")
     for _ in range(30):
         make_contact(account)
@@ -263,9 +264,9 @@ def test_two_reminders_at_once_in_threads_send_one_each(app, session, make_accou
 
 def test_two_wave_remind_commands_at_once_send_one_reminder_per_contact(
         app, session, make_account, make_contact, tmp_path):
-    for k in range(3):
+    for k in range(3):  # 120 contacts: more than two claim batches, so the two interleave
         account = make_account(f"A00{k + 1}")
-        for _ in range(12):
+        for _ in range(40):
             make_contact(account)
     with app.app_context():
         campaign, invited = waves.create_wave(
@@ -281,10 +282,10 @@ def test_two_wave_remind_commands_at_once_send_one_reminder_per_contact(
     results = [(p.wait(timeout=120), *p.communicate()) for p in runs]
     assert [code for code, _out, _err in results] == [0, 0], results
     sent = [int(out.split()[1]) for _code, out, _err in results]
-    assert sum(sent) == invited == 36
+    assert sum(sent) == invited == 120
     mails = _outbox(tmp_path / "outbox")
     per_contact = Counter(m["To"].addresses[0].addr_spec for m in mails)
-    assert len(per_contact) == 36 and set(per_contact.values()) == {1}
+    assert len(per_contact) == 120 and set(per_contact.values()) == {1}
     assert all(_link_of(m).startswith("https://s.example.com/s/") for m in mails)
     session.expire_all()
     assert session.get(Campaign, campaign.id).reminder_round == 1
@@ -308,3 +309,15 @@ def test_cli_send_says_what_happened_and_fails_loudly(app, runner, session, wave
     closed = runner.invoke(args=["wave", "remind", str(wave.id)])
     assert closed.exit_code == 2 and "does not take answers" in closed.output
     assert runner.invoke(args=["wave", "send", "999"]).exit_code == 2
+
+
+def test_names_are_escaped_in_the_html_email(app, session, wave, tmp_path):
+    contact = session.scalars(select(Contact).where(Contact.email == "c1@example.com")).one()
+    contact.name = "<script>alert(1)</script>"
+    session.commit()
+    _send(app, wave)
+    mail = next(m for m in _outbox(tmp_path / "outbox")
+                if m["To"].addresses[0].addr_spec == "c1@example.com")
+    html = mail.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)</script>" in mail.get_body(("plain",)).get_content()

@@ -42,9 +42,27 @@ def unavailable(invitation: Invitation, today: date) -> str | None:
     return None
 
 
+KEY_CACHE_SIZE = 1024
+_keys: dict[tuple[str, int, object], tuple[str, ...]] = {}
+
+
 def questionnaire_key(session: Session, campaign: Campaign) -> tuple[str, ...]:
     """The digests of the campaign's instrument versions, in order: what identifies its
-    questionnaire (read without loading the instrument texts)."""
+    questionnaire (read without loading the instrument texts).
+
+    A campaign's instruments never change once it exists, so the key is kept per database,
+    campaign and creation time (a database rebuilt under the same address has new
+    campaigns) and read once per process."""
+    where = (str(session.get_bind().engine.url), campaign.id, campaign.created_at)
+    key = _keys.get(where)
+    if key is None:
+        if len(_keys) >= KEY_CACHE_SIZE:
+            _keys.clear()
+        key = _keys[where] = _read_key(session, campaign)
+    return key
+
+
+def _read_key(session: Session, campaign: Campaign) -> tuple[str, ...]:
     return tuple(session.scalars(
         select(InstrumentVersion.sha256)
         .join(CampaignInstrument,

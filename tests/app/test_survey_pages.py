@@ -523,3 +523,25 @@ def test_a_database_locked_too_long_keeps_the_answers_and_says_to_try_again(
     assert stored_draft(session, invitation) is None
     assert post_page(client, token, html, {"sq01-e": "4"}, action="back").status_code == 303
     assert json.loads(stored_draft(session, invitation).answers_json) == {"sq01.e": 4}
+
+
+def test_any_posted_form_gets_a_page_or_a_redirect_never_an_error(client, session, invited):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    *_, token = invited
+    names = ["sq01-e", "sq02-p", "imp-tangibles", "comment", "page", "action", "cleared",
+             "csrf_token", "zz"]
+    values = st.one_of(st.sampled_from(["1", "7", "0", "8", "na", "-1", "", "back", "next",
+                                        "99999999999999999999", "1.5", "٣"]),
+                       st.text(max_size=30))
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.dictionaries(st.sampled_from(names), values, max_size=6))
+    def post(form):
+        response = client.post(f"/s/{token}", data=form)
+        assert response.status_code in (303, 400), (form, response.status_code)
+
+    post()
+    assert count(session, Response) == 0  # no page but the last submits

@@ -85,13 +85,18 @@ def _visible(session: Session) -> frozenset[str] | None:
     return access.visible_codes(session, current_user)
 
 
+def _background_rows() -> int:
+    return int(current_app.config.get("IMPORT_BACKGROUND_ROWS") or imports.BACKGROUND_ROWS)
+
+
 def _settings() -> imports.ImportSettings:
     return imports.ImportSettings.from_config(current_app.config)
 
 
 def _upload_page(form: UploadForm, status: int = 200):
     return render_template("manage/imports/upload.html", form=form,
-                           max_mb=_max_bytes() / 2**20), status
+                           max_mb=_max_bytes() / 2**20,
+                           recent=imports.recent_imports(get_session())), status
 
 
 def _preview_page(plan: imports.ImportPlan, data: bytes, status: int = 200):
@@ -158,6 +163,14 @@ def import_confirm():
         flash(_("The data changed since this preview was made. Check the new preview and "
                 "confirm again."), "error")
         return _preview_page(plan, payload["d"], 409)
+    if len(plan.rows) > _background_rows():
+        imports.import_job(plan.kind, plan.source, payload["d"], payload["h"],
+                           None if (visible := _visible(session)) is None else sorted(visible),
+                           current_user.id)
+        flash(_("%(source)s is being imported in the background (%(n)d rows). The result "
+                "appears under “Recent imports” in a minute.", source=plan.source,
+                n=len(plan.rows)), "success")
+        return redirect(url_for("manage.import_start"))
     try:
         imports.apply_plan(session, plan)
     except imports.ImportRejected as exc:

@@ -186,3 +186,33 @@ def test_xlsx_upload(app, logged_in, session):
     logged_in.post("/import/confirm", data={"upload": token_of(html)})
     assert session.scalar(select(Account.customer_type).where(Account.code == "W1")) == \
         "value_added"
+
+
+def test_a_large_import_is_written_in_the_background(app, logged_in, session):
+    from surveyapp.models import AuditEvent
+
+    app.config["IMPORT_BACKGROUND_ROWS"] = 2  # the file has 3 rows
+    html = upload(logged_in, "accounts", "big.csv",
+                  (DATA / "import_accounts_gbk.csv").read_bytes()).get_data(as_text=True)
+    response = logged_in.post("/import/confirm", data={"upload": token_of(html)})
+    assert response.status_code == 302 and response.location.endswith("/import")
+    # the tests run jobs at once: the worker's part is done when the request returns
+    assert len(session.scalars(select(Account)).all()) == 3
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "import"))
+    assert event.actor_email == "manager@example.com" and event.target == "big.csv"
+    page = logged_in.get("/import").get_data(as_text=True)
+    assert "big.csv" in page and "3" in page
+
+
+def test_a_background_import_whose_preview_no_longer_holds_writes_nothing(app, session):
+    from surveyapp.models import AuditEvent
+    from surveyapp.services import imports
+
+    before = snapshot(app)
+    with app.app_context():
+        imports.import_job("accounts", "late.csv", (DATA / "import_accounts_gbk.csv").read_bytes(),
+                           "a digest of another preview", None, None)
+    after = snapshot(app)
+    assert {k: v for k, v in after.items() if k != "audit_events"} == before
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "import.failed"))
+    assert "the data changed since the preview" in event.detail_json

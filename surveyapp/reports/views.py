@@ -13,20 +13,21 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..db import get_session
+from ..ids import query_id
 from ..models import Campaign
-from ..services import campaigns, exports, scorecards, scoring
+from ..services import access, audit, campaigns, exports, scorecards, scoring, visible
 from ..services.figures import wave_figures
 from . import bp
 
 
 def _campaign() -> Campaign | None:
     session = get_session()
-    campaign_id = request.args.get("campaign", type=int)
+    campaign_id = query_id("campaign")  # 404 for an id no row can have
     if campaign_id is None:
-        campaign_id = request.form.get("campaign", type=int)
+        campaign_id = query_id("campaign", request.form)
     if campaign_id is not None:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None or campaign.audience != "customer":  # reports read customer waves
@@ -66,7 +67,9 @@ def accounts():
     campaign = _campaign()
     if campaign is not None and scoring.request_first_run(session, campaign):
         session.expire_all()  # in immediate mode (tests) the run now exists
-    figures = wave_figures(session, campaign) if campaign else None
+    # a manager's list holds only their accounts
+    figures = visible.restrict(wave_figures(session, campaign), access.visible_codes(
+        session, current_user)) if campaign else None
     query = _query()
     listing = scorecards.accounts_page(figures, query) if figures else None
     return render_template("reports/accounts.html", listing=listing, campaign=campaign,
@@ -80,8 +83,8 @@ def accounts():
 def scorecard(code: str):
     session = get_session()
     account = scorecards.find_account(session, code)
-    if account is None:
-        abort(404)
+    if account is None or not access.can_see_account(current_user, account):
+        abort(404)  # another manager's account is not found, as if it did not exist
     campaign = _campaign()
     if campaign is not None and scoring.request_first_run(session, campaign):
         session.expire_all()
@@ -112,10 +115,12 @@ def export():
     if campaign is None:
         abort(404)
     session = get_session()
-    figures = wave_figures(session, campaign)
+    figures = visible.restrict(wave_figures(session, campaign),
+                               access.visible_codes(session, current_user))
     if not figures.available:
         abort(404)
     data = exports.portfolio_workbook(session, figures)
+    audit.record_now(session, "export", f"campaign {campaign.id}", {"file": "portfolio.xlsx"})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
                                     "spreadsheetml.sheet",
                     headers={"Content-Disposition":

@@ -12,6 +12,7 @@ from analysis.report import Sheet, analysis_sheets, workbook_bytes
 from analysis.servqual import SCORE_COLUMNS
 
 from ..models import Campaign
+from . import visible
 from .campaigns import latest_campaign
 from .figures import WaveFigures
 from .responses import campaign_frame, text_answer_frame, text_answers
@@ -63,7 +64,7 @@ def portfolio_workbook(session: Session, figures: WaveFigures) -> bytes:
                   title="Service gaps by account (SERVQUAL)", note=note)
     tables = {k: v for k, v in figures.tables().items() if k != COVERAGE_TABLE}
     sheets = [sheet, *analysis_sheets(tables)]
-    comments = text_answers(session, campaign)
+    comments = visible.rows_for(figures, text_answers(session, campaign))
     if campaign.anonymous and not comments.empty:
         comments = comments.assign(role=merge_small_roles(
             comments["account_id"].astype("string"), comments["role"].astype("string"),

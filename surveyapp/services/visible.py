@@ -73,3 +73,9 @@ def restrict(figures: WaveFigures, codes: frozenset[str] | None) -> WaveFigures:
     """``figures`` limited to ``codes``; ``None`` (a user who sees every account) returns
     ``figures`` itself."""
     return figures if codes is None else VisibleFigures(figures, frozenset(codes))
+
+
+def rows_for(figures: WaveFigures, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` (with an ``account_id`` column, e.g. comments read from the
+    database) that ``figures`` shows: all of them unless the figures are restricted."""
+    return figures.keep(frame) if isinstance(figures, VisibleFigures) else frame

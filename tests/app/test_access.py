@@ -266,3 +266,69 @@ def test_visible_figures_keep_only_the_users_accounts():
     other = visible.restrict(base, frozenset({"A001", "A003"}))
     assert other.derived("rows", lambda: len(other.table("accounts"))) == 2
     assert visible.restrict(base, frozenset()).table("accounts").empty
+
+
+# --------------------------------------------------------------------------- pages, exports
+
+@pytest.fixture
+def scored_portfolio(app, session, people, make_account, make_contact, make_campaign, invite):
+    """Li owns A001, Wang owns A002; each account answered (with a comment); scored."""
+    from tests.app.test_scoring import answers, submit
+
+    li = make_account("A001", name="Li's client", owner_id=people["li"].id)
+    wang = make_account("A002", name="Wang's client", owner_id=people["wang"].id)
+    campaign = make_campaign()
+    for account, e, p in ((li, 6, 5), (wang, 5, 6)):
+        for role in ("economic", "technical"):
+            invitation, _token = invite(campaign, make_contact(account, role=role))
+            submit(app, session, invitation, answers(e, p, f"comment of {account.code}"))
+    return campaign
+
+
+def _workbook_text(data: bytes) -> str:
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return "\n".join(str(v) for sheet in book.worksheets
+                     for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+
+
+def test_a_manager_sees_only_their_accounts_in_pages_and_the_export(app, session,
+                                                                    scored_portfolio):
+    li = _client(app, "li@example.com")
+    listing = li.get("/accounts?lang=en").get_data(as_text=True)
+    assert "Li&#39;s client" in listing or "Li's client" in listing
+    assert "Wang" not in listing and "A002" not in listing
+    assert li.get("/accounts/A001").status_code == 200
+    other = li.get("/accounts/A002?lang=en")
+    missing = li.get("/accounts/NOPE?lang=en")
+    assert other.status_code == missing.status_code == 404
+    # nothing tells that A002 exists (the pages differ only by the address they name)
+    assert other.get_data().replace(b"A002", b"NOPE") == missing.get_data()
+    export = li.get(f"/export.xlsx?campaign={scored_portfolio.id}")
+    assert export.status_code == 200
+    text = _workbook_text(export.data)
+    assert "A001" in text and "comment of A001" in text
+    assert "A002" not in text and "Wang" not in text and "comment of A002" not in text
+    assert session.scalar(select(AuditEvent.target).where(AuditEvent.action == "export")) \
+        == f"campaign {scored_portfolio.id}"
+
+
+@pytest.mark.parametrize("email", ["admin@example.com", "leadership@example.com"])
+def test_administrators_and_leadership_see_every_account(app, scored_portfolio, email):
+    client = _client(app, email)
+    listing = client.get("/accounts").get_data(as_text=True)
+    assert "A001" in listing and "A002" in listing
+    assert client.get("/accounts/A002").status_code == 200
+    text = _workbook_text(client.get("/export.xlsx").data)
+    assert "comment of A001" in text and "comment of A002" in text
+
+
+def test_leadership_changes_nothing(app, session, scored_portfolio):
+    boss = _client(app, "leadership@example.com")
+    assert boss.post("/recompute", data={"campaign": scored_portfolio.id}).status_code == 403
+    assert boss.post("/waves/new", data={"name": "x", "section1": "servqual"}).status_code \
+        == 403
+    assert boss.get("/waves").status_code == 200  # reading is allowed

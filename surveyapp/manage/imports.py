@@ -58,9 +58,9 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=PREVIEW_SALT)
 
 
-def _seal(kind: str, name: str, data: bytes, digest: str) -> str:
+def _seal(kind: str, name: str, data: bytes, digest: str, rows: int) -> str:
     packed = base64.b85encode(zlib.compress(data, 6)).decode("ascii")
-    return _serializer().dumps({"k": kind, "n": name, "d": packed, "h": digest,
+    return _serializer().dumps({"k": kind, "n": name, "d": packed, "h": digest, "r": rows,
                                 "u": current_user.get_id()})
 
 
@@ -100,7 +100,8 @@ def _upload_page(form: UploadForm, status: int = 200):
 
 
 def _preview_page(plan: imports.ImportPlan, data: bytes, status: int = 200):
-    token = _seal(plan.kind, plan.source, data, plan.digest()) if plan.ok else None
+    token = _seal(plan.kind, plan.source, data, plan.digest(), len(plan.rows)) \
+        if plan.ok else None
     return render_template("manage/imports/preview.html", plan=plan, token=token,
                            form=ConfirmForm(formdata=None), shown=SHOWN_ROWS), status
 
@@ -157,20 +158,22 @@ def import_confirm():
         flash(_("This preview has expired or is not yours. Upload the file again."), "error")
         return redirect(url_for("manage.import_start"))
     session = get_session()
+    rows = payload.get("r")
+    if isinstance(rows, int) and rows > _background_rows():
+        # the worker checks the file against the preview again: no second check here
+        visible = _visible(session)
+        imports.import_job(payload["k"], payload["n"], payload["d"], payload["h"],
+                           None if visible is None else sorted(visible), current_user.id)
+        flash(_("%(source)s is being imported in the background (%(n)d rows). The result "
+                "appears under “Recent imports” in a minute.", source=payload["n"], n=rows),
+              "success")
+        return redirect(url_for("manage.import_start"))
     plan = imports.plan_import(session, payload["k"], payload["n"], payload["d"], _settings(),
                                _visible(session))
     if plan.digest() != payload["h"]:
         flash(_("The data changed since this preview was made. Check the new preview and "
                 "confirm again."), "error")
         return _preview_page(plan, payload["d"], 409)
-    if len(plan.rows) > _background_rows():
-        imports.import_job(plan.kind, plan.source, payload["d"], payload["h"],
-                           None if (visible := _visible(session)) is None else sorted(visible),
-                           current_user.id)
-        flash(_("%(source)s is being imported in the background (%(n)d rows). The result "
-                "appears under “Recent imports” in a minute.", source=plan.source,
-                n=len(plan.rows)), "success")
-        return redirect(url_for("manage.import_start"))
     try:
         imports.apply_plan(session, plan)
     except imports.ImportRejected as exc:

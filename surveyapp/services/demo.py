@@ -291,6 +291,8 @@ def ensure_demo(session: Session, base_url: str, size: tuple[int, int] | None = 
     if user is None:
         user = User(email=DEMO_EMAIL, name="Demo manager")
         session.add(user)
+    # the demo's one login sees the whole demo portfolio (a manager sees only their own)
+    user.role = "admin"
     users.set_password(user, password)
     session.commit()
     base = base_url.rstrip("/")

@@ -91,13 +91,17 @@ def accounts_frame(session: Session) -> pd.DataFrame:
 
 def coverage_frame(session: Session, campaign: Campaign) -> pd.DataFrame:
     """Per account code: contacts invited to the wave and those who responded."""
+    # grouped by the integer account id, then named: no join of a million rows to accounts
     rows = session.execute(
-        select(Account.code, func.count(Invitation.id), func.count(Invitation.responded_at))
-        .join(Contact, Contact.account_id == Account.id)
-        .join(Invitation, Invitation.contact_id == Contact.id)
+        select(Contact.account_id, func.count(Invitation.id),
+               func.count(Invitation.responded_at))
+        .join(Contact, Contact.id == Invitation.contact_id)
         .where(Invitation.campaign_id == campaign.id)
-        .group_by(Account.code)).all()
-    frame = pd.DataFrame(rows, columns=["account_id", "invited", "responded"])
+        .group_by(Contact.account_id)).all()
+    codes = dict(session.execute(select(Account.id, Account.code)).all())
+    frame = pd.DataFrame([(codes[a], invited, responded) for a, invited, responded in rows],
+                         columns=["account_id", "invited", "responded"])
+    frame = frame.sort_values("account_id", ignore_index=True)
     return frame.astype({"account_id": "string", "invited": "int64", "responded": "int64"})
 
 

@@ -147,6 +147,20 @@ def visible_account_ids(session: Session, user: Person) -> frozenset[int] | None
     return frozenset(session.scalars(select(Account.id).where(account_filter(user))))
 
 
+def wave_within_reach(session: Session, user: Person, campaign_id: int) -> bool:
+    """Whether every account invited to the wave is one ``user`` may see — so that sending,
+    reminding or reissuing links for the wave touches no one else's contacts."""
+    from ..models import Contact, Invitation
+
+    if sees_every_account(user):
+        return True
+    outside = session.scalar(
+        select(Invitation.id).join(Contact, Invitation.contact_id == Contact.id)
+        .join(Account, Contact.account_id == Account.id)
+        .where(Invitation.campaign_id == campaign_id, ~account_filter(user)).limit(1))
+    return outside is None
+
+
 def keep_visible(codes: Iterable[str], visible: frozenset[str] | None) -> list[str]:
     """``codes`` that are visible (all of them when ``visible`` is None), in order."""
     return list(codes) if visible is None else [c for c in codes if c in visible]

@@ -50,8 +50,10 @@ class LinkRow:
 
 
 def link_rows(session: Session, campaign: Campaign, secret_key: str, base_url: str,
-              account_code: str | None = None) -> list[LinkRow]:
-    """One row per reachable contact of the wave, by account then contact code."""
+              account_code: str | None = None,
+              visible: frozenset[str] | None = None) -> list[LinkRow]:
+    """One row per reachable contact of the wave, by account then contact code; only of
+    the accounts ``visible`` names (None = every account)."""
     query = (select(Invitation, Contact, Account)
              .join(Contact, Invitation.contact_id == Contact.id)
              .join(Account, Contact.account_id == Account.id)
@@ -60,6 +62,8 @@ def link_rows(session: Session, campaign: Campaign, secret_key: str, base_url: s
              .order_by(Account.code, Contact.code))
     if account_code is not None:
         query = query.where(Account.code == account_code)
+    if visible is not None:
+        query = query.where(Account.code.in_(sorted(visible)))
     rows = []
     for invitation, contact, account in session.execute(query):
         token = recover_token(invitation, secret_key)

@@ -24,7 +24,7 @@ from analysis.rollup import DEFAULT_ROLE_WEIGHTS, normalize_roles
 
 from ..labels import CUSTOMER_TYPES
 from ..models import Account, Campaign, Contact, Invitation, Message, User
-from . import invitations, scoring, surveys
+from . import audit, invitations, scoring, surveys
 from .instruments import new_campaign
 
 NAME_MAX = 200
@@ -86,11 +86,18 @@ def _check_codes(session: Session, column, codes: Sequence[str],  # type: ignore
         raise WaveError(f"unknown {what} code(s): " + ", ".join(sorted(unknown)))
 
 
-def _chosen_contacts(session: Session, selection: Selection) -> list[Contact]:
-    """The active, not erased contacts the selection names; each filter checked first so a
-    mistyped code is an error, not an empty wave."""
+def _chosen_contacts(session: Session, selection: Selection,
+                     visible: frozenset[str] | None = None) -> list[Contact]:
+    """The active, not erased contacts the selection names, of the accounts ``visible``
+    names (None = every account); each filter checked first so a mistyped code is an
+    error, not an empty wave."""
     query = (select(Contact).join(Account, Contact.account_id == Account.id)
              .where(Contact.active.is_(True), Contact.erased_at.is_(None)))
+    if visible is not None:  # a manager's wave reaches only their own accounts
+        query = query.where(Account.code.in_(sorted(visible)))
+        hidden = set(selection.accounts) - visible
+        if hidden:
+            raise WaveError("unknown account code(s): " + ", ".join(sorted(hidden)))
     if selection.accounts:
         _check_codes(session, Account.code, selection.accounts, "account")
         query = query.where(Account.code.in_(selection.accounts))
@@ -113,7 +120,8 @@ def _chosen_contacts(session: Session, selection: Selection) -> list[Contact]:
 
 
 def create_wave(session: Session, request: WaveRequest, secret_key: str,
-                instruments_dir: str | Path) -> tuple[Campaign, int]:
+                instruments_dir: str | Path,
+                visible: frozenset[str] | None = None) -> tuple[Campaign, int]:
     """Create the wave and its invitations, commit, and return it with the number invited.
 
     Raises :class:`WaveError` (nothing stored) for an empty name, an unknown or clashing
@@ -131,7 +139,7 @@ def create_wave(session: Session, request: WaveRequest, secret_key: str,
         raise WaveError(f"the wave closes ({request.closes_on}) before it opens "
                         f"({request.opens_on})")
     try:
-        contacts = _chosen_contacts(session, request.selection)
+        contacts = _chosen_contacts(session, request.selection, visible)
         if not contacts:
             raise WaveError("no active contact matches this selection")
         # the wave label the response files carry (column "wave"): the name, as far as fits
@@ -149,6 +157,9 @@ def create_wave(session: Session, request: WaveRequest, secret_key: str,
     campaign.selection_json = request.selection.as_json()
     for contact in contacts:
         invitations.invite(session, campaign, contact, secret_key)
+    session.flush()
+    audit.record(session, "wave.created", f"campaign {campaign.id}",
+                 {"name": name, "invited": len(contacts)})
     session.commit()
     scoring.request_recompute(session, [campaign.id])
     return campaign, len(contacts)

@@ -332,3 +332,62 @@ def test_leadership_changes_nothing(app, session, scored_portfolio):
     assert boss.post("/waves/new", data={"name": "x", "section1": "servqual"}).status_code \
         == 403
     assert boss.get("/waves").status_code == 200  # reading is allowed
+
+
+# --------------------------------------------------------------------------- waves
+
+@pytest.fixture
+def two_books(session, people, make_account, make_contact):
+    """Li's account A001 and Wang's A002, two contacts each."""
+    li = make_account("A001", name="Li's client", owner_id=people["li"].id)
+    wang = make_account("A002", name="Wang's client", owner_id=people["wang"].id)
+    return [make_contact(a, role=r) for a in (li, wang) for r in ("economic", "user")]
+
+
+WAVE_FORM = {"name": "Spring", "section1": "servqual", "section2": "", "section3": "",
+             "section4": "", "accounts": "", "customer_type": "", "owner": "", "role": "",
+             "opens": "", "closes": ""}
+
+
+def test_a_managers_wave_reaches_only_their_accounts(app, session, two_books):
+    from surveyapp.models import Campaign, Invitation
+
+    li = _client(app, "li@example.com")
+    refused = li.post("/waves/new?lang=en", data={**WAVE_FORM, "accounts": "A001, A002"})
+    assert refused.status_code == 400
+    assert "unknown account code(s): A002" in refused.get_data(as_text=True)
+    assert session.scalar(select(Campaign.id)) is None  # nothing stored
+    created = li.post("/waves/new", data=WAVE_FORM)
+    assert created.status_code == 302
+    invited = session.scalars(select(Invitation.contact_id)).all()
+    assert sorted(invited) == sorted(c.id for c in two_books[:2])
+    assert session.scalar(select(AuditEvent.action).where(AuditEvent.action == "wave.created"))
+
+
+def test_a_managers_wave_pages_and_downloads_hold_only_their_contacts(app, session,
+                                                                      two_books):
+    from surveyapp.models import Invitation
+
+    admin = _client(app, "admin@example.com")
+    assert admin.post("/waves/new", data=WAVE_FORM).status_code == 302
+    wave_id = session.scalar(select(Invitation.campaign_id))
+    li = _client(app, "li@example.com")
+    csv = li.get(f"/waves/{wave_id}/links.csv").get_data(as_text=True)
+    assert "A001" in csv and "A002" not in csv
+    everyone = admin.get(f"/waves/{wave_id}/links.csv").get_data(as_text=True)
+    assert "A001" in everyone and "A002" in everyone
+    page = li.get(f"/waves/{wave_id}").get_data(as_text=True)
+    assert "A001" in page and "A002" not in page
+    sheet = li.get(f"/waves/{wave_id}/sheet?account=A002")
+    assert sheet.status_code == 404
+    wangs = session.scalar(select(Invitation.id).where(Invitation.contact_id
+                                                       == two_books[2].id))
+    mine = session.scalar(select(Invitation.id).where(Invitation.contact_id == two_books[0].id))
+    assert li.get(f"/waves/{wave_id}/qr/{wangs}.png").status_code == 404
+    assert li.get(f"/waves/{wave_id}/qr/{mine}.png").status_code == 200
+    # the wave reaches Wang's contacts too: Li cannot send it or remind it
+    assert li.post(f"/waves/{wave_id}/send").status_code == 404
+    assert li.post(f"/waves/{wave_id}/remind", data={"round": 1}).status_code == 404
+    assert admin.post(f"/waves/{wave_id}/send").status_code == 302
+    assert session.scalar(select(AuditEvent.target).where(AuditEvent.action == "wave.sent")) \
+        == f"campaign {wave_id}"

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+import json
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -150,3 +161,15 @@ def contact_erase(contact_id: int):
         return redirect(url_for("manage.contacts_list", account=account_code))
     return render_template("manage/contacts/erase.html", form=form, contact=contact), \
         400 if request.method == "POST" else 200
+
+
+@bp.route("/contacts/<int:contact_id>/data.json")
+@login_required
+def contact_data(contact_id: int):
+    """Everything stored about the contact, as a file to give them on request."""
+    contact = _contact(contact_id)
+    data = contact_service.personal_data(get_session(), contact)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f"attachment; filename=contact-{contact.id}.json",
+        "Cache-Control": "no-store"})

@@ -13,11 +13,13 @@ rather than bringing the person back.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -28,6 +30,7 @@ from analysis.vocabulary import BUYER_ROLES
 from ..models import Account, Campaign, Contact, Draft, Invitation, Response, TextAnswer
 from . import audit, scoring
 from .invitations import hash_token
+from .responses import unpack
 
 PAGE_SIZE = 50
 STATUSES = ("current", "active", "inactive", "erased", "all")
@@ -207,3 +210,55 @@ def erase(session: Session, contact: Contact) -> int:
     if found:
         scoring.request_recompute(session, sorted({r.campaign_id for r in found}))
     return len(responses)
+
+
+def personal_data(session: Session, contact: Contact) -> dict[str, Any]:
+    """Everything stored about the contact, for a request to see their data (PIPL art. 45,
+    GDPR art. 15): the contact record, their invitations, their submitted answers (with the
+    texts they wrote), answers saved but not submitted, and the managers' ratings of them.
+    Recorded in the audit log (by contact id)."""
+    invitations = list(session.scalars(select(Invitation).where(
+        Invitation.contact_id == contact.id).order_by(Invitation.id)))
+    invitation_ids = [i.id for i in invitations]
+    condition = Response.contact_id == contact.id
+    if invitation_ids:
+        condition = or_(condition, Response.invitation_id.in_(invitation_ids))
+    responses = list(session.scalars(select(Response).where(condition).order_by(Response.id)))
+    campaigns = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(
+        {r.campaign_id for r in responses} | {i.campaign_id for i in invitations})))}
+    drafts = list(session.scalars(select(Draft).where(Draft.invitation_id.in_(
+        invitation_ids)))) if invitation_ids else []
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    def answers(response: Response) -> dict[str, float]:
+        columns = campaigns[response.campaign_id].answer_columns
+        values = unpack([response.values], len(columns))[0]
+        return {c: float(v) for c, v in zip(columns, values, strict=True) if v == v}
+
+    def described(response: Response) -> dict[str, Any]:
+        campaign = campaigns[response.campaign_id]
+        return {"wave": campaign.name, "submitted_at": when(response.submitted_at),
+                "role": response.role, "lang": response.lang, "answers": answers(response),
+                "texts": {t.answer_id: t.text for t in response.texts}}
+
+    data = {
+        "contact": {"contact_id": contact.code, "account_id": contact.account.code,
+                    "account": contact.account.name, "name": contact.name,
+                    "email": contact.email, "role": contact.role, "lang": contact.lang,
+                    "active": contact.active, "erased_at": when(contact.erased_at)},
+        "invitations": [{"wave": campaigns[i.campaign_id].name, "created_at": when(i.created_at),
+                         "sent_at": when(i.sent_at), "opened_at": when(i.opened_at),
+                         "started_at": when(i.started_at),
+                         "responded_at": when(i.responded_at)} for i in invitations],
+        "responses": [described(r) for r in responses
+                      if campaigns[r.campaign_id].audience != "manager"],
+        "managers_ratings": [described(r) for r in responses
+                             if campaigns[r.campaign_id].audience == "manager"],
+        "saved_not_submitted": [{"updated_at": when(d.updated_at),
+                                 "answers": json.loads(d.answers_json or "{}")}
+                                for d in drafts],
+    }
+    audit.record_now(session, "contact.exported", contact.code)
+    return data

@@ -262,3 +262,27 @@ def test_leadership_reads_but_cannot_import_or_edit(app, session, people):
     assert client.post(f"/contacts/{people[0].id}/erase", data={"confirm": "y"}).status_code \
         == 403
     assert snapshot(app) == before
+
+
+def test_a_contact_gets_their_data_on_request(app, logged_in, session, answered, own_manager):
+    import json
+
+    from surveyapp.models import AuditEvent
+
+    contact, response, _token, _pending, values = answered
+    download = logged_in.get(f"/contacts/{contact.id}/data.json")
+    assert download.status_code == 200
+    assert download.headers["Cache-Control"] == "no-store"
+    assert "attachment" in download.headers["Content-Disposition"]
+    data = json.loads(download.get_data(as_text=True))
+    assert data["contact"]["name"] == "王磊" and data["contact"]["account_id"] == "A001"
+    assert [i["wave"] for i in data["invitations"]] == ["Wave 1", "Wave 2"]
+    assert data["responses"][0]["answers"] == values  # every answer given, nothing else
+    assert data["managers_ratings"][0]["answers"] == {"grid_step": 3.0}
+    assert data["saved_not_submitted"][0]["answers"] == {"sq01.e": 4}
+    assert session.scalar(select(AuditEvent.target).where(
+        AuditEvent.action == "contact.exported")) == contact.code
+    # another manager's contact is not found
+    assert own_manager.get(f"/contacts/{answered[0].id}/data.json").status_code == 200
+    other = session.scalar(select(Contact).where(Contact.name == "Anna 100% Schmidt"))
+    assert own_manager.get(f"/contacts/{other.id}/data.json").status_code == 404

@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ..db import get_session
 from ..labels import CUSTOMER_TYPES, ROLES
 from ..models import Campaign, Invitation
-from ..services import links, outreach, progress, waves
+from ..services import access, audit, links, outreach, progress, waves
 from ..services.instruments import available_instruments
 from ..services.invitations import recover_token
 from . import bp
@@ -96,6 +96,21 @@ def _wave(wave_id: int) -> Campaign:
     return campaign
 
 
+def _visible() -> frozenset[str] | None:
+    """The accounts the user sees (None = all): a manager's wave pages and downloads show
+    only their own accounts' contacts."""
+    return access.visible_codes(get_session(), current_user)
+
+
+def _wave_to_act_on(wave_id: int) -> Campaign:
+    """A wave the user may send, remind or reissue: every account in it is theirs (404
+    otherwise, as for a wave they cannot see)."""
+    campaign = _wave(wave_id)
+    if not access.wave_within_reach(get_session(), current_user, campaign.id):
+        abort(404)
+    return campaign
+
+
 def _fill_choices(form: WaveForm, lang: str) -> None:
     session = get_session()
     instruments = [(i.id, f"{i.title.get(lang)} ({i.id})")
@@ -147,7 +162,7 @@ def wave_new():
         try:
             campaign, invited = waves.create_wave(
                 get_session(), request_, current_app.config["SECRET_KEY"],
-                current_app.config["INSTRUMENTS_DIR"])
+                current_app.config["INSTRUMENTS_DIR"], visible=_visible())
         except waves.WaveError as exc:
             error = str(exc)
         else:
@@ -165,21 +180,25 @@ def wave_page(wave_id: int):
     today = waves.wave_today()
     reached = campaign.id in waves.reached_waves(session, [campaign.id])
     messages = waves.message_tallies(session, campaign)
+    account = request.args.get("account") or None
+    people = (progress.contact_statuses(session, campaign, account)
+              if account and not campaign.anonymous else None)
     return render_template(
         "manage/waves/wave.html", wave=campaign, figures=progress.wave_progress(
-            session, campaign), state=waves.wave_state(campaign, today, reached),
+            session, campaign, _visible()), state=waves.wave_state(campaign, today, reached),
         state_labels=STATE_LABELS, selection=_selection_text(waves.selection_of(campaign)),
         messages=messages, accepts=waves.accepts_answers(campaign, today),
         next_round=campaign.reminder_round + 1, send_form=SendForm(),
         remind_form=RemindForm(), mail=outreach.Sender.from_app(_base_url()).mail,
         unprintable=links.unprintable_count(session, campaign,
-                                            current_app.config["SECRET_KEY"]))
+                                            current_app.config["SECRET_KEY"]),
+        chosen_account=account, people=people)
 
 
 @bp.route("/waves/<int:wave_id>/reissue", methods=["POST"])
 @login_required
 def wave_reissue(wave_id: int):
-    campaign = _wave(wave_id)
+    campaign = _wave_to_act_on(wave_id)
     if not SendForm().validate_on_submit():
         abort(400)
     count = links.reissue_unprintable(get_session(), campaign,
@@ -191,10 +210,11 @@ def wave_reissue(wave_id: int):
 @bp.route("/waves/<int:wave_id>/send", methods=["POST"])
 @login_required
 def wave_send(wave_id: int):
-    campaign = _wave(wave_id)
+    campaign = _wave_to_act_on(wave_id)
     if not SendForm().validate_on_submit():
         abort(400)
     outreach.send_invitations_job(campaign.id, _base_url())
+    audit.record_now(get_session(), "wave.sent", f"campaign {campaign.id}")
     flash(_("The invitations are being sent in the background; reload this page to see "
             "how many went out."), "ok")
     return redirect(url_for("manage.wave_page", wave_id=campaign.id))
@@ -203,7 +223,7 @@ def wave_send(wave_id: int):
 @bp.route("/waves/<int:wave_id>/remind", methods=["POST"])
 @login_required
 def wave_remind(wave_id: int):
-    campaign = _wave(wave_id)
+    campaign = _wave_to_act_on(wave_id)
     form = RemindForm()
     if not form.validate_on_submit():
         abort(400)
@@ -212,6 +232,8 @@ def wave_remind(wave_id: int):
         flash(_("Reminder round %(n)d cannot be sent now; reload the page.", n=rnd), "error")
     else:
         outreach.send_reminders_job(campaign.id, _base_url(), rnd)
+        audit.record_now(get_session(), "wave.reminded", f"campaign {campaign.id}",
+                         {"round": rnd})
         flash(_("Reminder round %(n)d is being sent in the background to those who have not "
                 "answered.", n=rnd), "ok")
     return redirect(url_for("manage.wave_page", wave_id=campaign.id))
@@ -228,7 +250,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 def wave_links(wave_id: int, kind: str):
     campaign = _wave(wave_id)
     rows = links.link_rows(get_session(), campaign, current_app.config["SECRET_KEY"],
-                           _base_url())
+                           _base_url(), visible=_visible())
     stamp = f"wave{campaign.id}-links-{datetime.now():%Y%m%d}"
     if kind == "csv":
         return _download(links.links_csv(rows), "text/csv", f"{stamp}.csv")
@@ -245,7 +267,7 @@ def wave_sheet(wave_id: int):
     campaign = _wave(wave_id)
     code = request.args.get("account") or None
     rows = links.link_rows(get_session(), campaign, current_app.config["SECRET_KEY"],
-                           _base_url(), account_code=code)
+                           _base_url(), account_code=code, visible=_visible())
     if code is not None and not rows:
         abort(404)
     by_account: dict[str, list[links.LinkRow]] = {}
@@ -264,7 +286,8 @@ def wave_qr(wave_id: int, invitation_id: int, kind: str):
     campaign = _wave(wave_id)
     invitation = get_session().get(Invitation, invitation_id)
     if invitation is None or invitation.campaign_id != campaign.id or kind not in (
-            "png", "svg") or not invitation.contact.active or invitation.contact.erased_at:
+            "png", "svg") or not invitation.contact.active or invitation.contact.erased_at \
+            or not access.can_see_account(current_user, invitation.contact.account):
         abort(404)
     token = recover_token(invitation, current_app.config["SECRET_KEY"])
     if token is None:

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import Integer, case, func, select, true
 from sqlalchemy.orm import Session
 
-from ..models import Account, Campaign, Contact, Draft, Invitation
+from ..models import Account, Campaign, Contact, Draft, Invitation, Message
 
 
 @dataclass
@@ -69,7 +69,9 @@ def _flag(condition) -> object:  # type: ignore[no-untyped-def]
     return func.sum(case((condition, 1), else_=0), type_=Integer)
 
 
-def wave_progress(session: Session, campaign: Campaign) -> WaveProgress:
+def wave_progress(session: Session, campaign: Campaign,
+                  visible: frozenset[str] | None = None) -> WaveProgress:
+    """The wave's funnel by account; only of the accounts ``visible`` names (None = all)."""
     has_draft = select(Draft.invitation_id).where(
         Draft.invitation_id == Invitation.id).exists()
     started = Invitation.started_at.is_not(None) | has_draft
@@ -81,7 +83,8 @@ def wave_progress(session: Session, campaign: Campaign) -> WaveProgress:
              .select_from(Invitation)
              .join(Contact, Invitation.contact_id == Contact.id)
              .join(Account, Contact.account_id == Account.id)
-             .where(Invitation.campaign_id == campaign.id)
+             .where(Invitation.campaign_id == campaign.id,
+                    Account.code.in_(sorted(visible)) if visible is not None else true())
              .group_by(Account.id, Account.code, Account.name, Account.revenue)
              .order_by(Account.code))
     progress = WaveProgress(Funnel())
@@ -108,3 +111,54 @@ def submitted_counts(session: Session, campaign_ids: Iterable[int]) -> dict[int,
                _flag(Invitation.responded_at.is_not(None)))
         .where(Invitation.campaign_id.in_(ids)).group_by(Invitation.campaign_id))
     return {cid: Funnel(invited=n, submitted=done or 0) for cid, n, done in rows}
+
+
+@dataclass(frozen=True)
+class ContactStatus:
+    code: str
+    name: str
+    role: str | None
+    reachable: bool  # active and not erased
+    has_email: bool
+    emailed: bool
+    email_error: str | None  # the last failure of an email not (yet) sent
+    reminders: int
+    opened: bool
+    partly: bool
+    submitted: bool
+
+
+def contact_statuses(session: Session, campaign: Campaign,
+                     account_code: str) -> list[ContactStatus]:
+    """Where each invited contact of one account stands, for following up in a *named*
+    wave. Callers must not show it for an anonymous wave."""
+    if campaign.anonymous:
+        raise ValueError("an anonymous wave shows no one's progress")
+    invitations = session.execute(
+        select(Invitation, Contact).join(Contact, Invitation.contact_id == Contact.id)
+        .join(Account, Contact.account_id == Account.id)
+        .where(Invitation.campaign_id == campaign.id, Account.code == account_code)
+        .order_by(Contact.code)).all()
+    ids = [i.id for i, _c in invitations]
+    drafts = set(session.scalars(select(Draft.invitation_id).where(
+        Draft.invitation_id.in_(ids)))) if ids else set()
+    messages: dict[int, list[Message]] = {}
+    if ids:
+        for message in session.scalars(select(Message).where(
+                Message.invitation_id.in_(ids)).order_by(Message.id)):
+            messages.setdefault(message.invitation_id, []).append(message)
+    rows = []
+    for invitation, contact in invitations:
+        own = messages.get(invitation.id, [])
+        failed = [m.error for m in own if m.status == "failed" and m.error]
+        submitted = invitation.responded_at is not None
+        started = invitation.started_at is not None or invitation.id in drafts
+        rows.append(ContactStatus(
+            code=contact.code, name=contact.name, role=contact.role,
+            reachable=contact.active and contact.erased_at is None,
+            has_email=bool((contact.email or "").strip()),
+            emailed=invitation.sent_at is not None, email_error=failed[-1] if failed else None,
+            reminders=sum(1 for m in own if m.kind == "reminder" and m.status == "sent"),
+            opened=invitation.opened_at is not None or started or submitted,
+            partly=started and not submitted, submitted=submitted))
+    return rows

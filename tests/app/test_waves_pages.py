@@ -119,3 +119,23 @@ def test_links_downloads_sheet_and_qr(logged_in, session, contacts):
     assert svg.mimetype == "image/svg+xml" and b"http://localhost/s/" in svg.data
     assert logged_in.get(f"/waves/{wave_id}/qr/{invitation.id}.gif").status_code == 404
     assert logged_in.get(f"/waves/{wave_id + 1}/qr/{invitation.id}.png").status_code == 404
+
+
+def test_a_named_wave_shows_where_each_contact_stands(logged_in, session, contacts):
+    wave_id = _created(logged_in.post("/waves/new", data=_form()))
+    logged_in.post(f"/waves/{wave_id}/send")
+    invitation = session.scalars(select(Invitation).where(
+        Invitation.contact_id == contacts[1].id)).one()
+    invitations.mark_answered(invitation)
+    session.commit()
+    page = logged_in.get(f"/waves/{wave_id}?account=A001&lang=en").get_data(as_text=True)
+    people = page[page.index('id="people"'):]
+    assert contacts[0].name in people and contacts[1].name in people
+    assert contacts[2].name not in people  # another account
+    assert people.count(">sent<") == 2 and "submitted" in people and "not opened" in people
+
+
+def test_an_anonymous_wave_shows_no_one(logged_in, session, contacts):
+    wave_id = _created(logged_in.post("/waves/new", data=_form(anonymous="y")))
+    page = logged_in.get(f"/waves/{wave_id}?account=A001&lang=en").get_data(as_text=True)
+    assert 'id="people"' not in page and contacts[0].name not in page

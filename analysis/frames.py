@@ -1,12 +1,17 @@
-"""Wide response frames: read CSV/XLSX, validate against a questionnaire, all or nothing.
+"""Input tables: read CSV/XLSX, check responses, accounts and contacts, all or nothing.
 
-One row per response. Metadata columns (all optional but ``response_id``) come first, then
+Responses (:func:`read_responses`) are one row per response. Metadata columns (all optional but ``response_id``) come first, then
 one column per answer: ``<item>``, ``<item>.<facet>``, ``<allocation>.<construct>`` and
 ``<open>``. Blank cells are missing (NaN), never zero.
 
 CSV/TXT files may be UTF-8 (with or without BOM), GB18030/GBK (Chinese Excel's "CSV") or
 UTF-16 with a BOM (Excel's "Unicode text"), separated by commas, semicolons or tabs.
 A file that does not check out is rejected whole, naming every bad row and column.
+
+Accounts (:func:`check_accounts`, :func:`read_accounts`) and contacts
+(:func:`check_contacts`, :func:`read_contacts`) are checked the same way, for
+``surveyapp analyze`` and for the app's imports alike; the ``check_*`` functions return the
+problems with the typed rows, so that a caller can preview which rows are fine.
 """
 
 from __future__ import annotations

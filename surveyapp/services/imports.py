@@ -575,13 +575,6 @@ def apply_plan(session: Session, plan: ImportPlan, actor: Any = audit.FROM_REQUE
     return plan
 
 
-def import_file(session: Session, kind: str, path: str | Path,
-                settings: ImportSettings) -> ImportPlan:
-    """Plan and apply a file in one go (the command line)."""
-    plan = plan_import(session, kind, str(path), None, settings)
-    return apply_plan(session, plan)
-
-
 BACKGROUND_ROWS = 2_000
 """A confirmed import of more rows than this is written by the background worker (about a
 second of work per 5,000 rows on a small server), not inside the request."""

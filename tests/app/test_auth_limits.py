@@ -4,6 +4,7 @@ unknown email costs what a known one does."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
@@ -106,9 +107,29 @@ def test_redis_is_used_when_configured(tmp_path):
 
 # --------------------------------------------------------------------------- the storage
 
-@pytest.fixture
-def storage(app):
-    return ratelimit.DatabaseStorage("surveyapp-db://", engine=app.extensions["db_engine"])
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage(request, app):
+    """The storage on the test's SQLite file, and on PostgreSQL when TEST_DATABASE_URL
+    names a server (`make test` starts one)."""
+    if request.param == "sqlite":
+        yield ratelimit.DatabaseStorage("surveyapp-db://", engine=app.extensions["db_engine"])
+        return
+    if not PG_URL.startswith("postgresql"):
+        pytest.skip("TEST_DATABASE_URL is not a PostgreSQL URL")
+    from sqlalchemy import create_engine
+
+    from surveyapp.db import upgrade
+
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    upgrade(engine)
+    yield ratelimit.DatabaseStorage("surveyapp-db://", engine=engine)
+    engine.dispose()
 
 
 def test_database_storage_counts_and_expires(storage, monkeypatch):
@@ -127,13 +148,14 @@ def test_database_storage_counts_and_expires(storage, monkeypatch):
     assert storage.reset() == 1 and storage.get("other") == 0
 
 
-def test_database_storage_deletes_long_expired_counters(storage, session, monkeypatch):
+def test_database_storage_deletes_long_expired_counters(storage, monkeypatch):
     now = [1_000_000.0]
     monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
     storage.incr("old", 60)
     now[0] += 60 + ratelimit.EXPIRED_KEPT_S + 1
     storage.incr("new", 60)
-    assert set(session.scalars(select(RateLimitCounter.key))) == {"new"}
+    with storage.engine.connect() as connection:
+        assert set(connection.scalars(select(RateLimitCounter.key))) == {"new"}
 
 
 def test_database_storage_counts_every_concurrent_hit(storage):

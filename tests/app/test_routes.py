@@ -8,6 +8,8 @@ route without a rule is refused to everyone (and fails the first test until it h
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import func, select
 
@@ -206,3 +208,30 @@ def test_huge_ids_in_paths_are_404_on_every_route(app, logged_in, huge):
             assert response.status_code == 404, (method, url, response.status_code)
             checked += 1
     assert checked >= 5
+
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.mark.skipif(not PG_URL.startswith("postgresql"),
+                    reason="TEST_DATABASE_URL is not a PostgreSQL URL")
+def test_huge_ids_are_404_on_postgresql(tmp_path):
+    """PostgreSQL's integer ids stop at 2³¹ − 1: 2147483648 would fail in the query."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    app = create_app({"TESTING": True, "SECRET_KEY": "pg", "DATABASE_URL": PG_URL,
+                      "WTF_CSRF_ENABLED": False, "JOBS_IMMEDIATE": True},
+                     instance_path=str(tmp_path))
+    with app.app_context():
+        upgrade()
+    client = _login(app.test_client(), "admin@example.com", "admin")
+    for path in ("/accounts?campaign=2147483648", "/export.xlsx?campaign=2147483648",
+                 "/waves/2147483648", "/contacts/2147483648/edit", "/users/2147483648",
+                 "/accounts?campaign=2147483647"):
+        assert client.get(path).status_code == 404, path
+    app.extensions["db_engine"].dispose()

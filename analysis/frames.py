@@ -1,8 +1,9 @@
 """Input tables: read CSV/XLSX, check responses, accounts and contacts, all or nothing.
 
-Responses (:func:`read_responses`) are one row per response. Metadata columns (all optional but ``response_id``) come first, then
-one column per answer: ``<item>``, ``<item>.<facet>``, ``<allocation>.<construct>`` and
-``<open>``. Blank cells are missing (NaN), never zero.
+Responses (:func:`read_responses`) are one row per response. Metadata columns (all
+optional but ``response_id``) come first, then one column per answer: ``<item>``,
+``<item>.<facet>``, ``<allocation>.<construct>`` and ``<open>``. Blank cells are missing
+(NaN), never zero.
 
 CSV/TXT files may be UTF-8 (with or without BOM), GB18030/GBK (Chinese Excel's "CSV") or
 UTF-16 with a BOM (Excel's "Unicode text"), separated by commas, semicolons or tabs.

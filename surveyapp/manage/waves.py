@@ -180,12 +180,15 @@ def wave_page(wave_id: int):
     today = waves.wave_today()
     reached = campaign.id in waves.reached_waves(session, [campaign.id])
     messages = waves.message_tallies(session, campaign)
+    visible = _visible()
     account = request.args.get("account") or None
+    if account is not None and visible is not None and account not in visible:
+        account = None  # another manager's account: nobody of it is shown
     people = (progress.contact_statuses(session, campaign, account)
               if account and not campaign.anonymous else None)
     return render_template(
         "manage/waves/wave.html", wave=campaign, figures=progress.wave_progress(
-            session, campaign, _visible()), state=waves.wave_state(campaign, today, reached),
+            session, campaign, visible), state=waves.wave_state(campaign, today, reached),
         state_labels=STATE_LABELS, selection=_selection_text(waves.selection_of(campaign)),
         messages=messages, accepts=waves.accepts_answers(campaign, today),
         next_round=campaign.reminder_round + 1, send_form=SendForm(),

@@ -139,3 +139,21 @@ def test_an_anonymous_wave_shows_no_one(logged_in, session, contacts):
     wave_id = _created(logged_in.post("/waves/new", data=_form(anonymous="y")))
     page = logged_in.get(f"/waves/{wave_id}?account=A001&lang=en").get_data(as_text=True)
     assert 'id="people"' not in page and contacts[0].name not in page
+
+
+def test_a_manager_sees_no_one_of_another_managers_account(app, session, logged_in,
+                                                           make_account, make_contact):
+    from surveyapp.services import users
+
+    li = users.create_user(session, "li@example.com", "correct horse battery",
+                           role="manager")
+    mine = make_contact(make_account("L001", owner_id=li.id), name="Contact of Li")
+    theirs = make_contact(make_account("W001"), name="Contact of Wang")
+    wave_id = _created(logged_in.post("/waves/new", data=_form()))  # the admin's wave
+    client = app.test_client()
+    assert client.post("/login", data={"email": "li@example.com",
+                                       "password": "correct horse battery"}).status_code == 302
+    page = client.get(f"/waves/{wave_id}?account=W001&lang=en").get_data(as_text=True)
+    assert 'id="people"' not in page and theirs.name not in page
+    page = client.get(f"/waves/{wave_id}?account=L001&lang=en").get_data(as_text=True)
+    assert 'id="people"' in page and mine.name in page

@@ -57,14 +57,14 @@ def _strings(values: list) -> pd.Series:
 
 
 def waves_frame(session: Session, campaigns: Sequence[Campaign],
-                anonymous: Sequence[bool] | None = None) -> pd.DataFrame:
+                with_contacts: Sequence[bool] | None = None) -> pd.DataFrame:
     """The waves' responses stacked in one wide frame in the file format's columns.
 
     Metadata ``response_id, account_id, contact_id, role, wave, submitted_at, lang`` (text;
     all but ``response_id`` categorical: a million rows hold a few thousand codes), then
     one float64 column per numeric answer of any of the waves (in the order they first
-    appear); a wave's rows are NaN in the other waves' columns. ``anonymous``
-    per wave: its rows carry no contact id.
+    appear); a wave's rows are NaN in the other waves' columns. ``with_contacts``
+    per wave (default all): False leaves that wave's ``contact_id`` empty.
     """
     columns: list[str] = []
     for campaign in campaigns:
@@ -89,7 +89,7 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
     waves: list = []
     filled = 0
     connection = session.connection()
-    for campaign, count, hidden in zip(campaigns, counts, anonymous or [False] * len(
+    for campaign, count, named in zip(campaigns, counts, with_contacts or [True] * len(
             campaigns), strict=True):
         targets = np.array([position[c] for c in campaign.answer_columns])
         width = len(targets)
@@ -113,7 +113,7 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
                 rows = slice(filled, filled + n)
                 rid[rows] = ids_
                 account[rows] = np.array(acc, dtype="float64")  # None → NaN
-                if not hidden:
+                if named:
                     contact[rows] = np.array(con, dtype="float64")
                 flat = np.frombuffer(b"".join(blob), dtype=VALUE_DTYPE).reshape(n, width)
                 values[targets, rows] = flat.T

@@ -37,7 +37,8 @@ LIST_COLUMNS = ("account_id", "name", "industry", "customer_type", "owner", "sta
                 "servqual.unweighted", "servqual.weighted", "servqual.servperf", "responses",
                 "contribution")
 SORTS = {"account": "account_id", "name": "name", "stage": "stage_order", "abc": "abc",
-         "nps": "nps.unweighted", "nps_weighted": "nps", "gap": "servqual.unweighted", "weighted": "servqual.weighted",
+         "nps": "nps.unweighted", "nps_weighted": "nps", "gap": "servqual.unweighted",
+         "weighted": "servqual.weighted",
          "servperf": "servqual.servperf", "contribution": "contribution",
          "answered": "responded", "owner": "owner", "type": "customer_type"}
 

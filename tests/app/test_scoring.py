@@ -288,7 +288,7 @@ def test_the_raw_read_path_gives_the_frame_the_orm_path_gives(app, runner, sessi
     assert cutoffs == {"satisfaction": 80.0, "loyalty": 70.0, "apostle": 90.0}
     assert accounts["quadrant"].tolist() == expected and len(expected) >= 30
     with app.app_context():
-        hidden = waves_frame(session, waves[:1], anonymous=[True])
+        hidden = waves_frame(session, waves[:1], with_contacts=[False])
         customers = campaign_frame(session, waves[0])
     assert len(hidden) == len(customers) and customers["contact_id"].notna().all()
     assert hidden["contact_id"].isna().all()

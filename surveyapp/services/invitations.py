@@ -96,7 +96,11 @@ def reissue(invitation: Invitation, secret_key: str | None = None) -> str:
 def recover_token(invitation: Invitation, secret_key: str) -> str | None:
     """The invitation's token again, or None when it cannot be recovered (an invitation of
     the first scheme, or one made under another ``SECRET_KEY``: reissue it)."""
-    stored = invitation.token_hash
+    return token_from_stored(invitation.token_hash, secret_key)
+
+
+def token_from_stored(stored: str, secret_key: str) -> str | None:
+    """:func:`recover_token` from the stored ``token_hash`` alone."""
     if len(stored) != SALT_LENGTH + 1 + HASH_CHARS or stored[SALT_LENGTH] != SEPARATOR:
         return None
     salt = stored[:SALT_LENGTH]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from analysis.report import write_text_safe
 
 from ..models import Account, Campaign, Contact, Invitation
-from .invitations import recover_token, reissue
+from .invitations import recover_token, reissue, token_from_stored
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
 LINK_COLUMNS = ("contact_id", "account_id", "email", "lang", "link", "name")
@@ -73,16 +73,24 @@ def link_rows(session: Session, campaign: Campaign, secret_key: str, base_url: s
     return rows
 
 
-def _unprintable(session: Session, campaign: Campaign, secret_key: str) -> list[Invitation]:
-    """Unanswered invitations of reachable contacts whose link cannot be printed again."""
-    query = (select(Invitation).join(Contact, Invitation.contact_id == Contact.id)
+def _unprintable_ids(session: Session, campaign: Campaign, secret_key: str) -> list[int]:
+    """Unanswered invitations of reachable contacts whose link cannot be printed again
+    (read as plain columns: the wave page asks this of every invitation)."""
+    query = (select(Invitation.id, Invitation.token_hash)
+             .join(Contact, Invitation.contact_id == Contact.id)
              .where(Invitation.campaign_id == campaign.id, Invitation.responded_at.is_(None),
                     Contact.active.is_(True), Contact.erased_at.is_(None)))
-    return [i for i in session.scalars(query) if recover_token(i, secret_key) is None]
+    return [i for i, stored in session.execute(query)
+            if token_from_stored(stored, secret_key) is None]
+
+
+def _unprintable(session: Session, campaign: Campaign, secret_key: str) -> list[Invitation]:
+    ids = _unprintable_ids(session, campaign, secret_key)
+    return [session.get_one(Invitation, i) for i in ids]
 
 
 def unprintable_count(session: Session, campaign: Campaign, secret_key: str) -> int:
-    return len(_unprintable(session, campaign, secret_key))
+    return len(_unprintable_ids(session, campaign, secret_key))
 
 
 def reissue_unprintable(session: Session, campaign: Campaign, secret_key: str) -> int:

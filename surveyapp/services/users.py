@@ -195,6 +195,26 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     session.commit()
 
 
+def ensure_login(session: Session, email: str, role: str, name: str | None = None) -> tuple[
+        User, str]:
+    """A user with this email and role and a fresh random password (not committed), for
+    the demo: created, or taken over with a new password. Returns the user and password."""
+    import secrets
+
+    email = normalize_email(email)
+    check_role(role)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=name)
+        session.add(user)
+    user.role, user.active = role, True
+    if name:
+        user.name = name
+    password = secrets.token_urlsafe(9)
+    set_password(user, password)
+    return user, password
+
+
 def list_users(session: Session) -> list[User]:
     """Users who can log in or could (owners from imports included), by email."""
     return list(session.scalars(select(User).order_by(User.email)))

@@ -391,3 +391,15 @@ def test_a_managers_wave_pages_and_downloads_hold_only_their_contacts(app, sessi
     assert admin.post(f"/waves/{wave_id}/send").status_code == 302
     assert session.scalar(select(AuditEvent.target).where(AuditEvent.action == "wave.sent")) \
         == f"campaign {wave_id}"
+
+
+def test_ensure_login_gives_a_role_and_a_fresh_password(app, session):
+    user, first = users.ensure_login(session, "Demo@Example.com", "leadership", "Demo")
+    session.commit()
+    again, second = users.ensure_login(session, "demo@example.com", "admin")
+    session.commit()
+    assert again.id == user.id and again.role == "admin" and first != second
+    assert users.authenticate(session, "demo@example.com", second) is not None
+    assert users.authenticate(session, "demo@example.com", first) is None
+    with pytest.raises(users.UserError, match="unknown role"):
+        users.ensure_login(session, "x@example.com", "boss")

@@ -17,6 +17,7 @@ from ..pls import (
     ranges_from_instrument,
 )
 from ..reliability import item_statistics, reliability_table
+from ..scales import block_index, rescale_0_100
 from .common import AnalysisOptions, as_count, num, rows_answering, subset
 
 
@@ -156,13 +157,9 @@ def satisfaction_index(responses: pd.DataFrame, inst: Instrument, construct: str
         return pd.Series(np.nan, index=responses.index)
     lo = np.array([inst.column_range(c)[0] for c in cols], dtype="float64")
     hi = np.array([inst.column_range(c)[1] for c in cols], dtype="float64")
-    x = 100 * (responses[cols].to_numpy(dtype="float64") - lo) / (hi - lo)
-    w = np.ones(len(cols)) if weights is None else weights.reindex(cols).fillna(0).to_numpy()
-    present = np.isfinite(x)
-    wsum = (present * w).sum(axis=1)
-    value = np.where(wsum > 0, np.nansum(np.where(present, x * w, 0), axis=1) /
-                     np.where(wsum > 0, wsum, 1), np.nan)
-    return pd.Series(value, index=responses.index)
+    x = rescale_0_100(responses[cols].to_numpy(dtype="float64"), lo, hi)
+    w = None if weights is None else weights.reindex(cols).fillna(0).to_numpy()
+    return pd.Series(block_index(x, w), index=responses.index)
 
 
 # --------------------------------------------------------------------------- the whole run

@@ -10,6 +10,7 @@ from ..drivers import importance_performance, relative_weights, stated_importanc
 from ..frames import META_COLUMNS
 from ..instrument import Instrument
 from ..rollup import normalize_roles
+from ..scales import rescale_0_100
 from ..servqual import (
     SCORE_COLUMNS,
     ServqualLayout,
@@ -89,7 +90,7 @@ def servqual_summary(
 def index_of(value: float, inst: Instrument, column: str) -> float:
     """A mean answer on the column's scale as a 0–100 index."""
     lo, hi = inst.column_range(column)
-    return 100 * (value - lo) / (hi - lo)
+    return float(rescale_0_100(value, lo, hi))
 
 
 def gap1_summary(gap1_inst: Instrument, servqual: Instrument, responses: pd.DataFrame,

@@ -45,7 +45,8 @@ class SamePassword(UserError):
 
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
-    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254:
+    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254 \
+            or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7f for ch in email):
         raise InvalidEmail(f"'{email}' is not an email address")
     return email
 
@@ -156,6 +157,8 @@ def record_login(session: Session, email: str, user: User | None, address: str |
         user.last_login_at = utcnow()
         audit.record(session, "login", user.email, actor=user, address=address)
     else:
+        # as typed, but printable only (a NUL cannot be stored in PostgreSQL text)
+        email = "".join(ch for ch in email if ch.isprintable())
         audit.record(session, "login.failed", email[:200] or None,
                      {"reason": reason} if reason else None, actor=None,
                      email=email[:254] or None, address=address)

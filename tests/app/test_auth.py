@@ -191,3 +191,35 @@ def test_users_from_before_roles_become_administrators(tmp_path):
                                       "FROM users")).one()
     assert tuple(row) == ("admin", 1, 0, "scrypt:x")
     engine.dispose()
+
+
+def test_any_login_form_gets_an_answer_and_changes_no_user(app, session, manager,
+                                                           monkeypatch):
+    """Whatever is typed (control characters, NUL, very long, missing fields): 200, 400 or
+    429 with a page, never a 5xx; no user is added or changed."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from werkzeug.security import generate_password_hash
+
+    from surveyapp.services import users as user_service
+
+    cheap = generate_password_hash("x", "pbkdf2:sha256:1")
+    monkeypatch.setattr(user_service, "_dummy_hash", lambda: cheap)
+    before = [(u.email, u.password_hash, u.session_version)
+              for u in session.scalars(select(User))]
+    field = st.one_of(st.none(), st.text(max_size=300), st.text(min_size=1100, max_size=1200),
+                      st.just("manager@example.com"), st.just("MANAGER@example.com\x00"))
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(email=field, password=field)
+    def attempt(email, password):
+        data = {k: v for k, v in (("email", email), ("password", password)) if v is not None}
+        response = app.test_client().post("/login?lang=en", data=data)
+        assert response.status_code in (200, 400, 429), (data, response.status_code)
+        assert "<form" in response.get_data(as_text=True) or response.status_code == 429
+
+    attempt()
+    session.expire_all()
+    assert [(u.email, u.password_hash, u.session_version)
+            for u in session.scalars(select(User))] == before

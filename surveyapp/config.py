@@ -27,6 +27,10 @@ DEFAULTS = {
     # seconds a change waits before its wave is scored, so changes close together cost one
     # recompute
     "RECOMPUTE_DELAY": 3.0,
+    # imports: the largest file the import page takes, and the row count above which a
+    # confirmed import is written by the background worker instead of inside the request
+    "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    "IMPORT_BACKGROUND_ROWS": 2000,
     # email: with no MAIL_SERVER, each email is written as an .eml file into MAIL_OUTBOX
     # (None = <instance>/outbox); MAIL_PORT None = 25, 587 with TLS, 465 with SSL
     "MAIL_SERVER": None,

@@ -81,6 +81,10 @@ class SendForm(FlaskForm):
     pass
 
 
+class ScheduleForm(FlaskForm):
+    pass
+
+
 class RemindForm(FlaskForm):
     round = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
 
@@ -192,6 +196,8 @@ def wave_page(wave_id: int):
         state_labels=STATE_LABELS, selection=_selection_text(waves.selection_of(campaign)),
         messages=messages, accepts=waves.accepts_answers(campaign, today),
         next_round=campaign.reminder_round + 1, send_form=SendForm(),
+        schedule_form=ScheduleForm(), opening=outreach.opening_time(
+            campaign, current_app.config["SURVEY_TIMEZONE"]),
         remind_form=RemindForm(), mail=outreach.Sender.from_app(_base_url()).mail,
         unprintable=links.unprintable_count(session, campaign,
                                             current_app.config["SECRET_KEY"]),
@@ -220,6 +226,26 @@ def wave_send(wave_id: int):
     audit.record_now(get_session(), "wave.sent", f"campaign {campaign.id}")
     flash(_("The invitations are being sent in the background; reload this page to see "
             "how many went out."), "ok")
+    return redirect(url_for("manage.wave_page", wave_id=campaign.id))
+
+
+@bp.route("/waves/<int:wave_id>/schedule", methods=["POST"])
+@login_required
+def wave_schedule(wave_id: int):
+    """Send the invitations on the wave's opening day, by the worker."""
+    campaign = _wave_to_act_on(wave_id)
+    if not ScheduleForm().validate_on_submit():
+        abort(400)
+    try:
+        when = outreach.schedule_invitations(campaign, _base_url(),
+                                             current_app.config["SURVEY_TIMEZONE"])
+    except waves.WaveError:
+        flash(_("This wave has no opening day still to come: send the invitations now."),
+              "error")
+    else:
+        audit.record_now(get_session(), "wave.scheduled", f"campaign {campaign.id}")
+        flash(_("The invitations will go out on %(day)s at %(hour)s.",
+                day=when.date().isoformat(), hour=when.strftime("%H:%M")), "ok")
     return redirect(url_for("manage.wave_page", wave_id=campaign.id))
 
 

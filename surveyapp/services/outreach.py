@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, format_date
@@ -317,6 +318,28 @@ def _run_job(campaign_id: int, base_url: str, kind: str, rnd: int | None) -> str
     if outcome.failed:
         raise MailNotDelivered(outcome.summary())
     return outcome.summary()
+
+
+SEND_HOUR = 8  # invitations scheduled for the opening day go out at 08:00 where the dates are
+
+
+def opening_time(campaign: Campaign, timezone: str) -> datetime | None:
+    """When invitations scheduled for the opening day go out (aware), or None when the
+    wave has no open date or it has come."""
+    if campaign.opens_on is None:
+        return None
+    when = datetime.combine(campaign.opens_on, time(SEND_HOUR), tzinfo=ZoneInfo(timezone))
+    return when if when > datetime.now(UTC) else None
+
+
+def schedule_invitations(campaign: Campaign, base_url: str, timezone: str) -> datetime:
+    """Queue the invitations for the opening day; the worker sends them then. Sending is
+    safe to repeat, so scheduling twice still sends each invitation once."""
+    when = opening_time(campaign, timezone)
+    if when is None:
+        raise WaveError(f"wave {campaign.id} has no open date still to come")
+    send_invitations_job.schedule(args=(campaign.id, base_url), eta=when)
+    return when
 
 
 @jobs.job(retries=5, retry_delay=120, retry_backoff=2)

@@ -157,3 +157,34 @@ def test_a_manager_sees_no_one_of_another_managers_account(app, session, logged_
     assert 'id="people"' not in page and theirs.name not in page
     page = client.get(f"/waves/{wave_id}?account=L001&lang=en").get_data(as_text=True)
     assert 'id="people"' in page and mine.name in page
+
+
+def test_invitations_can_wait_for_the_opening_day(app, logged_in, session, contacts, tmp_path):
+    from datetime import datetime
+
+    from surveyapp import jobs
+
+    wave_id = _created(logged_in.post("/waves/new", data=_form(opens="2099-03-01")))
+    page = logged_in.get(f"/waves/{wave_id}?lang=en").get_data(as_text=True)
+    assert "Send them on the opening day (2099-03-01, 08:00)" in page
+    try:
+        page = logged_in.post(f"/waves/{wave_id}/schedule",
+                              follow_redirects=True).get_data(as_text=True)
+        assert "will go out on 2099-03-01 at 08:00" in page
+        scheduled = jobs.huey.scheduled()
+        assert [t.name.rsplit(".", 1)[1] for t in scheduled] == ["send_invitations_job"]
+        # 08:00 in Asia/Shanghai (the default SURVEY_TIMEZONE) is 00:00 UTC
+        assert scheduled[0].eta == datetime(2099, 3, 1, 0, 0)
+        assert scheduled[0].args == (wave_id, "http://localhost/")
+    finally:
+        jobs.huey.storage.flush_schedule()
+    assert not (tmp_path / "outbox").exists()  # nothing sent before the day
+
+
+def test_a_wave_without_an_open_date_to_come_is_sent_now(logged_in, contacts):
+    wave_id = _created(logged_in.post("/waves/new", data=_form()))
+    page = logged_in.get(f"/waves/{wave_id}?lang=en").get_data(as_text=True)
+    assert "opening day" not in page
+    page = logged_in.post(f"/waves/{wave_id}/schedule",
+                          follow_redirects=True).get_data(as_text=True)
+    assert "no opening day still to come" in page

@@ -66,6 +66,9 @@ def select_locale() -> str:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     jobs.init_app(app)
+    from . import security
+
+    security.init_app(app)  # before csrf: bodies are capped before its check reads them
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -27,6 +27,7 @@ from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
 from ..db import get_session
+from ..security import accepts_upload
 from ..services import access, imports
 from . import bp
 
@@ -120,6 +121,7 @@ def import_start():
 
 @bp.route("/import/preview", methods=["POST"])
 @login_required
+@accepts_upload
 def import_preview():
     limit = _max_bytes()
     if (request.content_length or 0) > limit + FORM_OVERHEAD:
@@ -145,6 +147,7 @@ def import_preview():
 
 @bp.route("/import/confirm", methods=["POST"])
 @login_required
+@accepts_upload
 def import_confirm():
     request.max_content_length = _max_bytes() * 2 + FORM_OVERHEAD
     request.max_form_memory_size = _max_bytes() * 2 + FORM_OVERHEAD

@@ -292,3 +292,37 @@ def test_the_raw_read_path_gives_the_frame_the_orm_path_gives(app, runner, sessi
         customers = campaign_frame(session, waves[0])
     assert len(hidden) == len(customers) and customers["contact_id"].notna().all()
     assert hidden["contact_id"].isna().all()
+
+
+def test_the_workbook_shows_the_figures_of_the_stored_run(app, runner, session, tmp_path):
+    """export --xlsx writes the run's own numbers: the Accounts sheet row of each account
+    carries the run's gaps and both NPS figures (nothing recomputed beside them)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from surveyapp.services.campaigns import latest_campaign
+
+    runner.invoke(args=["demo"])
+    out = tmp_path / "book.xlsx"
+    result = runner.invoke(args=["export", "--xlsx", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(io.BytesIO(out.read_bytes()))["Accounts"]
+    header = [c.value for c in sheet[4]]
+    rows = {r[0]: dict(zip(header, r, strict=True))
+            for r in sheet.iter_rows(min_row=5, values_only=True)}
+    with app.app_context():
+        run = wave_figures(session, latest_campaign(session)).table("accounts")
+    compared = 0
+    for _i, account in run.iterrows():
+        row = rows[account["account_id"]]
+        for sheet_column, run_column in (("tangibles.gap", "servqual.tangibles.gap"),
+                                         ("weighted", "servqual.weighted"),
+                                         ("NPS", "nps.unweighted"),
+                                         ("NPS (role-weighted)", "nps")):
+            if pd.isna(account[run_column]):
+                assert row[sheet_column] is None
+            else:
+                assert row[sheet_column] == pytest.approx(account[run_column])
+                compared += 1
+    assert compared >= 4 * 30

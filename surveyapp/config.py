@@ -48,6 +48,16 @@ DEFAULTS = {
     "SUPPLIER_LOGO": None,
     "SUPPLIER_PRIVACY_URL": None,  # optional link to the full privacy notice
     "SURVEY_TIMEZONE": "Asia/Shanghai",  # the day a wave's open and close dates refer to
+    # alerts on a submitted response (services/alerts.py): a recommendation score at or
+    # below ALERT_DETRACTOR_MAX, a dimension's P − E at or below ALERT_GAP_THRESHOLD, the
+    # mean of the dimension gaps at or below ALERT_OVERALL_GAP_THRESHOLD (None = rule off)
+    "ALERT_DETRACTOR_MAX": 6,
+    "ALERT_GAP_THRESHOLD": -2.0,
+    "ALERT_OVERALL_GAP_THRESHOLD": None,
+    "TASK_DUE_DAYS": 7,  # an alert's follow-up task is due this many days later
+    # group-chat robots and web services told of each alert (services/webhooks.py): a list
+    # of {"kind": "wecom"|"dingtalk"|"feishu"|"generic", "url": …, "secret": …, "lang": …}
+    "ALERT_WEBHOOKS": [],
 }
 
 

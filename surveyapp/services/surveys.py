@@ -104,6 +104,9 @@ def submit(session: Session, invitation: Invitation, answers: Mapping[str, objec
     from . import scoring  # the figures follow in the background, never in this request
 
     scoring.request_recompute(session, [campaign.id])
+    from . import alerts  # a detractor or a large gap alerts the owner, in the background
+
+    alerts.alert_job(response.id)
     return response
 
 

@@ -191,7 +191,8 @@ class Message(Base):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # "invitation" or "reminder"
     round: Mapped[int] = mapped_column(Integer, default=0)  # 0 for the invitation
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed
+    # pending → sending (claimed by one sender) → sent | failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)

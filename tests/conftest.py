@@ -105,7 +105,8 @@ def make_campaign(app, session):
 @pytest.fixture
 def invite(session):
     def make(campaign, contact):
-        invitation, token = invitations.invite(session, campaign, contact)
+        # the app's test key, so the link can be printed again as in production
+        invitation, token = invitations.invite(session, campaign, contact, "test-secret")
         session.commit()
         return invitation, token
     return make

@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po
 from tests.conftest import REPO
 
 PO = REPO / "surveyapp" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
-METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [("**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 
 
 def test_every_text_in_the_code_is_translated():

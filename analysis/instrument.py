@@ -24,6 +24,9 @@ RESERVED_IDS = frozenset({"response_id", "account_id", "contact_id", "role", "wa
 # the answer that means "not applicable": a missing value in every frame, never a number
 NOT_APPLICABLE = "na"
 
+# what an item may be declared to be, for the models that look for it (``role = "nps"``)
+ITEM_ROLES = ("nps",)
+
 
 class InstrumentError(ValueError):
     """An instrument file (or questionnaire) that does not follow the format."""
@@ -91,6 +94,8 @@ class Item:
     required: bool = True
     # "not applicable" may be chosen instead of a point: stored as missing, counted apart
     not_applicable: bool = False
+    # what the item is for the models (one of ITEM_ROLES), when declared
+    role: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -124,6 +129,8 @@ class OpenQuestion:
 @dataclass(frozen=True)
 class Model:
     paths: tuple[tuple[str, str], ...]
+    # the satisfaction construct (the index, the key drivers), when declared
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,16 @@ class Instrument:
             for col in allocation.columns:
                 ranges[col] = (0, allocation.total)
         return ranges
+
+    @property
+    def satisfaction_construct(self) -> str | None:
+        """The model's satisfaction construct: the declared ``[model] target``; without one
+        (the old convention) the first construct whose id starts with ``SAT``."""
+        if self.model is None:
+            return None
+        if self.model.target is not None:
+            return self.model.target
+        return next((c.id for c in self.constructs if c.id.upper().startswith("SAT")), None)
 
     def items_of(self, construct: str) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.construct == construct)
@@ -303,7 +320,7 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     for n, raw in enumerate(_array(top["items"], where, "items")):
         w = where.at(_entry("items", n, raw))
         check_keys(raw, w, ("id", "construct", "scale", "text"),
-                    ("facets", "reverse", "required", "not_applicable"))
+                    ("facets", "reverse", "required", "not_applicable", "role"))
         item_id = check_id(raw["id"], w)
         w = where.at(f"items[{n}] '{item_id}'")
         if raw["construct"] not in construct_ids:
@@ -318,6 +335,11 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
                 raise w.error(f"unknown facet '{f}'", "facets")
         if len(set(item_facets)) != len(item_facets):
             raise w.error("a facet is listed twice", "facets")
+        role = raw.get("role")
+        if role is not None and role not in ITEM_ROLES:
+            raise w.error(f"unknown role {role!r} (one of {', '.join(ITEM_ROLES)})", "role")
+        if role == "nps" and item_facets:
+            raise w.error("an NPS item is asked once: it cannot have facets", "role")
         items.append(Item(
             id=item_id, construct=raw["construct"], scale=raw["scale"],
             text=_text(raw["text"], languages, w, "text"), facets=tuple(item_facets),
@@ -325,7 +347,8 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
             required=_check_bool(raw.get("required", True), w, "required"),
             not_applicable=_check_bool(
                 raw.get("not_applicable", scales[raw["scale"]].not_applicable), w,
-                "not_applicable")))
+                "not_applicable"),
+            role=role))
     if not items:
         raise where.error("an instrument needs at least one item", "items")
 
@@ -368,7 +391,7 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     model = None
     if "model" in top:
         w = where.at("model")
-        raw = check_keys(top["model"], w, ("paths",))
+        raw = check_keys(top["model"], w, ("paths",), ("target",))
         if not isinstance(raw["paths"], list) or not raw["paths"]:
             raise w.error("expected a non-empty list of \"A -> B\" strings", "paths")
         paths: list[tuple[str, str]] = []
@@ -385,7 +408,11 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
         if len(set(paths)) != len(paths):
             raise w.error("a path is listed twice", "paths")
         _check_acyclic(paths, w)
-        model = Model(tuple(paths))
+        target = raw.get("target")
+        if target is not None and not any(target == b for _, b in paths):
+            raise w.error(f"target {target!r} is not a construct the paths lead to "
+                          f"(it must be an endogenous construct of the model)", "target")
+        model = Model(tuple(paths), target)
 
     return Instrument(
         id=iid, version=version, languages=languages, title=title,
@@ -490,6 +517,11 @@ class Questionnaire:
     @property
     def allocations(self) -> tuple[Allocation, ...]:
         return tuple(a for inst in self.instruments for a in inst.allocations)
+
+    def items_with_role(self, role: str) -> list[tuple[Instrument, Item]]:
+        """Items declared with ``role`` (e.g. ``"nps"``), in questionnaire order."""
+        return [(inst, item) for inst in self.instruments for item in inst.items
+                if item.role == role]
 
     def get(self, instrument_id: str) -> Instrument | None:
         for inst in self.instruments:

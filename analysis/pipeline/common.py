@@ -30,6 +30,12 @@ class AnalysisOptions:
     by: Sequence[str] = ()  # extra groupings for SERVQUAL (role, wave, customer_type, owner…)
     # anonymous waves: per-role views merge roles with fewer answers than this in an account
     min_role_answers: int = 0
+    # reliability's missing answers: "listwise" (DESIGN.md) or "pairwise" (R psych's default)
+    missing: str = "listwise"
+    # the path model's missing answers: "listwise", or "mean" (an item's mean over the rows
+    # that answered the model replaces a missing answer)
+    model_missing: str = "listwise"
+    scheme: str = "path"  # PLS inner weighting: "path", "centroid" or "factorial"
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import loyalty as loyalty_mod
-from ..instrument import Instrument, Questionnaire
+from ..instrument import Instrument, Item, Questionnaire
 from ..stages import (
     StageModel,
 )
@@ -37,13 +37,50 @@ def find_loyalty(q: Questionnaire) -> Instrument | None:
     return None
 
 
-def find_nps_column(q: Questionnaire) -> str | None:
+NPS_RANGE = (0, 10)
+
+
+def nps_candidate(q: Questionnaire) -> tuple[Instrument, Item] | None:
+    """The recommend item: the first declared ``role = "nps"``; without a declaration (the
+    old convention) a single-answer item with id ``nps``. Its scale is not checked here."""
+    declared = q.items_with_role("nps")
+    if declared:
+        return declared[0]
     for inst in q.instruments:
         for item in inst.items:
-            scale = inst.scales[item.scale]
-            if item.id == "nps" and not item.facets and (scale.min, scale.max) == (0, 10):
-                return item.id
+            if item.id == "nps" and not item.facets:
+                return inst, item
     return None
+
+
+def nps_refusal(q: Questionnaire) -> str | None:
+    """Why the recommend item gives no NPS (its scale is not 0–10), else None.
+
+    NPS counts promoters (9–10) and detractors (0–6) on the 0–10 scale it was defined on;
+    a 1–10 or 0–5 item cannot be sorted into them without inventing cut-offs, so it is
+    refused with this reason rather than rescaled."""
+    found = nps_candidate(q)
+    if found is None:
+        return None
+    inst, item = found
+    scale = inst.scales[item.scale]
+    if (scale.min, scale.max) == NPS_RANGE:
+        return None
+    return (f"no NPS: item '{item.id}' of '{inst.id}' is on {scale.min}–{scale.max}, but NPS "
+            f"is defined on 0–10 (promoters 9–10, detractors 0–6); ask it on a 0–10 scale")
+
+
+def find_nps_column(q: Questionnaire) -> str | None:
+    """The answer column NPS is computed from: the recommend item when it is on 0–10."""
+    found = nps_candidate(q)
+    if found is None or nps_refusal(q) is not None:
+        return None
+    return found[1].id
+
+
+def satisfaction_target(inst: Instrument) -> str | None:
+    """The satisfaction construct of a model instrument (declared, or the SAT convention)."""
+    return inst.satisfaction_construct
 
 
 def find_assessment(q: Questionnaire, model: StageModel | None) -> Instrument | None:

@@ -21,10 +21,13 @@ from ..scales import block_index, rescale_0_100
 from .common import AnalysisOptions, as_count, num, rows_answering, subset
 
 
-def reliability_summary(q: Questionnaire,
-                        responses: pd.DataFrame) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+def reliability_summary(q: Questionnaire, responses: pd.DataFrame,
+                        missing: str = "listwise") -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Alpha per construct with ≥ 2 items: single answers; for E/P items on P and on gaps;
-    with each item's corrected item-total correlation and alpha if it were deleted."""
+    with each item's corrected item-total correlation and alpha if it were deleted.
+    ``missing`` is the missing-answer policy of :func:`analysis.reliability.cronbach_alpha`;
+    each entry says it and how many respondents answered any of the items
+    (``n_answering``), so that what listwise deletion dropped can be told."""
     out: dict[str, Any] = {}
     rows = []
     item_rows: list[pd.DataFrame] = []
@@ -52,20 +55,24 @@ def reliability_summary(q: Questionnaire,
             frame = pd.DataFrame(gaps, index=responses.index)
         for name, table_blocks, data in (("answers", blocks, responses),
                                          ("gaps", gap_blocks, frame)):
+            present = {c: np.isfinite(data[cols].to_numpy(dtype="float64", na_value=np.nan))
+                       for c, cols in table_blocks.items()}
             usable = {c: cols for c, cols in table_blocks.items()
-                      if np.isfinite(data[cols].to_numpy(dtype="float64", na_value=np.nan))
-                      .all(axis=1).sum() >= 3}
+                      if (present[c].all(axis=1).sum() if missing == "listwise"
+                          else present[c].sum(axis=0).min()) >= 3}
             if not usable:
                 continue
-            table = reliability_table(data, usable)
+            table = reliability_table(data, usable, missing=missing)
             for construct_id, row in table.iterrows():
                 c_id = str(construct_id)
                 entry: dict[str, Any] = {
                          "alpha": num(row["alpha"]), "alpha_std": num(row["alpha_std"]),
                          "ci": [num(row["ci_lo"]), num(row["ci_hi"])],
-                         "n": as_count(row["n"]), "k": as_count(row["k"])}
+                         "n": as_count(row["n"]), "k": as_count(row["k"]),
+                         "n_answering": int(present[c_id].any(axis=1).sum()),
+                         "missing": missing}
                 on = "gaps" if name == "gaps" else "p" if c_id in gap_blocks else "answers"
-                items = item_statistics(data, usable[c_id])
+                items = item_statistics(data, usable[c_id], missing=missing)
                 entry["items"] = {str(col): {"item_total_r": num(r["item_total_r"]),
                                              "alpha_if_deleted": num(r["alpha_if_deleted"])}
                                   for col, r in items.iterrows()}
@@ -101,13 +108,18 @@ def satisfaction_model_summary(
     blocks = {c: cols for c, cols in blocks.items() if cols}
     paths = list(inst.model.paths)
     ranges = ranges_from_instrument(inst, blocks)
-    rows = rows_answering(responses, [c for cols in blocks.values() for c in cols])
+    indicators = [c for cols in blocks.values() for c in cols]
+    rows = rows_answering(responses, indicators)
     data = subset(responses, rows, inst.numeric_columns)
-    complete = data[[c for cols in blocks.values() for c in cols]].dropna()
+    if options.model_missing == "mean" and len(data):
+        # mean replacement: an item's mean over the rows that answered the model
+        data = data.assign(**{c: data[c].fillna(data[c].mean()) for c in indicators})
+    complete = data[indicators].dropna()
     if len(complete) < 10:
         return (_no_model(inst, len(complete), "fewer than 10 complete responses"), {}, None)
     try:
-        result = pls_pm(data, blocks, paths, scaled=options.scaled, ranges=ranges)
+        result = pls_pm(data, blocks, paths, scaled=options.scaled, ranges=ranges,
+                        scheme=options.scheme)
     except (ConvergenceError, ValueError) as exc:  # e.g. an indicator that never varies
         return (_no_model(inst, len(complete), str(exc)), {}, None)
     summary: dict[str, Any] = {
@@ -122,6 +134,8 @@ def satisfaction_model_summary(
         "ave": {k: num(v) for k, v in result.constructs["ave"].items()},
         "dg_rho": {k: num(v) for k, v in result.constructs["dg_rho"].items()},
         "gof": num(result.gof),
+        "n_answering": int(len(data)), "missing": options.model_missing,
+        "scheme": options.scheme,
     }
     tables = {"model_paths": result.inner.reset_index(names="path"),
               "model_constructs": result.constructs.reset_index(names="construct"),
@@ -129,14 +143,14 @@ def satisfaction_model_summary(
               "model_effects": result.effects.reset_index(names="path")}
     if options.n_boot > 0:
         boot = bootstrap(data, blocks, paths, n_boot=options.n_boot, seed=options.seed,
-                         scaled=options.scaled)
+                         scaled=options.scaled, scheme=options.scheme)
         summary["paths_ci"] = {k: [num(r["lo"]), num(r["hi"])]
                                for k, r in boot.paths.iterrows()}
         summary["bootstrap"] = {"n_boot": boot.n_boot, "n_used": boot.n_used,
                                 "seed": boot.seed, "confidence": boot.confidence}
         tables["model_bootstrap"] = boot.paths.reset_index(names="path")
     # key drivers of satisfaction: which antecedents move it most (Johnson 2000)
-    target = next((t for s, t in paths if t.upper().startswith("SAT")), None)
+    target = inst.satisfaction_construct
     if target is not None:
         drivers = [s for s, t in paths if t == target]
         if len(drivers) >= 2:

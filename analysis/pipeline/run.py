@@ -28,6 +28,7 @@ from .common import (
 )
 from .detect import find_gap1, find_loyalty, find_nps_column, find_servqual
 from .measures import reliability_summary, satisfaction_index, satisfaction_model_summary
+from .notices import model_warnings, nps_warnings, reliability_warnings, wallet_warnings
 from .servqual_run import derived_importance, gap1_summary, servqual_summary
 
 
@@ -63,7 +64,7 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
         responses = responses.assign(role=pd.Series(pd.NA, index=responses.index,
                                                     dtype="string"))
     keyed_answers = reverse_keyed(responses, questionnaire)
-    reliability = reliability_summary(questionnaire, keyed_answers)
+    reliability = reliability_summary(questionnaire, keyed_answers, options.missing)
     summary["reliability"], tables["reliability"], tables["reliability_items"] = reliability
 
     servqual = find_servqual(questionnaire)
@@ -100,7 +101,7 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                                                                           options)
         summary["model"] = model_summary
         tables.update(model_tables)
-        sat = next((c.id for c in inst.constructs if c.id.upper().startswith("SAT")), None)
+        sat = inst.satisfaction_construct
         if sat is not None and servqual is not None and "servqual" in summary:
             derived = derived_importance(servqual, sq_scores, keyed_answers, inst, sat,
                                           weights)
@@ -156,17 +157,14 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                 keep = [c for c in keep if c in loyalty_by_account.columns]
                 per_account.append(loyalty_by_account[keep])
 
-    warnings: list[str] = []
+    warnings: list[str] = [*reliability_warnings(summary["reliability"]),
+                           *model_warnings(questionnaire, summary.get("model")),
+                           *nps_warnings(questionnaire)]
     if servqual is not None and servqual.allocations and \
             ServqualLayout.of(servqual).allocation is None:
         warnings.append(f"the allocation of '{servqual.id}' does not cover exactly its "
                         "dimensions: no importance-weighted score and no stated importance")
-    if accounts is not None and {"revenue", "wallet"} <= set(accounts.columns):
-        over = accounts.loc[accounts["revenue"] > accounts["wallet"], "account_id"]
-        if len(over):
-            shown = ", ".join(map(str, over[:10])) + (" …" if len(over) > 10 else "")
-            warnings.append(f"{len(over)} account(s) have revenue above their wallet (share "
-                            f"of wallet over 100 %): {shown}")
+    warnings += wallet_warnings(accounts)
     if "role" in responses.columns:
         # only roles that weigh in an account roll-up matter (staff rows have no account)
         rolled = responses["role"] if "account_id" not in responses.columns else \
@@ -200,6 +198,5 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
         if "stage_distribution" in extra:
             summary["stages"] = {str(r["stage"]): as_count(r["n"]) for _, r in
                                  extra["stage_distribution"].iterrows()}
-    if warnings:
-        summary["warnings"] = warnings
+    summary["warnings"] = warnings  # always there: an empty list says nothing was weakened
     return AnalysisResult(jsonable(summary), tables)

@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -74,6 +75,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(italic=True, color="404040")
+TECHNICAL_FONT = Font(italic=True, size=9, color="7F7F7F")
 MAX_SHEET_NAME = 31
 
 MONEY = "#,##0"
@@ -343,17 +345,19 @@ def _column_widths(table: pd.DataFrame, formats: Sequence[str | list[str] | None
     return widths
 
 
-def _banner(ws: Worksheet, row: int, span: int, width: float, text: str, font: Font,
+def _banner(ws: Any, row: int, span: int, width: float, text: str, font: Font,
             line_height: float, scale: float) -> None:
-    """A title or note line: merged across ``span`` columns, wrapped, tall enough."""
-    cell = ws.cell(row=row, column=1)
+    """A title or note line: merged across ``span`` columns, wrapped, tall enough (a
+    streaming sheet: the row is appended here, its height set before)."""
+    cell = WriteOnlyCell(ws)
     write_text_safe(cell, text)
     cell.font = font
     cell.alignment = Alignment(wrap_text=True, vertical="top")
     if span > 1:
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+        ws.merged_cells.add(f"A{row}:{get_column_letter(span)}{row}")
     lines = _lines(text, width / scale)
     ws.row_dimensions[row].height = min(line_height * lines, MAX_ROW_HEIGHT)
+    ws.append([cell])
 
 
 def pages_wide(widths: Sequence[float]) -> int:
@@ -363,12 +367,12 @@ def pages_wide(widths: Sequence[float]) -> int:
     return max(1, math.ceil(sum(widths) / PRINT_PAGE_WIDTH))
 
 
-def _print_setup(ws: Worksheet, header_row: int, widths: Sequence[float],
+def _print_setup(ws: Any, header_row: int, widths: Sequence[float],
                  frozen: int) -> None:
     """A4 landscape, fit to one page wide (:func:`pages_wide`) and as many pages tall as
     needed, the header row on every page (and the frozen columns, when more pages wide)."""
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     wide = pages_wide(widths)
     ws.page_setup.fitToWidth = wide
     ws.page_setup.fitToHeight = 0
@@ -382,19 +386,34 @@ def _print_setup(ws: Worksheet, header_row: int, widths: Sequence[float],
     ws.oddFooter.right.text = "&P / &N"
 
 
-def _write_sheet(ws: Worksheet, sheet: Sheet) -> None:
-    table = sheet.table.reset_index() if sheet.index else sheet.table
-    formats = _column_formats(table, sheet)
-    widths = _column_widths(table, formats)
-    for c, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = width
-    # the title and note span the table's first columns, readable without scrolling
+def banner_span(widths: Sequence[float]) -> tuple[int, float]:
+    """Columns a title or note spans, and their width: readable without scrolling."""
     span, banner_width = 0, 0.0
     low, high = BANNER_WIDTH
     while banner_width < high and span < len(widths):
         span, banner_width = span + 1, banner_width + widths[span]
     while banner_width < low:
         span, banner_width = span + 1, banner_width + 8.43  # Excel's default column width
+    return span, banner_width
+
+
+def write_sheet(ws: Any, sheet: Sheet, technical: Sequence[str] | None = None) -> None:
+    """Write ``sheet`` into an empty streaming (write-only) worksheet, row by row.
+
+    ``technical``: a second header row with each column's technical name (the analysts'
+    sheets show a readable header above the name the analysis uses)."""
+    table = sheet.table.reset_index() if sheet.index else sheet.table
+    formats = _column_formats(table, sheet)
+    widths = _column_widths(table, formats)
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    span, banner_width = banner_span(widths)
+    header_row = 1 + bool(sheet.title) + bool(sheet.note) + bool(sheet.title or sheet.note)
+    last_header = header_row + (1 if technical else 0)
+    frozen = min(max(sheet.freeze_columns, 0), len(widths))
+    # the sheet's view and page setup are written with its first row
+    ws.freeze_panes = f"{get_column_letter(frozen + 1)}{last_header + 1}"
+    _print_setup(ws, last_header, widths, frozen)
     row = 1
     if sheet.title:
         _banner(ws, row, span, banner_width, sheet.title, TITLE_FONT, TITLE_LINE_HEIGHT,
@@ -404,45 +423,55 @@ def _write_sheet(ws: Worksheet, sheet: Sheet) -> None:
         _banner(ws, row, span, banner_width, sheet.note, NOTE_FONT, LINE_HEIGHT, scale=1.0)
         row += 1
     if sheet.title or sheet.note:
-        row += 1
-    header_row = row
+        ws.append([])
     header_lines = 1
+    header = []
     for col, name in enumerate(table.columns, start=1):
-        cell = ws.cell(row=header_row, column=col)
+        cell = WriteOnlyCell(ws)
         write_text_safe(cell, str(name))
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         numeric = formats[col - 1] is not None  # numbers' headers align with them, right
         cell.alignment = Alignment(wrap_text=True, vertical="top",
                                    horizontal="right" if numeric else "left")
         header_lines = max(header_lines, _lines(str(name), widths[col - 1] / 1.1))
+        header.append(cell)
     ws.row_dimensions[header_row].height = LINE_HEIGHT * min(header_lines, MAX_HEADER_LINES)
+    ws.append(header)
+    if technical:
+        names = []
+        for name in technical:
+            cell = WriteOnlyCell(ws)
+            write_text_safe(cell, name)
+            cell.font = TECHNICAL_FONT
+            names.append(cell)
+        ws.append(names)
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    for r, values in enumerate(table.itertuples(index=False, name=None), start=header_row + 1):
+    r = last_header
+    for k, values in enumerate(table.itertuples(index=False, name=None)):
+        r += 1
         lines = 1
         cells = []
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c)
+            cell = WriteOnlyCell(ws)
             write_text_safe(cell, value)
+            cells.append(cell)
             if cell.value is None:
                 continue
             fmt = formats[c - 1]
             if isinstance(fmt, list):
-                fmt = fmt[r - header_row - 1]
+                fmt = fmt[k]
             if fmt and cell.data_type == "n":
                 cell.number_format = fmt
             elif cell.data_type == "s" and text_width(cell.value) > widths[c - 1] - 2:
                 cell.alignment = wrap
                 lines = max(lines, _lines(cell.value, widths[c - 1]))
-            cells.append(cell)
         if lines > 1:  # a wrapped text: the row grows and its cells align at the top
             ws.row_dimensions[r].height = min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
             for cell in cells:
-                if not cell.alignment.wrap_text:
+                if cell.value is not None and not cell.alignment.wrap_text:
                     cell.alignment = top
-    frozen = min(max(sheet.freeze_columns, 0), len(widths))
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=frozen + 1)
-    _print_setup(ws, header_row, widths, frozen)
+        ws.append(cells)
 
 
 def sheet_name(name: str) -> str:
@@ -451,22 +480,26 @@ def sheet_name(name: str) -> str:
     return (clean or "Sheet")[:MAX_SHEET_NAME]
 
 
+def unique_sheet_name(name: str, used: set[str]) -> str:
+    """A legal sheet name not in ``used`` (which it is added to)."""
+    clean = sheet_name(name)
+    candidate, k = clean, 2
+    while candidate.casefold() in used:
+        suffix = f" ({k})"
+        candidate = clean[: MAX_SHEET_NAME - len(suffix)] + suffix
+        k += 1
+    used.add(candidate.casefold())
+    return candidate
+
+
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
-    """Build the workbook and return the .xlsx file's bytes."""
+    """Build the workbook (streamed, each sheet written once) and return the file's bytes."""
     if not sheets:
         raise ValueError("a workbook needs at least one sheet (argument sheets)")
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     used: set[str] = set()
     for sheet in sheets:
-        name = sheet_name(sheet.name)
-        k = 2
-        while name in used:
-            suffix = f" ({k})"
-            name = sheet_name(sheet.name)[: MAX_SHEET_NAME - len(suffix)] + suffix
-            k += 1
-        used.add(name)
-        _write_sheet(wb.create_sheet(name), sheet)
+        write_sheet(wb.create_sheet(unique_sheet_name(sheet.name, used)), sheet)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -289,7 +289,8 @@ def ensure_demo(session: Session, base_url: str, size: tuple[int, int] | None = 
     password = secrets.token_urlsafe(9)
     user = session.scalar(select(User).where(User.email == DEMO_EMAIL))
     if user is None:
-        user = User(email=DEMO_EMAIL, name="Demo manager")
+        # an administrator: sees every demo account (a manager sees only their own)
+        user = User(email=DEMO_EMAIL, name="Demo manager", role="admin")
         session.add(user)
     # the demo's one login sees the whole demo portfolio (a manager sees only their own)
     user.role = "admin"

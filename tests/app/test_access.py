@@ -403,3 +403,14 @@ def test_ensure_login_gives_a_role_and_a_fresh_password(app, session):
     assert users.authenticate(session, "demo@example.com", first) is None
     with pytest.raises(users.UserError, match="unknown role"):
         users.ensure_login(session, "x@example.com", "boss")
+
+
+def test_the_demo_login_sees_every_demo_account(app, runner, client):
+    import re
+
+    result = runner.invoke(args=["demo"])
+    email, password = re.search(r"^Manager login: (\S+) / (\S+)$", result.output,
+                                re.M).groups()
+    assert client.post("/login", data={"email": email, "password": password}).status_code \
+        == 302
+    assert "36 accounts" in client.get("/accounts?lang=en").get_data(as_text=True)

@@ -148,6 +148,7 @@ def send(request: Request, timeout: float = TIMEOUT_SECONDS) -> None:
         with urllib.request.urlopen(http_request, timeout=timeout) as answer:  # noqa: S310
             status, raw = answer.status, answer.read(65536)
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the connection open
         raise WebhookFailed(f"{_host(request.url)} answered {exc.code}") from None
     except (urllib.error.URLError, OSError) as exc:
         raise WebhookFailed(f"{_host(request.url)} cannot be reached: {exc}") from None

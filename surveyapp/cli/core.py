@@ -162,15 +162,17 @@ def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
     if xlsx_path:
         outputs.append((xlsx_path, outcome.workbook()))
     written: list[Path] = []
+    target = ""
     try:
-        for path, data in outputs:
-            Path(path).write_bytes(data)
-            written.append(Path(path))
+        for target, data in outputs:
+            Path(target).write_bytes(data)
+            written.append(Path(target))
     except OSError as exc:
         for path in written:
             path.unlink(missing_ok=True)
-        click.echo(f"Error: cannot write {exc.filename}: {exc.strerror}; nothing was written",
-                   err=True)
+        # a full disk fails on write, where the error carries no file name
+        click.echo(f"Error: cannot write {exc.filename or target}: {exc.strerror or exc}; "
+                   "nothing was written", err=True)
         sys.exit(2)
     for path in written:
         click.echo(f"Wrote {path}", err=True)

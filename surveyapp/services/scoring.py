@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ DEFAULT_DELAY_S = 3.0  # changes within this time are scored together
 KEEP_RUNS = 3  # successful runs kept per wave (older ones are deleted with their tables)
 CLAIM_TIMEOUT = timedelta(minutes=30)  # a claim older than this belongs to a dead worker
 COVERAGE_TABLE = "coverage"
+_in_job: ContextVar[bool] = ContextVar("surveyapp_in_scoring_job", default=False)
 
 
 # --------------------------------------------------------------------------- requests
@@ -73,6 +75,11 @@ def request_recompute(session: Session, campaign_ids: Iterable[int] | None = Non
     now = datetime.now(UTC)
     for campaign_id in ids:
         _mark_stale(session, campaign_id, now)
+    if _in_command() and has_app_context():
+        # a command line (an import, a wave command) finishes its work before it returns:
+        # no worker may be running, and the person at the terminal expects current figures
+        recompute_now(session, ids, ScoringSettings.from_config(current_app.config))
+        return ids
     if delay is None:
         delay = float(current_app.config.get("RECOMPUTE_DELAY", DEFAULT_DELAY_S)
                       if has_app_context() else DEFAULT_DELAY_S)
@@ -91,6 +98,16 @@ def request_first_run(session: Session, campaign: Campaign) -> bool:
         return False
     request_recompute(session, [campaign.id], delay=0)
     return True
+
+
+def _in_command() -> bool:
+    """Running inside a ``surveyapp`` command, not a web request or a background job
+    (click's context is per thread: request threads of ``surveyapp run`` have none)."""
+    import click
+    from flask import has_request_context
+
+    return not has_request_context() and not _in_job.get() and \
+        click.get_current_context(silent=True) is not None
 
 
 def _mark_stale(session: Session, campaign_id: int, now: datetime) -> None:
@@ -112,10 +129,14 @@ def recompute_job(campaign_ids: list[int]) -> None:
 
     settings = ScoringSettings.from_config(current_app.config)
     session = get_session()
-    for campaign_id in campaign_ids:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is not None:
-            recompute(session, campaign, settings)
+    token = _in_job.set(True)
+    try:
+        for campaign_id in campaign_ids:
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is not None:
+                recompute(session, campaign, settings)
+    finally:
+        _in_job.reset(token)
 
 
 # --------------------------------------------------------------------------- computing

@@ -97,7 +97,7 @@ def load_secret_key(instance_path: str) -> str:
 TEXT_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "STAGES_FILE", "JOBS_URL",
                  "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_SENDER",
                  "MAIL_OUTBOX", "SUPPLIER_NAME", "SUPPLIER_LOGO", "SUPPLIER_PRIVACY_URL",
-                 "SURVEY_TIMEZONE")
+                 "SURVEY_TIMEZONE", "RATELIMIT_STORAGE_URI")
 FLAG_SETTINGS = ("MAIL_USE_TLS", "MAIL_USE_SSL")  # "1", "true", "yes" or "on" = on
 
 

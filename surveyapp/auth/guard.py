@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, has_request_context, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -45,6 +45,8 @@ def too_many_attempts(error: HTTPException) -> Any:
 
 
 def template_globals() -> dict[str, Any]:
-    user = current_user if current_user.is_authenticated else None
+    # templates also render outside requests (mail from the CLI and the worker): nobody is
+    # logged in there
+    user = current_user if has_request_context() and current_user.is_authenticated else None
     return {"can_change_data": access.can_change_data(user),
             "can_manage_users": access.can_manage_users(user)}

@@ -24,14 +24,16 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
+from .answers import blank_codes, column_labels, missing_keys, read_numbers
+from .headers import ColumnMapError, find_header_row, near_misses, rename_columns
 from .instrument import Questionnaire
 from .rollup import ROLE_ALIASES, normalize_roles
 from .vocabulary import BUYER_ROLES, CUSTOMER_TYPES, UNKNOWN_ROLE
@@ -64,11 +66,16 @@ class InputFileError(ValueError):
     def __init__(self, source: str, errors: list[CellError]):
         self.source = source
         self.errors = errors
-        shown = [str(e) for e in errors[:MAX_ERRORS_LISTED]]
-        more = len(errors) - len(shown)
+        super().__init__(self.describe("nothing was imported"))
+
+    def describe(self, outcome: str) -> str:
+        """The message with what did not happen (an import: "nothing was imported"; the
+        file analysis: "nothing was written")."""
+        shown = [str(e) for e in self.errors[:MAX_ERRORS_LISTED]]
+        more = len(self.errors) - len(shown)
         tail = f"\n  … and {more} more" if more > 0 else ""
-        super().__init__(f"{source}: {len(errors)} problem(s); nothing was imported:\n  "
-                         + "\n  ".join(shown) + tail)
+        return (f"{self.source}: {len(self.errors)} problem(s); {outcome}:\n  "
+                + "\n  ".join(shown) + tail)
 
 
 TEXT_ENCODINGS = ("utf-8", "gb18030")
@@ -160,7 +167,37 @@ def _check_width(n_columns: int) -> None:
                          f"part of the data")
 
 
-def _read_text_table(data: bytes) -> pd.DataFrame:
+HeaderFinder = Callable[[list[list[str]]], int]
+_HEADER_SEARCH_ROWS = 10  # a title row or merged header is looked for in the first rows
+_FIELD_LIMIT = csv.field_size_limit()
+
+
+def _header_index(rows: list[list[str]], header_row: int | None,
+                  find_header: HeaderFinder | None) -> int:
+    """The 0-based row of the header: ``header_row`` (1-based) when given, else the one
+    ``find_header`` picks from the first rows, else the first."""
+    if header_row is not None:
+        if header_row < 1 or header_row > max(len(rows), 1):
+            raise ValueError(f"--header-row {header_row}: the file has no row {header_row} "
+                             f"among its first {len(rows)}")
+        return header_row - 1
+    return find_header(rows) if find_header is not None else 0
+
+
+def _parser_message(exc: Exception, skipped: int, delimiter: str) -> str:
+    """pandas' tokenizer error in words, with the file's line number."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if not found:
+        return str(exc)
+    expected, line, saw = (int(g) for g in found.groups())
+    name = {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, repr(delimiter))
+    return (f"line {line + skipped} has {saw} cells but the header has {expected}: a stray "
+            f"{name} or a {name} inside a cell without quotes; remove it, or save the file "
+            f"again from Excel or WPS (cells are then quoted)")
+
+
+def _read_text_table(data: bytes, header_row: int | None = None,
+                     find_header: HeaderFinder | None = None) -> pd.DataFrame:
     text = decode_text(data)
     if "\r" in text and "\n" not in text:  # old Mac Excel ("CSV (Macintosh)") ends lines in CR
         text = text.replace("\r", "\n")
@@ -169,18 +206,32 @@ def _read_text_table(data: bytes) -> pd.DataFrame:
     if _sep_line(text) is not None:
         text = text.split("\n", 1)[1] if "\n" in text else ""
         first_data_row = 3  # Excel's "sep=;" line comes before the header
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    if header_row is not None or find_header is not None:
+        lines = text[:_SNIFF_CHARS].split("\n")[:_HEADER_SEARCH_ROWS]
+        head_rows = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
+        skip = _header_index(head_rows, header_row, find_header)
+        if skip:
+            text = text.split("\n", skip)[-1]
+            first_data_row += skip
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise ValueError(f"a cell of the header is longer than {_FIELD_LIMIT:,} "
+                             f"characters; the header names the columns (response_id, "
+                             f"sq01.e …)") from None
+        raise
     _check_width(len(header))
     # blank lines are kept (and dropped by read_table) so error rows match the file's rows
-    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                        skip_blank_lines=False)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str,
+                            keep_default_na=False, skip_blank_lines=False)
+    except pd.errors.ParserError as exc:
+        raise ValueError(_parser_message(exc, first_data_row - 2, delimiter)) from None
+    except pd.errors.EmptyDataError:
+        raise ValueError("the file is empty (no header line)") from None
     frame.attrs["first_data_row"] = first_data_row
-    counts = Counter(h.strip() for h in header)
-    repeated = sorted(n for n, k in counts.items() if n and k > 1)
-    if repeated:  # pandas would rename the second one ("x.1") and hide the mistake
-        raise InputFileError("", [CellError(first_data_row - 1, n,
-                                            "column appears more than once")
-                                  for n in repeated])
+    _check_repeated(header, first_data_row - 1)
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas takes the first field(s) as row labels when the data rows have more fields
         # than the header: every value would land one column to the right
@@ -196,7 +247,18 @@ MAX_WORKBOOK_UNPACKED = 256 * 1024 * 1024
 gigabytes (a "zip bomb") is refused before it is opened."""
 
 
-def _read_workbook(data: bytes) -> pd.DataFrame:
+def _check_repeated(header: Sequence[object], row: int) -> None:
+    """A name given to two columns is an error (pandas would rename the second "x.1" and
+    hide the mistake); one pass over the header, however wide."""
+    counts = Counter(str(h).strip() for h in header if h is not None)
+    repeated = sorted(n for n, k in counts.items() if n and k > 1)
+    if repeated:
+        raise InputFileError("", [CellError(row, n, "column appears more than once")
+                                  for n in repeated])
+
+
+def _read_workbook(data: bytes, sheet: str | None = None, header_row: int | None = None,
+                   find_header: HeaderFinder | None = None) -> pd.DataFrame:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
@@ -212,16 +274,32 @@ def _read_workbook(data: bytes) -> pd.DataFrame:
                          f"the {MAX_WORKBOOK_UNPACKED // 2**20} MB a workbook may hold; save "
                          f"it as CSV instead")
     try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False,
-                              engine="openpyxl")
-        _check_width(len(frame.columns))
+        book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+        if sheet is not None and sheet not in book.sheet_names:
+            raise ValueError(f"the workbook has no sheet '{sheet}' (its sheets: "
+                             f"{', '.join(book.sheet_names)})")
+        # read without a header: the header row is found below (a title row may come first)
+        cells = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0,
+                              header=None, dtype=str, keep_default_na=False)
+        _check_width(len(cells.columns))
+        rows = cells.head(_HEADER_SEARCH_ROWS).fillna("").astype(str).to_numpy().tolist()
+        at = _header_index(rows, header_row, find_header) if len(cells) else 0
+        header = [str(c).strip() if isinstance(c, str) else "" for c in
+                  (cells.iloc[at].tolist() if len(cells) else [])]
+        _check_repeated(header, at + 1)
+        frame = cells.iloc[at + 1:].reset_index(drop=True)
+        frame.columns = [h or f"Unnamed: {n}" for n, h in enumerate(header)]
+        frame = frame.fillna("").astype(str)
+        frame.attrs["first_data_row"] = at + 2
         return frame
     except (zipfile.BadZipFile, KeyError, TypeError) as exc:
         raise ValueError(f"the workbook cannot be read ({type(exc).__name__}: {exc}); save "
                          f"it again from Excel or WPS, or as CSV") from None
 
 
-def read_table(path: str | Path, data: bytes | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, data: bytes | None = None, *, sheet: str | None = None,
+               header_row: int | None = None,
+               find_header: HeaderFinder | None = None) -> pd.DataFrame:
     """Read a CSV, TXT or XLSX file as text cells (blank → NA), keeping every value as typed.
 
     Text files are decoded by :func:`decode_text` (UTF-8, else GB18030/GBK) and split on the
@@ -234,6 +312,15 @@ def read_table(path: str | Path, data: bytes | None = None) -> pd.DataFrame:
     data : bytes, optional
         The file's content, when it is already in memory (an upload): ``path`` then only
         names it (for the suffix and the messages) and is not opened.
+    sheet : str, optional
+        The workbook's sheet to read (default: the first).
+    header_row : int, optional
+        The header's row (1-based), when a title row or merged header comes before it.
+    find_header : callable, optional
+        Picks the header (0-based) among the first rows when ``header_row`` is not given.
+
+    Columns without a header whose cells are all blank (Excel's trailing empty columns) are
+    dropped; one that holds values is named ``Unnamed: <n>``.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -243,9 +330,9 @@ def read_table(path: str | Path, data: bytes | None = None) -> pd.DataFrame:
                                  f"unsupported file type '{suffix}' (use .csv or .xlsx)")])
         content = path.read_bytes() if data is None else data
         if suffix in (".xlsx", ".xlsm"):
-            frame = _read_workbook(content)
+            frame = _read_workbook(content, sheet, header_row, find_header)
         else:
-            frame = _read_text_table(content)
+            frame = _read_text_table(content, header_row, find_header)
     except UnicodeDecodeError as exc:  # decode_text's reason names the encodings tried
         reason = exc.reason if suffix in (".csv", ".txt") else str(exc)
         raise InputFileError(str(path), [CellError(None, None,
@@ -262,6 +349,10 @@ def read_table(path: str | Path, data: bytes | None = None) -> pd.DataFrame:
     first_data_row = frame.attrs.get("first_data_row", 2)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda s: s.str.strip()).replace("", pd.NA)
+    unnamed = [c for c in frame.columns if not c or re.fullmatch(r"Unnamed: \d+", c)]
+    empty = [c for c in unnamed if frame[c].isna().all()]
+    if empty:  # trailing empty columns (and stray separators at line ends)
+        frame = frame.drop(columns=empty)
     # spreadsheet row of each record, kept across the blank rows dropped
     file_rows = np.arange(len(frame)) + first_data_row
     blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.zeros(
@@ -293,32 +384,81 @@ def not_a_number(text: object) -> str:
     return message
 
 
-def validate_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
-                       source: str = "<responses>") -> pd.DataFrame:
-    """Check a frame of text cells against ``questionnaire`` and return typed answers.
+@dataclass
+class ResponsesFile:
+    """A checked responses file: the typed frame and what the reader said about it.
 
-    Numeric answers become float64 (NaN where blank); metadata and free text stay strings.
-    Raises :class:`InputFileError` listing every unknown column, duplicate id, non-integer
-    or out-of-scale value and allocation that does not add up; nothing is returned half-done.
+    ``notices`` say what was done to read the file (columns renamed, ids made from the row
+    numbers, columns kept as attributes); ``warnings`` are respondents' answers left out of
+    a figure (importance points that do not add up). ``attributes`` are the columns kept
+    that are neither metadata nor answers."""
+
+    frame: pd.DataFrame
+    notices: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    attributes: tuple[str, ...] = ()
+
+
+def _rows_in_words(rows: Sequence[int], limit: int = 10) -> str:
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return ("row " if len(rows) == 1 else "rows ") + shown + (" …" if len(rows) > limit else "")
+
+
+def check_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
+                    source: str = "<responses>", *, na_values: Sequence[str] = (),
+                    column_map: Mapping[str, str] | None = None) -> ResponsesFile:
+    """Check a frame of text cells against ``questionnaire``: typed answers and notices.
+
+    Headers are renamed by :func:`analysis.headers.rename_columns`; a column that is neither
+    metadata nor an answer is kept as an attribute (text), unless it looks like a mistyped
+    answer column (:func:`analysis.headers.near_misses`). Cells are read by
+    :func:`analysis.answers.read_numbers`: missing-value codes (and ``na_values``) are
+    missing, labels their point, full-width digits digits. Without a ``response_id``
+    column each response is named by its row in the file.
+
+    Raises :class:`InputFileError` listing every mistyped or repeated column, duplicate id,
+    unreadable, non-whole or out-of-scale value; nothing is returned half-done.
+    Importance points that do not add up to the total are the respondent's answer: the row
+    is kept, its points are left out (missing) and a warning counts them with their rows.
     """
+    rows = _file_rows(raw)  # spreadsheet rows: the header is row 1
+    try:
+        renamed, notices = rename_columns([str(c) for c in raw.columns], questionnaire,
+                                          column_map)
+    except ColumnMapError as exc:
+        raise InputFileError(source, [CellError(None, None, str(exc))]) from None
+    raw = raw.set_axis(renamed, axis=1)
     errors: list[CellError] = []
     numeric = questionnaire.numeric_columns
     known = set(META_COLUMNS) | set(numeric) | set(questionnaire.text_columns)
     columns = list(raw.columns)
+    misses = near_misses(columns, questionnaire)
     for col in columns:
-        if col not in known:
-            errors.append(CellError(1, col, "unknown column (not metadata and not an answer "
-                                            "of the questionnaire)"))
-    dupes = [c for c, k in Counter(columns).items() if k > 1]
-    for col in dupes:
-        errors.append(CellError(1, col, "column appears more than once"))
-    if "response_id" not in columns:
-        errors.append(CellError(1, "response_id", "required column is missing"))
+        if col in misses:
+            errors.append(CellError(1, col, misses[col]))
+        elif re.fullmatch(r"Unnamed: \d+", col):
+            errors.append(CellError(1, None, f"column {int(col.split()[1]) + 1} has no header "
+                                             f"but holds values; name it or remove it"))
+    for col, k in Counter(columns).items():
+        if k > 1:
+            errors.append(CellError(1, col, "column appears more than once (after renaming)"))
     if errors:
         raise InputFileError(source, errors)
-
-    rows = _file_rows(raw)  # spreadsheet rows: the header is row 1
-    ids = raw["response_id"]
+    attributes = tuple(c for c in columns if c not in known)
+    if attributes:
+        notices.append(f"{len(attributes)} column(s) are not in the questionnaire and are "
+                       f"kept as the respondents' attributes (usable with --by): "
+                       f"{', '.join(attributes[:20])}{' …' if len(attributes) > 20 else ''}")
+    missing = missing_keys(na_values)
+    texts_of = {col: blank_codes(raw[col].astype("string"), missing)
+                for col in (*META_COLUMNS, *questionnaire.text_columns, *attributes)
+                if col in raw.columns}
+    if "response_id" not in raw.columns:
+        texts_of["response_id"] = pd.Series([str(r) for r in rows], index=raw.index,
+                                            dtype="string")
+        notices.append("the file has no response_id column: each response is named by its "
+                       "row in the file")
+    ids = texts_of["response_id"]
     for pos in np.flatnonzero(ids.isna().to_numpy()):
         errors.append(CellError(int(rows[pos]), "response_id", "blank"))
     dup_mask = ids.duplicated(keep="first") & ids.notna()
@@ -326,54 +466,87 @@ def validate_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
         errors.append(CellError(int(rows[pos]), "response_id",
                                 f"duplicate response_id '{ids.iloc[pos]}'"))
 
+    labels = column_labels(questionnaire)
     # columns are gathered first and framed once: a frame grown column by column would be
     # fragmented into hundreds of blocks for a large questionnaire
-    meta = {col: raw[col].astype("string") for col in META_COLUMNS if col in raw.columns}
     answers: dict[str, pd.Series] = {}
     for col in numeric:
         if col not in raw.columns:
             answers[col] = pd.Series(np.nan, index=raw.index, dtype="float64")
             continue
         text = raw[col]
-        values = pd.to_numeric(text, errors="coerce").astype("float64")
-        bad_number = text.notna() & values.isna()
+        values, bad_number = read_numbers(text, missing, labels.get(col))
         lo, hi = questionnaire.column_range(col)
         finite = values.notna()
         not_whole = finite & (values != np.round(values))
         out_of_range = finite & ((values < lo) | (values > hi))
         for pos in np.flatnonzero(bad_number.to_numpy()):
             errors.append(CellError(int(rows[pos]), col, not_a_number(text.iloc[pos])))
-        for pos in np.flatnonzero((not_whole & ~out_of_range).to_numpy()):
+        for pos in np.flatnonzero(not_whole.to_numpy()):
             errors.append(CellError(int(rows[pos]), col,
-                                    f"{text.iloc[pos]} is not a whole number"))
-        for pos in np.flatnonzero(out_of_range.to_numpy()):
+                                    f"{text.iloc[pos]} is not a whole number (the scale is "
+                                    f"{lo}–{hi})"))
+        for pos in np.flatnonzero((out_of_range & ~not_whole).to_numpy()):
             errors.append(CellError(int(rows[pos]), col,
                                     f"{text.iloc[pos]} is outside the scale {lo}–{hi}"))
         answers[col] = values
+    warnings: list[str] = []
     for allocation in questionnaire.allocations:
         cols = list(allocation.columns)
         block = pd.DataFrame({c: answers[c] for c in cols})
         answered = block.notna().any(axis=1)
         sums = block.sum(axis=1, min_count=1)
-        bad = answered & (sums != allocation.total)
-        for pos in np.flatnonzero(bad.to_numpy()):
-            errors.append(CellError(int(rows[pos]), f"{allocation.id}.*",
-                                    f"allocation points add up to {sums.iloc[pos]:g}, "
-                                    f"not {allocation.total}"))
-    texts = {col: raw[col].astype("string") if col in raw.columns else pd.Series(
-        pd.NA, index=raw.index, dtype="string") for col in questionnaire.text_columns}
-    out = pd.concat([pd.DataFrame(meta, index=raw.index),
+        off = (answered & (sums != allocation.total)).to_numpy()
+        if off.any():
+            # a respondent's answer, not a file error (DESIGN.md): kept, left out, counted
+            off_rows = [int(r) for r in rows[off]]
+            warnings.append(f"{len(off_rows)} respondent(s) gave '{allocation.id}' points "
+                            f"that do not add up to {allocation.total} "
+                            f"({_rows_in_words(off_rows)}): their points are left out of the "
+                            f"weighted score and of the stated importance")
+            for c in cols:
+                answers[c] = answers[c].mask(off)
+    out = pd.concat([pd.DataFrame({c: texts_of[c] for c in META_COLUMNS if c in texts_of},
+                                  index=raw.index),
                      pd.DataFrame(answers, index=raw.index),
-                     pd.DataFrame(texts, index=raw.index)], axis=1)
+                     pd.DataFrame({c: texts_of.get(c, pd.Series(pd.NA, index=raw.index,
+                                                                dtype="string"))
+                                   for c in questionnaire.text_columns}, index=raw.index),
+                     pd.DataFrame({c: texts_of[c] for c in attributes}, index=raw.index)],
+                    axis=1)
     if errors:
         errors.sort(key=lambda e: (e.row or 0, e.column or ""))
         raise InputFileError(source, errors)
-    return out.reset_index(drop=True)
+    return ResponsesFile(out.reset_index(drop=True), notices, warnings, attributes)
 
 
-def read_responses(path: str | Path, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Read and validate a wide responses file (CSV or XLSX)."""
-    return validate_responses(read_table(path), questionnaire, str(path))
+def validate_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
+                       source: str = "<responses>", **options: object) -> pd.DataFrame:
+    """The typed frame of :func:`check_responses` (``na_values``, ``column_map``)."""
+    return check_responses(raw, questionnaire, source,
+                           **options).frame  # type: ignore[arg-type]
+
+
+def load_responses(path: str | Path, questionnaire: Questionnaire, *,
+                   na_values: Sequence[str] = (), column_map: Mapping[str, str] | None = None,
+                   sheet: str | None = None, header_row: int | None = None) -> ResponsesFile:
+    """Read and check a wide responses file (CSV or XLSX), as its tool wrote it.
+
+    The header is ``header_row`` (1-based) when given, else the row among the first ten
+    that names the most of the questionnaire's columns (a title row or merged header above
+    it is skipped); see :func:`check_responses` for the rest."""
+    def header_of(rows: list[list[str]]) -> int:
+        return find_header_row(rows, questionnaire, column_map)
+
+    raw = read_table(path, sheet=sheet, header_row=header_row, find_header=header_of)
+    return check_responses(raw, questionnaire, str(path), na_values=na_values,
+                           column_map=column_map)
+
+
+def read_responses(path: str | Path, questionnaire: Questionnaire,
+                   **options: object) -> pd.DataFrame:
+    """Read and validate a wide responses file (CSV or XLSX); see :func:`load_responses`."""
+    return load_responses(path, questionnaire, **options).frame  # type: ignore[arg-type]
 
 
 def empty_responses(questionnaire: Questionnaire) -> pd.DataFrame:

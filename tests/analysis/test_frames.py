@@ -13,7 +13,7 @@ from analysis import (
     read_table,
     validate_accounts,
 )
-from analysis.frames import decode_text, not_a_number, sniff_delimiter
+from analysis.frames import decode_text, load_responses, not_a_number, sniff_delimiter
 from analysis.report import Sheet, workbook_bytes
 
 HEADER = "response_id,account_id,role," + ",".join(
@@ -44,8 +44,15 @@ def test_rejects_whole_file_naming_rows_and_columns(tmp_path, servqual):
     with pytest.raises(InputFileError) as err:
         read_responses(path, Questionnaire((servqual,)))
     text = str(err.value)
-    assert "row 1, column 'colour': unknown column" in text
-    # the unknown column stops the check before cell-level errors
+    assert "colour" not in text  # an extra column is an attribute, not an error
+    # a mistyped answer column stops the check before cell-level errors
+    path.write_text("\n".join([HEADER + ",sq1.e", _row("r1", extra=",5")]) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(InputFileError) as err:
+        read_responses(path, Questionnaire((servqual,)))
+    assert [str(e) for e in err.value.errors] == [
+        "row 1, column 'sq1.e': unknown column; did you mean 'sq01.e'? (rename it with "
+        "--map 'sq1.e=sq01.e')"]
     path.write_text("\n".join([HEADER, _row("r1"), _row("r2", "9"), _row("r2", "abc"),
                                _row("r4", "4.5")]) + "\n", encoding="utf-8")
     with pytest.raises(InputFileError) as err:
@@ -55,17 +62,32 @@ def test_rejects_whole_file_naming_rows_and_columns(tmp_path, servqual):
     assert "row 3, column 'sq01.e': 9 is outside the scale 1–7" in text
     assert "row 4, column 'response_id': duplicate response_id 'r2'" in text
     assert "row 4, column 'sq01.e': 'abc' is not a number" in text
-    assert "row 5, column 'sq01.e': 4.5 is not a whole number" in text
+    assert "row 5, column 'sq01.e': 4.5 is not a whole number (the scale is 1–7)" in text
     assert "nothing was imported" in str(err.value) and "… and 83 more" in str(err.value)
 
 
-def test_allocation_must_add_up(tmp_path, servqual):
+def test_allocation_that_does_not_add_up_is_left_out_and_counted(tmp_path, servqual):
     header = "response_id," + ",".join(f"imp.{c.id}" for c in servqual.constructs)
     path = tmp_path / "imp.csv"
-    path.write_text(f"{header}\nr1,20,20,20,20,20\nr2,50,10,10,10,10\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match="row 3, column 'imp.\\*': allocation points add "
-                                             "up to 90, not 100"):
+    path.write_text(f"{header}\nr1,20,20,20,20,20\nr2,50,10,10,10,10\nr3,10,10,10,10,10\n",
+                    encoding="utf-8")
+    read = load_responses(path, Questionnaire((servqual,)))
+    assert read.frame.loc[0, "imp.tangibles"] == 20
+    assert read.frame.loc[1:, [f"imp.{c.id}" for c in servqual.constructs]].isna().all().all()
+    assert read.warnings == ["2 respondent(s) gave 'imp' points that do not add up to 100 "
+                             "(rows 3, 4): their points are left out of the weighted score "
+                             "and of the stated importance"]
+    # points off the 0–100 range are still a file error
+    path.write_text(f"{header}\nr1,120,-5,-5,-5,-5\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="120 is outside the scale 0–100"):
         read_responses(path, Questionnaire((servqual,)))
+
+
+def test_clean_allocations_give_no_warning(tmp_path, servqual):
+    header = "response_id," + ",".join(f"imp.{c.id}" for c in servqual.constructs)
+    path = tmp_path / "imp.csv"
+    path.write_text(f"{header}\nr1,20,20,20,20,20\nr2,60,10,10,10,10\n", encoding="utf-8")
+    assert load_responses(path, Questionnaire((servqual,))).warnings == []
 
 
 def test_reads_xlsx(tmp_path, servqual):
@@ -189,7 +211,8 @@ def test_row_with_too_many_fields_is_a_read_error(tmp_path, servqual):
                                              r"than the header line \(2 fields, semicolon"):
         read_responses(path, Questionnaire((servqual,)))
     path.write_text("response_id;sq01.e\nr1;5\nr2;5;6\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match="cannot read: .*Expected 2 fields in line 3"):
+    with pytest.raises(InputFileError, match="cannot read: line 3 has 3 cells but the header "
+                                             "has 2: a stray semicolon"):
         read_responses(path, Questionnaire((servqual,)))
 
 

@@ -8,9 +8,12 @@ decimals, 0–100 indices with one decimal.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
-from .workbook import DECIMAL, Sheet, workbook_bytes
+from .workbook import DECIMAL, Sheet, number_format_for, workbook_bytes
 
 GAP = "gap = P − E on the 1–7 scale (below 0: perception falls short of expectation)"
 TESTS = ("p_wilcoxon (Wilcoxon signed-rank) and p_t (paired t) test the mean gap against 0; "
@@ -126,14 +129,90 @@ def _by_sheet(column: str) -> tuple[str, str, str]:
             "servperf = mean perception. '.n' = respondents behind each mean.")
 
 
-def analysis_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
-    """Workbook bytes with one sheet per non-empty table, in a reader's order."""
+def analysis_workbook(tables: dict[str, pd.DataFrame], summary: Mapping[str, Any] | None = None,
+                      lang: str = "en", **context: Any) -> bytes:
+    """The leadership workbook of an analysis (the sheets its data allow), then the
+    statistics; without a summary, one sheet per non-empty table."""
+    if summary is not None:
+        from .leadership import ReportData, leadership_workbook
+        data = leadership_workbook(ReportData(tables=tables, summary=summary, **context), lang)
+        assert data is not None
+        return data
     sheets = analysis_sheets(tables)
     if not sheets:
         sheets.append(Sheet("Summary", pd.DataFrame({"note": ["no results"]}),
                             title="No results",
                             note="No model could run on these data: no table to show."))
     return workbook_bytes(sheets)
+
+
+# readable headers of the statistics' columns (the technical name is shown beneath)
+HEADERS: dict[str, tuple[str, str]] = {
+    "dimension": ("维度", "Dimension"), "construct": ("构念", "Construct"),
+    "instrument": ("问卷", "Instrument"), "item": ("题项", "Item"), "n": ("样本数", "n"),
+    "k": ("题项数", "Items"), "alpha": ("信度 α", "Cronbach's alpha"),
+    "alpha_std": ("标准化 α", "Standardized alpha"), "ci_lo": ("95% 区间下限", "95% CI low"),
+    "ci_hi": ("95% 区间上限", "95% CI high"), "on": ("基于", "Computed on"),
+    "mean": ("均值", "Mean"), "sd": ("标准差", "SD"),
+    "item_total_r": ("校正题总相关", "Corrected item-total r"),
+    "alpha_if_deleted": ("删除该题后 α", "Alpha if deleted"),
+    "alpha_std_if_deleted": ("删除后标准化 α", "Std. alpha if deleted"),
+    "path": ("路径", "Path"), "source": ("自", "From"), "target": ("至", "To"),
+    "estimate": ("路径系数", "Path coefficient"), "std_error": ("标准误", "Std. error"),
+    "t": ("t 值", "t"), "p": ("p 值", "p"), "r2": ("决定系数 R²", "R²"),
+    "ave": ("平均提取方差", "AVE"), "dg_rho": ("组合信度 ρ", "Composite reliability ρ"),
+    "index": ("0–100 指数", "Index 0–100"), "weight": ("权重", "Weight"),
+    "loading": ("载荷", "Loading"), "direct": ("直接效应", "Direct"),
+    "indirect": ("间接效应", "Indirect"), "total": ("总效应", "Total"),
+    "p_wilcoxon": ("Wilcoxon p", "Wilcoxon p"), "p_holm": ("Holm 调整 p", "Holm p"),
+    "p_t": ("t 检验 p", "Paired t p"), "p_t_holm": ("t 检验 Holm p", "Paired t Holm p"),
+    "w_stat": ("Wilcoxon 统计量", "Wilcoxon W"), "w_method": ("Wilcoxon 方法", "W method"),
+    "n_zero": ("零缺口数", "Zero gaps"), "gap": ("缺口 P−E", "Gap P−E"),
+    "e": ("期望 E", "Expectation"), "percent": ("占比 %", "Percent"),
+    "r": ("相关 r", "Correlation r"), "beta": ("回归系数", "Beta"), "rank": ("排名", "Rank"),
+    "account_id": ("客户编号", "Account code"), "type": ("类型", "Type"),
+    "eig_1st": ("第一特征值", "1st eigenvalue"), "eig_2nd": ("第二特征值", "2nd eigenvalue"),
+    "communality": ("共同度", "Communality"), "redundancy": ("冗余度", "Redundancy"),
+    "index_weight": ("指数权重", "Index weight"), "driver": ("驱动因素", "Driver"),
+    "importance": ("重要性", "Importance"), "performance": ("绩效", "Performance"),
+    "quadrant": ("象限", "Quadrant"),
+}
+SHEET_NAMES_ZH = {
+    "SERVQUAL": "SERVQUAL 检验", "SERVQUAL items": "SERVQUAL 题项",
+    "Gap tests by account": "客户缺口检验", "Reliability": "信度",
+    "Reliability items": "信度题项", "Model paths": "模型路径", "Model constructs": "模型构念",
+    "Model indicators": "模型指标", "Model effects": "模型效应", "Model bootstrap": "模型自助法",
+    "Key drivers": "关键驱动因素", "Derived importance": "推导重要性",
+}
+# shown on the leadership sheets already (accounts, stages, gaps, importance, Gap 1)
+LEADERSHIP_TABLES = ("accounts", "stage_distribution", "stage_evidence", "servqual_items",
+                     "servqual_importance", "servqual_gap1", "coverage", "account_roles",
+                     "servqual_account_items")
+
+
+def analyst_sheets(tables: Mapping[str, pd.DataFrame], lang: str
+                   ) -> list[tuple[Sheet, list[str]]]:
+    """The statistics sheets after the leadership sheets: readable headers with the
+    technical name beneath each."""
+    rest = {k: v for k, v in tables.items() if k not in LEADERSHIP_TABLES}
+    out = []
+    for sheet in analysis_sheets(rest):
+        technical = [str(c) for c in sheet.table.columns]
+        pick = 0 if lang == "zh" else 1
+        headers = {c: HEADERS[c][pick] for c in technical if c in HEADERS}
+        name = SHEET_NAMES_ZH.get(sheet.name, sheet.name) if lang == "zh" else sheet.name
+        formats = {headers.get(c, c): f for c, f in sheet.number_formats.items()}
+        for c in technical:  # keep the formats the technical names give
+            if c in headers and c not in sheet.number_formats:
+                formats[headers[c]] = number_format_for(c, sheet.table[c])
+        renamed = sheet.table.rename(columns=headers)
+        if renamed.columns.duplicated().any():  # two columns, one header: keep the names
+            renamed, formats = sheet.table, dict(sheet.number_formats)
+        out.append((Sheet(name, renamed, title=sheet.title, note=sheet.note,
+                          number_formats=formats, freeze_columns=sheet.freeze_columns,
+                          row_measures={headers.get(k, k): headers.get(v, v) for k, v in
+                                        sheet.row_measures.items()}), technical))
+    return out
 
 
 def analysis_sheets(tables: dict[str, pd.DataFrame]) -> list[Sheet]:

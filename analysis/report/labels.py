@@ -96,6 +96,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "m.total_revenue": ("收入合计", "Total revenue"),
     "m.total_contribution": ("贡献合计", "Total contribution"),
     "m.loss_makers": ("亏损客户数", "Loss-making accounts"),
+    "m.wallet": ("客户品类总支出", "Wallet"),
     # titles
     "t.summary": ("客户满意度与忠诚度：管理层摘要", "Customer satisfaction and loyalty: summary"),
     "t.headline": ("关键指标", "Headline figures"),

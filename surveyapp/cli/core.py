@@ -59,25 +59,37 @@ def demo_command(n_accounts: int | None, n_responses: int | None) -> None:
 
 @click.command("export")
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False),
-              help="The portfolio workbook.")
+              help="The leadership workbook.")
 @click.option("--responses", "responses_path", type=click.Path(dir_okay=False),
               help="The wave's responses (and the latest managers' assessment) as the wide "
                    "CSV that 'surveyapp analyze' reads.")
 @click.option("--accounts", "accounts_path", type=click.Path(dir_okay=False),
               help="The accounts file (CSV).")
+@click.option("--sav", "sav_path", type=click.Path(dir_okay=False),
+              help="The wave's responses as an SPSS .sav file with variable and value labels.")
 @click.option("--instruments", "instruments_dir", type=click.Path(file_okay=False),
               help="A folder for the exact instrument files the wave asked.")
-@click.option("--campaign", "campaign_id", type=int, default=None,
-              help="Campaign id (default: the latest).")
+@click.option("--wave", "--campaign", "campaign_id", type=int, default=None,
+              help="Wave (campaign) id (default: the latest).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the workbook and the SPSS labels.")
+@click.option("--customer-type", default=None, help="Only accounts of this customer type.")
+@click.option("--owner", default=None, metavar="EMAIL", help="Only this owner's accounts.")
+@click.option("--industry", default=None, help="Only accounts in this industry.")
+@click.option("--masked", is_flag=True,
+              help="Raw exports without names and emails (contact codes, account and owner "
+                   "names left out).")
 @with_appcontext
 def export_command(xlsx_path: str | None, responses_path: str | None,
-                   accounts_path: str | None, instruments_dir: str | None,
-                   campaign_id: int | None) -> None:
-    """Write the portfolio workbook and/or the wave's data files."""
+                   accounts_path: str | None, sav_path: str | None,
+                   instruments_dir: str | None, campaign_id: int | None, lang: str,
+                   customer_type: str | None, owner: str | None, industry: str | None,
+                   masked: bool) -> None:
+    """Write the leadership workbook and/or the wave's data files."""
     from ..models import Campaign
 
-    if not (xlsx_path or responses_path or accounts_path or instruments_dir):
-        raise click.UsageError("name at least one of --xlsx, --responses, --accounts, "
+    if not (xlsx_path or responses_path or accounts_path or instruments_dir or sav_path):
+        raise click.UsageError("name at least one of --xlsx, --responses, --accounts, --sav, "
                                "--instruments")
     session = get_session()
     campaign = (session.get(Campaign, campaign_id) if campaign_id is not None
@@ -89,18 +101,10 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
         raise click.ClickException(f"campaign {campaign.id} is the managers' assessment; "
                                    "export a customer survey wave")
     outputs: list[tuple[Path, bytes]] = []
-    if xlsx_path:
-        settings = ScoringSettings.from_config(current_app.config)
-        scoring.recompute_now(session, [campaign.id], settings)  # only if not current
-        figures = wave_figures(session, campaign)
-        if not figures.available:
-            raise click.ClickException(f"wave {campaign.id} has no figures: "
-                                       f"{figures.freshness().error or 'not computed'}")
-        outputs.append((Path(xlsx_path), exports.portfolio_workbook(session, figures)))
     if responses_path:
-        outputs.append((Path(responses_path), exports.responses_csv(session, campaign)))
+        outputs.append((Path(responses_path), exports.responses_csv(session, campaign, masked)))
     if accounts_path:
-        outputs.append((Path(accounts_path), exports.accounts_csv(session)))
+        outputs.append((Path(accounts_path), exports.accounts_csv(session, masked)))
     if instruments_dir:
         folder = Path(instruments_dir)
         folder.mkdir(parents=True, exist_ok=True)
@@ -110,6 +114,27 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
         if responses_path and assessment is not None:
             outputs += [(folder / name, text.encode("utf-8")) for name, text in
                         exports.instrument_sources(assessment).items()]
+    if xlsx_path:
+        settings = ScoringSettings.from_config(current_app.config)
+        scoring.recompute_now(session, [campaign.id], settings)  # only if not current
+        figures = wave_figures(session, campaign)
+        if not figures.available:
+            raise click.ClickException(f"wave {campaign.id} has no figures: "
+                                       f"{figures.freshness().error or 'not computed'}")
+        filters = exports.ExportFilters(customer_type, owner, industry)
+        target = float(current_app.config.get("SATISFIED_TARGET", exports.SATISFIED_TARGET))
+        path = Path(xlsx_path)
+        partial = path.with_name(path.name + ".part")
+        with click.progressbar(length=exports.sheet_count(session, figures),
+                               label="Writing the workbook", file=sys.stderr) as bar, \
+                partial.open("wb") as out:
+            exports.portfolio_workbook(session, figures, lang, filters, target, out=out,
+                                       progress=lambda _sheet: bar.update(1))
+        partial.replace(path)  # a failed export leaves no half-written workbook
+        click.echo(f"Wrote {path}")
+    if sav_path:
+        exports.responses_sav(session, campaign, sav_path, lang, masked)
+        click.echo(f"Wrote {sav_path}")
     for path, data in outputs:
         path.write_bytes(data)
         click.echo(f"Wrote {path}")
@@ -118,8 +143,31 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
 @click.command("analyze")
 @click.option("--instrument", "instrument_paths", multiple=True, required=True,
               metavar="FILE", help="An instrument file (repeat for each section, in order).")
-@click.option("--responses", "responses_path", required=True, metavar="FILE",
+@click.option("--responses", "responses_path", metavar="FILE",
               help="Wide responses, CSV or XLSX.")
+@click.option("--map-template", "map_template_path", metavar="OUT",
+              help="Write a column map to fill in for these instruments ('-' for standard "
+                   "output) and stop.")
+@click.option("--column-map", "map_file", metavar="FILE",
+              help="A column map (TOML or CSV): the export's headers → the questionnaire's "
+                   "ids.")
+@click.option("--map", "map_pairs", multiple=True, metavar="OLD=NEW",
+              help="Rename one column, e.g. 问卷编号=response_id (repeat).")
+@click.option("--na", "na_values", multiple=True, metavar="CODE",
+              help="A further missing-value code, e.g. -99 (repeat). Blank, NA, N/A, ., -, "
+                   "#N/A and 不适用 always are.")
+@click.option("--sheet", metavar="NAME", help="The workbook sheet of the responses "
+              "(default: the first).")
+@click.option("--header-row", "header_row", type=click.IntRange(min=1), default=None,
+              help="The row of the header (default: found under any title rows).")
+@click.option("--missing", type=click.Choice(["listwise", "pairwise"]), default="listwise",
+              help="Missing answers in reliability: listwise (default) or pairwise (as R "
+                   "psych).")
+@click.option("--model-missing", "model_missing", type=click.Choice(["listwise", "mean"]),
+              default="listwise", help="Missing answers in the path model: listwise "
+                                       "(default) or item-mean replacement.")
+@click.option("--scheme", type=click.Choice(["path", "centroid", "factorial"]),
+              default="path", help="PLS inner weighting scheme (default path).")
 @click.option("--accounts", "accounts_path", metavar="FILE",
               help="Accounts, CSV or XLSX (contribution, stages, segments).")
 @click.option("--stages", "stages_path", metavar="FILE",
@@ -136,7 +184,11 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
 @click.option("--role-weight", "role_weights", multiple=True, metavar="ROLE=WEIGHT",
               help="Buying-role weight for the account roll-up, e.g. economic=0.4 (repeat; "
                    "roles not given keep their default).")
-def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
+def analyze_command(instrument_paths: tuple[str, ...], responses_path: str | None,
+                    map_template_path: str | None, map_file: str | None,
+                    map_pairs: tuple[str, ...], na_values: tuple[str, ...],
+                    sheet: str | None, header_row: int | None, missing: str,
+                    model_missing: str, scheme: str,
                     accounts_path: str | None, stages_path: str | None,
                     json_path: str | None, xlsx_path: str | None, by: tuple[str, ...],
                     unscaled: bool, n_boot: int, seed: int,
@@ -148,10 +200,28 @@ def analyze_command(instrument_paths: tuple[str, ...], responses_path: str,
     from ..services import analysis_run
 
     try:
+        if map_template_path:
+            template = analysis_run.column_map_template(instrument_paths)
+            if map_template_path == "-":
+                click.echo(template, nl=False)
+            else:
+                Path(map_template_path).write_text(template, encoding="utf-8")
+                click.echo(f"Wrote {map_template_path}", err=True)
+            return
+        if not responses_path:
+            raise click.UsageError("give --responses FILE (or --map-template OUT)")
+        reading = analysis_run.ReadingOptions(
+            na_values=na_values, map_file=map_file, map_pairs=map_pairs, sheet=sheet,
+            header_row=header_row)
         outcome = analysis_run.run_files(
             instrument_paths, responses_path, accounts_path, stages_path,
             by=by, scaled=not unscaled, n_boot=n_boot, seed=seed,
-            role_weights=analysis_run.parse_role_weights(role_weights))
+            role_weights=analysis_run.parse_role_weights(role_weights), reading=reading,
+            missing=missing, model_missing=model_missing, scheme=scheme)
+    except OSError as exc:
+        click.echo(f"Error: cannot write {exc.filename}: {exc.strerror}; nothing was written",
+                   err=True)
+        sys.exit(2)
     except analysis_run.InputError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

@@ -1,0 +1,165 @@
+"""Building blocks of the leadership sheets on a streaming (write-only) worksheet.
+
+A streaming sheet is written top to bottom once: column widths, the frozen pane and the
+page setup come first, then rows are appended. :class:`Page` keeps the row counter so a
+sheet can place a table, remember where its cells are (for charts and formulas) and go on.
+Every value goes through :func:`~.workbook.write_text_safe` (text stays text); only cells
+the writer itself builds as formulas are formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .workbook import (
+    HEADER_FILL,
+    HEADER_FONT,
+    LINE_HEIGHT,
+    NOTE_FONT,
+    TITLE_FONT,
+    _lines,
+    text_width,
+    write_text_safe,
+)
+
+SECTION_FONT = Font(bold=True, size=12, color="1F4E79")
+BOLD = Font(bold=True)
+TOTAL_BORDER = Border(top=Side(style="thin", color="000000"))
+WRAP = Alignment(wrap_text=True, vertical="top")
+STAGE_COLOURS = ("D9D9D9", "FCE4D6", "FFF2CC", "DDEBF7", "E2EFDA", "C6E0B4")
+UNCOUPLING_COLOUR = "F4B6B6"
+
+
+class Formula(str):
+    """A cell the writer builds as an Excel formula (never a respondent's text)."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a table landed: its header row, first and last data rows."""
+
+    header: int
+    first: int
+    last: int
+
+    def column(self, letter: str, sheet: str | None = None, header: bool = False) -> str:
+        ref = f"${letter}${self.header if header else self.first}:${letter}${self.last}"
+        return f"{quote(sheet)}!{ref}" if sheet else ref
+
+
+def quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+class Page:
+    """A streaming worksheet with a row counter."""
+
+    def __init__(self, ws: Any, widths: Sequence[float], freeze: str | None = None,
+                 landscape: bool = True, one_page: bool = False) -> None:
+        self.ws = ws
+        self.row = 0
+        self.widths = list(widths)
+        for c, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(c)].width = width
+        if freeze:
+            ws.freeze_panes = freeze
+        setup = ws.page_setup
+        setup.orientation = "landscape" if landscape else "portrait"
+        setup.paperSize = Worksheet.PAPERSIZE_A4
+        setup.fitToWidth = 1
+        setup.fitToHeight = 1 if one_page else 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5, header=0.3,
+                                      footer=0.3)
+        ws.oddFooter.left.text = "&A"
+        ws.oddFooter.right.text = "&P / &N"
+
+    def cell(self, value: Any, font: Font | None = None, fmt: str | None = None,
+             fill: PatternFill | None = None, align: Alignment | None = None,
+             border: Border | None = None) -> Any:
+        cell = WriteOnlyCell(self.ws)
+        if isinstance(value, Formula):
+            cell.value = str(value)  # the writer's own formula
+        else:
+            write_text_safe(cell, value)
+        if font is not None:
+            cell.font = font
+        if fmt and cell.data_type in ("n", "f"):
+            cell.number_format = fmt
+        if fill is not None:
+            cell.fill = fill
+        if align is not None:
+            cell.alignment = align
+        if border is not None:
+            cell.border = border
+        return cell
+
+    def append(self, cells: Sequence[Any], height: float | None = None) -> int:
+        self.row += 1
+        if height:
+            self.ws.row_dimensions[self.row].height = height
+        self.ws.append([c if hasattr(c, "data_type") else self.cell(c) for c in cells])
+        return self.row
+
+    def blank(self, rows: int = 1) -> None:
+        for _ in range(rows):
+            self.append([])
+
+    def banner(self, text: str, font: Font = NOTE_FONT, span: int | None = None) -> None:
+        span = span or len(self.widths)
+        width = sum(self.widths[:span]) or 60.0
+        lines = _lines(text, width / (1.3 if font is TITLE_FONT else 1.0))
+        height = (20.0 if font is TITLE_FONT else LINE_HEIGHT) * lines
+        row = self.append([self.cell(text, font=font, align=WRAP)], height=height)
+        if span > 1:
+            self.ws.merged_cells.add(f"A{row}:{get_column_letter(span)}{row}")
+
+    def title(self, text: str, note: str | None = None, span: int | None = None) -> None:
+        self.banner(text, TITLE_FONT, span)
+        if note:
+            self.banner(note, NOTE_FONT, span)
+
+    def section(self, text: str) -> None:
+        self.append([self.cell(text, font=SECTION_FONT)], height=20.0)
+
+    def header(self, names: Sequence[str], numeric: Sequence[bool] | None = None) -> int:
+        cells, lines = [], 1
+        for k, name in enumerate(names):
+            right = bool(numeric and numeric[k])
+            cells.append(self.cell(name, font=HEADER_FONT, fill=HEADER_FILL,
+                                   align=Alignment(wrap_text=True, vertical="top",
+                                                   horizontal="right" if right else "left")))
+            width = self.widths[k] if k < len(self.widths) else 9.0
+            lines = max(lines, _lines(name, width / 1.1))
+        return self.append(cells, height=LINE_HEIGHT * min(lines, 4))
+
+    def table(self, names: Sequence[str], rows: Sequence[Sequence[Any]],
+              formats: Sequence[str | None]) -> Span:
+        """A header and rows; ``formats[k]`` is column k's number format (None: text)."""
+        header = self.header(names, [f is not None for f in formats])
+        first = self.row + 1
+        for values in rows:
+            cells, lines = [], 1
+            for k, value in enumerate(values):
+                fmt = formats[k] if k < len(formats) else None
+                cell = self.cell(value, fmt=fmt)
+                width = self.widths[k] if k < len(self.widths) else 9.0
+                if cell.data_type == "s" and text_width(cell.value) > width - 2:
+                    cell.alignment = WRAP
+                    lines = max(lines, _lines(cell.value, width))
+                cells.append(cell)
+            self.append(cells, height=LINE_HEIGHT * min(lines, 8) if lines > 1 else None)
+        return Span(header, first, max(self.row, first - 1))
+
+
+def stage_fill(position: int, uncoupling: bool = False) -> PatternFill:
+    colour = UNCOUPLING_COLOUR if uncoupling else STAGE_COLOURS[position % len(STAGE_COLOURS)]
+    return PatternFill("solid", fgColor=colour)

@@ -1,0 +1,161 @@
+"""Key-account scorecards, the Method sheet, and the raw sheets (responses, actions,
+comments) of the leadership workbook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .blocks import Page
+from .labels import Labels
+from .sections import DECIMAL2, bar_chart, largest_gaps
+from .workbook import COUNT, INDEX, MONEY, SHARE, Sheet, unique_sheet_name
+
+CARD_MEASURES = (("col.stage", "stage", None), ("col.abc", "abc", None),
+                 ("col.customer_type", "customer_type", None), ("col.owner", "owner", None),
+                 ("col.revenue", "revenue", MONEY), ("col.contribution", "contribution", MONEY),
+                 ("col.share_of_wallet", "share_of_wallet", SHARE),
+                 ("col.growth", "growth", SHARE), ("col.nps", "nps", INDEX),
+                 ("col.satisfaction", "satisfaction", INDEX),
+                 ("col.loyalty_index", "loyalty_index", INDEX),
+                 ("col.servqual", "servqual.unweighted", DECIMAL2),
+                 ("col.quadrant", "quadrant", None), ("col.responses", "responses", COUNT),
+                 ("col.roles", "roles", None), ("col.next_unmet", "next_unmet", None))
+
+
+def key_accounts(data: Any) -> list[str]:
+    """The accounts that get a scorecard sheet: those chosen, else the A accounts."""
+    table = data.table("accounts")
+    if table.empty:
+        return []
+    if data.key_accounts is not None:
+        known = set(table["account_id"].astype(str))
+        return [str(c) for c in data.key_accounts if str(c) in known]
+    if "abc" not in table:
+        return []
+    ranked = table[table["abc"] == "A"].sort_values("contribution", ascending=False)
+    return [str(c) for c in ranked["account_id"]]
+
+
+def _shown(key: str, value: Any, labels: Labels) -> Any:
+    if key == "stage":
+        return labels.coded("stage", value)
+    if key == "customer_type":
+        return labels.coded("customer_type", value)
+    if key == "quadrant":
+        return labels.coded("quadrant", value)
+    if key == "roles":
+        return labels.roles(value)
+    return value
+
+
+def write_scorecard(wb: Any, used: set[str], code: str, data: Any, labels: Labels) -> None:
+    accounts = data.table("accounts")
+    row = accounts[accounts["account_id"].astype(str) == code].iloc[0].to_dict()
+    name = unique_sheet_name(f"{labels('sheet.scorecard')} {code}", used)
+    page = Page(wb.create_sheet(name), [30, 16, 12, 12, 12, 8], landscape=False,
+                one_page=True)
+    page.title(f"{labels('t.card')}: {row.get('name') or code}", labels("n.card"), span=6)
+    page.blank()
+    page.table([labels("col.measure"), labels("col.value")],
+               [[labels(key), _shown(col, row.get(col), labels)]
+                for key, col, _fmt in CARD_MEASURES if col in row],
+               [None, None])
+    formats = {key: fmt for key, _c, fmt in CARD_MEASURES}
+    del formats
+    dims = list((data.summary.get("servqual") or {}).get("dimensions") or {})
+    if dims and f"servqual.{dims[0]}.gap" in row:
+        page.blank()
+        span = page.table([labels("col.dimension"), labels("col.e"), labels("col.p"),
+                           labels("col.gap"), labels("col.n")],
+                          [[labels.coded("dim", d), row.get(f"servqual.{d}.e"),
+                            row.get(f"servqual.{d}.p"), row.get(f"servqual.{d}.gap"),
+                            row.get(f"servqual.{d}.gap.n")] for d in dims],
+                          [None, DECIMAL2, DECIMAL2, DECIMAL2, COUNT])
+        chart = bar_chart(page.ws, labels("col.gap"), span, 1, 4, horizontal=True)
+        chart.height, chart.width = 6.0, 12.0
+        page.ws.add_chart(chart, f"A{page.row + 2}")
+        page.blank(14)
+    items = data.table("servqual_account_items")
+    if not items.empty:
+        mine = items[items["account_id"].astype(str) == code].dropna(subset=["gap"])
+        worst = mine.sort_values("gap").head(5)
+        if not worst.empty:
+            page.section(labels("t.top_gaps"))
+            page.table([labels("col.item"), labels("col.gap"), labels("col.n")],
+                       [[labels(f"item.{r['item']}"), r["gap"], r["n"]]
+                        for r in worst.to_dict(orient="records")], [None, DECIMAL2, COUNT])
+
+
+def write_method(wb: Any, name: str, data: Any, labels: Labels) -> None:
+    from .method import definitions
+
+    page = Page(wb.create_sheet(name), [28, 100], landscape=False)
+    page.title(labels("t.method"), span=2)
+    page.blank()
+    facts = [(labels("w.wave"), data.wave),
+             (labels("w.as_of"), f"{data.as_of:%Y-%m-%d %H:%M} UTC" if data.as_of else ""),
+             (labels("m.responses"), str(data.summary.get("n_responses", ""))),
+             ("Instruments" if labels.lang == "en" else "问卷版本",
+              ", ".join(data.instruments) or ", ".join(data.summary.get("instruments") or [])),
+             (labels("w.filters"), data.filters or labels("w.all"))]
+    if data.anonymous:
+        facts.append(("", labels("n.anonymous")))
+    page.table([labels("col.measure"), labels("col.value")], facts, [None, None])
+    page.blank()
+    page.table([labels("col.measure"), labels("col.definition")],
+               definitions(labels.lang), [None, None])
+    page.blank()
+    few = _few_answers(data)
+    page.banner(labels("n.few", n=data.min_answers) + (few or labels("w.none")))
+
+
+def _few_answers(data: Any) -> str:
+    accounts = data.table("accounts")
+    if accounts.empty or "responses" not in accounts:
+        return ""
+    thin = accounts[pd.to_numeric(accounts["responses"], errors="coerce").fillna(0)
+                    .between(1, data.min_answers - 1)]
+    return ", ".join(f"{r.get('name') or r['account_id']} (n = {int(r['responses'])})"
+                     for r in thin.to_dict(orient="records"))
+
+
+def actions_table(data: Any, labels: Labels) -> tuple[pd.DataFrame, str]:
+    """Open follow-up tasks when there are any; else improvement actions from the largest
+    gaps (the note says which)."""
+    tasks = data.tasks
+    if tasks is not None and not tasks.empty:
+        table = pd.DataFrame({
+            labels("col.name"): tasks["account"], labels("col.action"): tasks["title"],
+            labels("col.owner"): tasks["owner"], labels("col.due"): tasks["due"]})
+        return table, labels("n.tasks")
+    top = largest_gaps(data, 5)
+    rows = [{labels("col.problem"): labels("w.gap_problem",
+                                           dim=labels.coded("dim", r["dimension"])),
+             labels("col.action"): labels("w.improve", item=labels(f"item.{r['item']}"),
+                                          gap=f"{r['gap']:.2f}"),
+             labels("col.owner"): "", labels("col.due"): ""}
+            for r in top.to_dict(orient="records")]
+    return pd.DataFrame(rows, columns=[labels("col.problem"), labels("col.action"),
+                                       labels("col.owner"), labels("col.due")]), \
+        labels("n.gap_actions")
+
+
+def raw_sheets(data: Any, labels: Labels) -> list[tuple[Sheet, list[str] | None]]:
+    sheets: list[tuple[Sheet, list[str] | None]] = []
+    if data.responses is not None and not data.responses.empty:
+        note = labels("n.responses") + (" " + labels("n.anonymous") if data.anonymous else "")
+        sheets.append((Sheet(labels("sheet.responses"), data.responses,
+                             title=labels("t.responses"), note=note), None))
+    actions, note = actions_table(data, labels)
+    sheets.append((Sheet(labels("sheet.actions"), actions, title=labels("t.actions"),
+                         note=note), None))
+    if data.comments is not None and not data.comments.empty:
+        comments = data.comments.rename(columns={
+            "account_id": labels("col.account_id"), "role": labels("col.role"),
+            "submitted_at": labels("col.date"), "item": labels("col.item"),
+            "text": labels("col.text")})
+        sheets.append((Sheet(labels("sheet.comments"), comments, title=labels("t.comments"),
+                             note=labels("n.anonymous") if data.anonymous else None), None))
+    return sheets

@@ -70,6 +70,9 @@ def servqual_summary(
         grouping = scores.join(accounts.set_index("account_id")[extra], on="account_id")
     score_columns = [c for c in scores.columns if c not in meta]
     for column in options.by:
+        if column not in grouping.columns and column in responses.columns:
+            # a respondent attribute kept from the file (gender, region…)
+            grouping = grouping.assign(**{column: responses.loc[grouping.index, column]})
         if column not in grouping.columns:
             raise ValueError(f"cannot group by '{column}': no such column in the responses "
                              f"or accounts (argument by)")

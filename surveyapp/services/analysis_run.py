@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import (
@@ -13,22 +13,50 @@ from analysis import (
     Questionnaire,
     load_instrument,
 )
-from analysis.frames import read_accounts, read_responses
+from analysis.frames import load_responses, read_accounts
+from analysis.headers import ColumnMapError, load_column_map, map_template, parse_map_pairs
 from analysis.pipeline import AnalysisOptions, AnalysisResult, analyze
+from analysis.reliability import MISSING_POLICIES
 from analysis.report import analysis_workbook
 from analysis.rollup import role_weights
 from analysis.stages import StagesError, load_stage_model
 
 from ..config import instruments_dir
 
+NOTHING_WRITTEN = "nothing was written"
+SCHEMES = ("path", "centroid", "factorial")
+MODEL_MISSING = ("listwise", "mean")
+
 
 class InputError(Exception):
     """Input that cannot be analysed; the message names the file, row and column."""
 
 
+@dataclass(frozen=True)
+class ReadingOptions:
+    """How the responses file is read (see :func:`analysis.frames.load_responses`)."""
+
+    na_values: tuple[str, ...] = ()
+    map_file: str | None = None
+    map_pairs: tuple[str, ...] = ()
+    sheet: str | None = None
+    header_row: int | None = None
+
+    def column_map(self) -> dict[str, str]:
+        """The map file's entries, then the ``--map`` pairs over them."""
+        try:
+            found = load_column_map(self.map_file) if self.map_file else {}
+            found.update(parse_map_pairs(self.map_pairs))
+        except ColumnMapError as exc:
+            raise InputError(str(exc)) from exc
+        return found
+
+
 @dataclass
 class Outcome:
     result: AnalysisResult
+    questionnaire: Questionnaire | None = None
+    notices: list[str] = field(default_factory=list)
 
     def json_text(self) -> str:
         return json.dumps(self.result.summary, ensure_ascii=False, indent=2, allow_nan=False)
@@ -37,39 +65,10 @@ class Outcome:
         return analysis_workbook(self.result.tables)
 
     def text_summary(self) -> str:
-        s = self.result.summary
-        lines = [f"{s['n_responses']} responses; instruments: {', '.join(s['instruments'])}"]
-        sq = s.get("servqual")
-        if sq:
-            lines.append(f"SERVQUAL (n = {sq['n']}): unweighted {_f(sq['unweighted'])}, "
-                         f"weighted {_f(sq['weighted'])}, SERVPERF {_f(sq['servperf'])}")
-            for dim, d in sq["dimensions"].items():
-                lines.append(f"  {dim:<16} E {_f(d['e'])}  P {_f(d['p'])}  gap {_f(d['gap'])}"
-                             f"  n {d['n']}  p(Holm) {_p(d['p_holm'])}")
-        model = s.get("model")
-        if model and model.get("note"):
-            lines.append(f"Satisfaction model (n = {model['n']}): {model['note']}")
-        elif model:
-            r2 = ", ".join(f"{k} {_f(v)}" for k, v in model["r2"].items())
-            lines.append(f"Satisfaction model (n = {model['n']}): R² {r2}; GoF "
-                         f"{_f(model.get('gof'))}")
-        if "nps" in s:
-            n = s["nps"]
-            lines.append(f"NPS {_f(n['nps'], 1)} ± {_f(n['moe'], 1)} (n = {n['n']})")
-        if "stages" in s:
-            lines.append("Stages: " + ", ".join(f"{k} {v}" for k, v in s["stages"].items()))
-        if "accounts" in s:
-            lines.append(f"{len(s['accounts'])} accounts")
-        lines += [f"Warning: {w}" for w in s.get("warnings", [])]
-        return "\n".join(lines)
+        from .analysis_summary import summary_lines
 
-
-def _f(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def _p(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3g}"
+        return "\n".join(summary_lines(self.result.summary, self.questionnaire,
+                                       self.notices))
 
 
 def parse_role_weights(pairs: Sequence[str]) -> dict[str, float] | None:
@@ -93,17 +92,42 @@ def parse_role_weights(pairs: Sequence[str]) -> dict[str, float] | None:
         raise InputError(f"--role-weight: {exc}") from exc
 
 
+def load_questionnaire(instrument_paths: Sequence[str]) -> Questionnaire:
+    try:
+        return Questionnaire(tuple(load_instrument(p) for p in instrument_paths))
+    except InstrumentError as exc:
+        raise InputError(str(exc)) from exc
+
+
+def column_map_template(instrument_paths: Sequence[str]) -> str:
+    """The TOML column map to fill in for these instruments (``--map-template``)."""
+    return map_template(load_questionnaire(instrument_paths))
+
+
 def run_files(instrument_paths: Sequence[str], responses_path: str,
               accounts_path: str | None = None, stages_path: str | None = None, *,
               by: Sequence[str] = (), scaled: bool = True, n_boot: int = 0,
-              seed: int = 2026, role_weights: dict[str, float] | None = None) -> Outcome:
-    """Load and validate every input, then run the analysis. Raises :class:`InputError`."""
+              seed: int = 2026, role_weights: dict[str, float] | None = None,
+              reading: ReadingOptions | None = None, missing: str = "listwise",
+              model_missing: str = "listwise", scheme: str = "path") -> Outcome:
+    """Load and validate every input, then run the analysis. Raises :class:`InputError`.
+
+    The reader's warnings (answers left out of a figure) come first in the summary's
+    ``warnings``; its notices (how the file was read) are in :attr:`Outcome.notices`.
+    """
+    reading = reading or ReadingOptions()
+    _check_choice("--missing", missing, MISSING_POLICIES)
+    _check_choice("--model-missing", model_missing, MODEL_MISSING)
+    _check_choice("--scheme", scheme, SCHEMES)
+    questionnaire = load_questionnaire(instrument_paths)
+    column_map = reading.column_map()
     try:
-        questionnaire = Questionnaire(tuple(load_instrument(p) for p in instrument_paths))
         stage_file = Path(stages_path) if stages_path else instruments_dir() / "stages.toml"
         stage_model = load_stage_model(stage_file) if stage_file.exists() or stages_path \
             else None
-        responses = read_responses(responses_path, questionnaire)
+        read = load_responses(responses_path, questionnaire, na_values=reading.na_values,
+                              column_map=column_map, sheet=reading.sheet,
+                              header_row=reading.header_row)
         accounts = None
         if accounts_path:
             indicators = tuple(stage_model.indicators) if stage_model else ()
@@ -111,9 +135,23 @@ def run_files(instrument_paths: Sequence[str], responses_path: str,
                 if stage_model else None
             accounts = read_accounts(accounts_path, indicators, limits=limits)
         options = AnalysisOptions(stage_model=stage_model, scaled=scaled, n_boot=n_boot,
-                                  seed=seed, by=tuple(by), role_weights=role_weights)
-        return Outcome(analyze(questionnaire, responses, accounts, options))
-    except (InstrumentError, InputFileError, StagesError) as exc:
+                                  seed=seed, by=tuple(by), role_weights=role_weights,
+                                  missing=missing, model_missing=model_missing,
+                                  scheme=scheme)
+        result = analyze(questionnaire, read.frame, accounts, options)
+    except InputFileError as exc:
+        raise InputError(exc.describe(NOTHING_WRITTEN)) from exc
+    except (InstrumentError, StagesError) as exc:
         raise InputError(str(exc)) from exc
     except ValueError as exc:  # e.g. an impossible grouping or an out-of-range indicator
         raise InputError(str(exc)) from exc
+    result.summary["warnings"] = [*read.warnings, *result.summary.get("warnings", [])]
+    result.summary["notices"] = list(read.notices)
+    return Outcome(result, questionnaire, list(read.notices))
+
+
+def _check_choice(option: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise InputError(f"{option} {value!r}: one of {', '.join(allowed)}")
+
+

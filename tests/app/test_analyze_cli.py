@@ -103,8 +103,14 @@ def test_text_summary_without_outputs():
     assert result.exit_code == 0, result.output
     # hand: NPS 100/6 = 16.7, moe 1.96·100·sqrt((1/2 + 1/3 − 1/36)/6) = 71.8
     assert "NPS 16.7 ± 71.8 (n = 6)" in result.stdout
-    assert "13 responses; instruments: servqual, loyalty, servqual_gap1" in result.stdout
+    assert "13 responses; instruments: servqual (Service quality survey), loyalty (Customer " \
+           "loyalty survey)" in result.stdout
     assert "4 accounts" in result.stdout
+    # names instead of ids, reliability, and the warnings said
+    assert "  Tangibles              E 6.11  P 4.83  gap -1.25  n 6" in result.stdout
+    assert "  Repurchase             alpha 0.98  k 3  n 6" in result.stdout
+    assert "Warning: 1 account(s) have a wallet of 0, read as unknown" in result.stdout
+    assert "revenue above their wallet" not in result.stdout
 
 
 def test_xlsx_responses_give_the_same_results(tmp_path):

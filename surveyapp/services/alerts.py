@@ -210,6 +210,14 @@ def user_language(session: Session, user_id: int | None, languages: tuple[str, .
     return languages[0]
 
 
+def set_user_language(session: Session, user_id: int, lang: str) -> None:
+    """Keep the language the user wants their alert emails in (committed)."""
+    preference = session.get(UserPreference, user_id) or UserPreference(user_id=user_id)
+    preference.lang = lang
+    session.add(preference)
+    session.commit()
+
+
 def describe(session: Session, alert: Alert, lang: str, base_url: str | None) -> AlertText:
     """The alert in words: account, wave, rule and value; the respondent's name and role
     only for a named wave (an anonymous wave's alert names the account, not the person)."""

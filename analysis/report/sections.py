@@ -38,6 +38,8 @@ def bar_chart(ws: Any, title: str, span: Span, label_col: int, value_col: int,
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=label_col, min_row=span.first,
                                    max_row=span.last))
+    chart.x_axis.tickLblPos = "low"  # labels clear of bars below zero
+    chart.x_axis.delete = chart.y_axis.delete = False
     chart.height, chart.width = 7.0, 14.0
     return chart
 

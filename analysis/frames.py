@@ -428,6 +428,12 @@ def check_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
     except ColumnMapError as exc:
         raise InputFileError(source, [CellError(None, None, str(exc))]) from None
     raw = raw.set_axis(renamed, axis=1)
+    row_names = [c for c in raw.columns if re.fullmatch(r"Unnamed: \d+", c)
+                 and raw[c].tolist() == [str(n) for n in range(1, len(raw) + 1)]]
+    if row_names:  # R's write.csv writes its row names as a first column without a header
+        raw = raw.drop(columns=row_names)
+        notices.append("a column without a header holds the row numbers 1, 2, … (R's row "
+                       "names) and is left out")
     errors: list[CellError] = []
     numeric = questionnaire.numeric_columns
     known = set(META_COLUMNS) | set(numeric) | set(questionnaire.text_columns)
@@ -475,6 +481,8 @@ def check_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
             answers[col] = pd.Series(np.nan, index=raw.index, dtype="float64")
             continue
         text = raw[col]
+        if na_values:  # a code that is a number (-99, 999) would otherwise read as one
+            text = text.mask(text.isin(list(na_values)))
         values, bad_number = read_numbers(text, missing, labels.get(col))
         lo, hi = questionnaire.column_range(col)
         finite = values.notna()

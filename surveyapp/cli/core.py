@@ -52,6 +52,9 @@ def demo_command(n_accounts: int | None, n_responses: int | None) -> None:
                                      ScoringSettings.from_config(current_app.config)):
         if run.status != "ok":
             raise click.ClickException(f"computing the figures failed: {run.error}")
+    for each in login.logins:
+        click.echo(f"Login ({each.role}): {each.email} / {each.password}")
+    # the line older scripts read: the administrator, who sees every demo account
     click.echo(f"Manager login: {login.email} / {login.password}")
     for link in login.links:
         click.echo(f"Survey link: {link}")

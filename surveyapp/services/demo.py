@@ -6,20 +6,19 @@ per-account draw, so scorecards differ in believable ways rather than by uniform
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from analysis import Questionnaire
 from analysis.synthetic import simulate_responses
 
-from ..models import Account, Campaign, Contact, Invitation, Response, User
+from ..models import Account, Campaign, Contact, Invitation, Response
 from . import invitations, users
 from .instruments import new_campaign, questionnaire_of
 from .responses import pack
@@ -61,12 +60,31 @@ ROLE_ORDER = ["economic", "technical", "user", "financial", "coach", "influencer
 CUSTOMER_TYPES = ["price_sensitive", "value_added", "partnership"]
 
 
+# one login per role; the demo's five owners are split between the two managers, so
+# each manager sees only their accounts (and a manager's page can be tried against the
+# other's account)
+DEMO_LOGINS = (
+    ("admin", DEMO_EMAIL, "Demo administrator", ()),
+    ("manager", "wang.lei@example.com", "王磊", ("王磊", "李娜", "张伟")),
+    ("manager", "chen.jing@example.com", "陈静", ("陈静", "Tom Becker")),
+    ("leadership", "leadership@example.com", "Demo leadership", ()),
+)
+
+
+@dataclass(frozen=True)
+class Login:
+    role: str
+    email: str
+    password: str
+
+
 @dataclass
 class DemoLogin:
-    email: str
+    email: str  # the administrator's (sees every demo account)
     password: str
     links: list[str]
     created: bool
+    logins: list[Login] = field(default_factory=list)  # one per role, administrator first
 
 
 # Each demo account is drawn for a relationship stage, and its figures follow from it, so
@@ -286,15 +304,24 @@ def ensure_demo(session: Session, base_url: str, size: tuple[int, int] | None = 
                                      Invitation.responded_at.is_(None))
             .order_by(Invitation.id.desc()).limit(LINKS_TO_PRINT)).all()
         tokens = [invitations.reissue(inv) for inv in pending]
-    password = secrets.token_urlsafe(9)
-    user = session.scalar(select(User).where(User.email == DEMO_EMAIL))
-    if user is None:
-        # an administrator: sees every demo account (a manager sees only their own)
-        user = User(email=DEMO_EMAIL, name="Demo manager", role="admin")
-        session.add(user)
-    # the demo's one login sees the whole demo portfolio (a manager sees only their own)
-    user.role = "admin"
-    users.set_password(user, password)
+    logins = ensure_logins(session)
     session.commit()
     base = base_url.rstrip("/")
-    return DemoLogin(DEMO_EMAIL, password, [f"{base}/s/{t}" for t in tokens], created)
+    admin = logins[0]
+    return DemoLogin(admin.email, admin.password, [f"{base}/s/{t}" for t in tokens], created,
+                     logins)
+
+
+def ensure_logins(session: Session) -> list[Login]:
+    """One demo login per role with a fresh password (not committed); the accounts of each
+    manager's demo owners become theirs (``owner`` = their email, as an accounts import
+    would give it)."""
+    logins = []
+    for role, email, name, owners in DEMO_LOGINS:
+        user, password = users.ensure_login(session, email, role, name)
+        if owners:
+            session.flush()  # the user's id
+            session.execute(update(Account).where(Account.owner.in_([*owners, email]))
+                            .values(owner=email, owner_id=user.id))
+        logins.append(Login(role, email, password))
+    return logins

@@ -84,6 +84,39 @@ def test_demo_seeds_once_and_prints_login_and_links(app, runner, client, session
         assert client.get(f"/s/{token}").status_code == 200
 
 
+def test_demo_prints_one_login_per_role_and_splits_the_accounts_between_two_managers(
+        runner, client, session):
+    from surveyapp.models import User
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    logins = re.findall(r"^Login \((\w+)\): (\S+) / (\S+)$", result.output, re.M)
+    assert [role for role, _e, _p in logins] == ["admin", "manager", "manager", "leadership"]
+    managers = [email for role, email, _p in logins if role == "manager"]
+    owned = {email: set(session.scalars(select(Account.code).join(
+        User, User.id == Account.owner_id).where(User.email == email))) for email in managers}
+    every = set(session.scalars(select(Account.code)))
+    # the two managers own every demo account between them, none twice
+    assert all(owned.values()) and not (owned[managers[0]] & owned[managers[1]])
+    assert owned[managers[0]] | owned[managers[1]] == every
+    # the owner column reads as an import gives it: the owner's email
+    assert set(session.scalars(select(Account.owner))) == set(managers)
+    for role, email, password in logins:
+        response = client.post("/login", data={"email": email, "password": password})
+        assert response.status_code == 302, role
+        mine = sorted(owned.get(email, every))
+        other = sorted(every - set(mine))
+        assert client.get(f"/accounts/{mine[0]}").status_code == 200, role
+        if other:  # another manager's account is not found
+            assert client.get(f"/accounts/{other[0]}").status_code == 404, role
+        client.post("/logout")
+    # run again: every login gets a fresh password, the old one no longer works
+    again = runner.invoke(args=["demo"])
+    fresh = re.findall(r"^Login \((\w+)\): (\S+) / (\S+)$", again.output, re.M)
+    assert [e for _r, e, _p in fresh] == [e for _r, e, _p in logins]
+    assert all(p1 != p2 for (_r, _e, p1), (_s, _f, p2) in zip(logins, fresh, strict=True))
+
+
 def _assessment_rows(session):
     """Responses stored for the managers' assessment (not the customers' wave)."""
     from surveyapp.models import Campaign
@@ -170,6 +203,8 @@ def test_demo_at_a_chosen_size_builds_scores_and_prints_the_same_lines(runner, s
     assert re.search(r"^Manager login: (\S+) / (\S+)$", result.output, re.M)
     links = re.findall(r"^Survey link: (http://\S+/s/(\S+))$", result.output, re.M)
     assert len(links) == 3
+    roles = re.findall(r"^Login \((\w+)\): \S+ / \S+$", result.output, re.M)
+    assert roles == ["admin", "manager", "manager", "leadership"]
     for _url, token in links:
         assert client.get(f"/s/{token}").status_code == 200  # open, unanswered
     assert session.scalar(select(func.count()).select_from(Account)) == 40

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("manage", __name__)
 
-from . import contacts, imports, waves  # noqa: E402,F401  (the view modules add routes to bp)
+from . import assessment, contacts, imports, preview, tasks, waves  # noqa: E402,F401  (the view modules add routes to bp)

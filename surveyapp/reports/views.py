@@ -119,7 +119,13 @@ def export():
                                access.visible_codes(session, current_user))
     if not figures.available:
         abort(404)
-    data = exports.portfolio_workbook(session, figures)
+    from flask_babel import get_locale  # the manager's interface language
+
+    lang = "zh" if str(get_locale() or "").startswith("zh") else "en"
+    filters = exports.ExportFilters(request.args.get("customer_type") or None,
+                                    request.args.get("owner") or None,
+                                    request.args.get("industry") or None)
+    data = exports.portfolio_workbook(session, figures, lang, filters)
     audit.record_now(session, "export", f"campaign {campaign.id}", {"file": "portfolio.xlsx"})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
                                     "spreadsheetml.sheet",

@@ -41,13 +41,21 @@ class LanguageForm(FlaskForm):
 
 @bp.app_context_processor
 def _open_task_count() -> dict[str, object]:
-    """The menu's open-task count, counted only when a page's menu asks for it."""
+    """The menu's open-task count and an account's open tasks, read only when a page
+    asks for them."""
     def open_task_count() -> int:
         if not current_user.is_authenticated:
             return 0
         return tasks.open_counts(get_session(), current_user, _today())[0]
 
-    return {"open_task_count": open_task_count}
+    def open_tasks_of(account: Account) -> list:
+        """The account's open tasks, for a page that shows them (the scorecard)."""
+        if not current_user.is_authenticated:
+            return []
+        return tasks.open_for(get_session(), current_user, [account.id])
+
+    return {"open_task_count": open_task_count, "open_tasks_of": open_tasks_of,
+            "task_today": _today}
 
 
 def _today() -> date:

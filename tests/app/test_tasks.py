@@ -136,3 +136,12 @@ def test_the_alert_language_is_kept_per_user(session, client, account, people):
 
     assert user_language(session, people["owner"].id, ("zh", "en")) == "en"
     assert user_language(session, people["other"].id, ("zh", "en")) == "zh"
+
+
+def test_the_scorecard_shows_the_accounts_open_tasks_and_links_the_assessment(
+        session, client, account):
+    task = add_task(session, account, date.today() + timedelta(days=2))
+    login(client, "owner@example.com")
+    page = client.get(f"/accounts/{account.code}?lang=en").get_data(as_text=True)
+    assert task.title in page and "Open follow-up tasks" in page
+    assert f"/accounts/{account.code}/assessment" in page

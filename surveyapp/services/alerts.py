@@ -226,14 +226,15 @@ def describe(session: Session, alert: Alert, lang: str, base_url: str | None) ->
     assert campaign is not None
     questionnaire = questionnaire_of(campaign)
     account = alert.account
+    value = f"{alert.value:.2f}".rstrip("0").rstrip(".")  # −1.75, 3
+    threshold = f"{alert.threshold:g}"
     with force_locale(lang):
         label = rule_label(alert.rule, questionnaire, lang)
         lines = [_("Account: %(name)s (%(code)s)", name=account.name, code=account.code),
                  _("Wave: %(wave)s", wave=campaign.name),
                  label,
-                 _("Value: %(value)s (threshold %(threshold)s)",
-                   value=f"{alert.value:.2f}".rstrip("0").rstrip("."),
-                   threshold=f"{alert.threshold:g}")]
+                 _("Value: %(value)s (threshold %(threshold)s)", value=value,
+                   threshold=threshold)]
         if campaign.anonymous:
             lines.append(_("The wave is anonymous: the answer is not tied to a person."))
         elif response.contact_id is not None:

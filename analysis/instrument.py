@@ -26,6 +26,9 @@ NOT_APPLICABLE = "na"
 
 # what an item may be declared to be, for the models that look for it (``role = "nps"``)
 ITEM_ROLES = ("nps",)
+# what a facet may be declared to be: ``role = "importance"`` rates how important an item
+# (or, asked alone, its construct) is, for the importance–performance quadrants
+FACET_ROLES = ("importance",)
 
 
 class InstrumentError(ValueError):
@@ -74,6 +77,7 @@ class Facet:
     id: str
     label: Text
     prompt: Text | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,11 @@ class Instrument:
             for col in allocation.columns:
                 ranges[col] = (0, allocation.total)
         return ranges
+
+    @property
+    def importance_facet(self) -> str | None:
+        """The facet declared ``role = "importance"`` (rated importance), if any."""
+        return next((f.id for f in self.facets.values() if f.role == "importance"), None)
 
     @property
     def satisfaction_construct(self) -> str | None:
@@ -298,10 +307,14 @@ def parse_instrument(data: Mapping[str, Any], source: str = "<string>") -> Instr
     for fid, raw in facets_raw.items():
         w = where.at(f"facets.{fid}")
         check_id(fid, w)
-        check_keys(raw, w, ("label",), ("prompt",))
+        check_keys(raw, w, ("label",), ("prompt", "role"))
+        if raw.get("role") is not None and raw["role"] not in FACET_ROLES:
+            raise w.error(f"unknown role {raw['role']!r} (one of {', '.join(FACET_ROLES)})",
+                          "role")
         facets[fid] = Facet(
             fid, _text(raw["label"], languages, w, "label"),
-            _text(raw["prompt"], languages, w, "prompt") if "prompt" in raw else None)
+            _text(raw["prompt"], languages, w, "prompt") if "prompt" in raw else None,
+            raw.get("role"))
 
     constructs: list[Construct] = []
     for n, raw in enumerate(_array(top["constructs"], where, "constructs")):

@@ -36,6 +36,8 @@ class AnalysisOptions:
     # that answered the model replaces a missing answer)
     model_missing: str = "listwise"
     scheme: str = "path"  # PLS inner weighting: "path", "centroid" or "factorial"
+    # a table of the free-text answers (the file analysis' workbook; stored runs need none)
+    free_text: bool = False
 
 
 @dataclass

@@ -27,6 +27,7 @@ from .common import (
     subset,
 )
 from .detect import find_gap1, find_loyalty, find_nps_column, find_servqual
+from .importance_run import rated_importance
 from .measures import reliability_summary, satisfaction_index, satisfaction_model_summary
 from .notices import model_warnings, nps_warnings, reliability_warnings, wallet_warnings
 from .servqual_run import derived_importance, gap1_summary, servqual_summary
@@ -130,6 +131,7 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
         summary["nps"] = {"nps": num(result.nps), "moe": num(result.moe), "n": result.n,
                           "promoters": result.promoters, "passives": result.passives,
                           "detractors": result.detractors}
+        tables["nps"] = pd.DataFrame([{"item": nps_column, **summary["nps"]}])
     loyalty_inst = find_loyalty(questionnaire)
     loyalty_by_account = None
     if loyalty_inst is not None:
@@ -145,6 +147,11 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
             "degrees": {d: num(scores[d].mean()) for d in loyalty_mod.DEGREES
                         if d in scores.columns},
         }
+        tables["loyalty"] = pd.DataFrame(
+            [{"measure": d, "mean": summary["loyalty"]["degrees"][d],
+              "n": int(scores[d].notna().sum())} for d in summary["loyalty"]["degrees"]]
+            + [{"measure": "loyalty_index", "mean": summary["loyalty"]["loyalty_index"],
+                "n": summary["loyalty"]["n"]}])
         if has_accounts_col:
             keyed = scores[scores["account_id"].notna()]
             if len(keyed):
@@ -157,6 +164,18 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                 keep = [c for c in keep if c in loyalty_by_account.columns]
                 per_account.append(loyalty_by_account[keep])
 
+    for inst in questionnaire.instruments:
+        rated = rated_importance(inst, keyed_answers)
+        if rated is not None:
+            summary.setdefault("rated_importance", {})[inst.id], \
+                tables[f"rated_importance_{inst.id}"] = rated
+    text_columns = [c for c in questionnaire.text_columns if c in responses.columns]
+    if text_columns and options.free_text:
+        answered_text = responses[text_columns].notna().any(axis=1)
+        if answered_text.any():
+            meta = [c for c in ("response_id", "account_id", "role") if c in responses.columns]
+            tables["free_text"] = responses.loc[answered_text, [*meta, *text_columns]] \
+                .reset_index(drop=True)
     warnings: list[str] = [*reliability_warnings(summary["reliability"]),
                            *model_warnings(questionnaire, summary.get("model")),
                            *nps_warnings(questionnaire)]

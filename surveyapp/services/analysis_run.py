@@ -137,7 +137,7 @@ def run_files(instrument_paths: Sequence[str], responses_path: str,
         options = AnalysisOptions(stage_model=stage_model, scaled=scaled, n_boot=n_boot,
                                   seed=seed, by=tuple(by), role_weights=role_weights,
                                   missing=missing, model_missing=model_missing,
-                                  scheme=scheme)
+                                  scheme=scheme, free_text=True)
         result = analyze(questionnaire, read.frame, accounts, options)
     except InputFileError as exc:
         raise InputError(exc.describe(NOTHING_WRITTEN)) from exc

@@ -12,10 +12,13 @@
   ``style`` attribute may set a width, such as a progress bar's) and no framing, ``nosniff``, no
   Referer (a survey link's token must not leak to another site) and ``no-store`` on every
   page, since pages carry personal data or a personal link.
+- Survey tokens are cut out of the access logs of werkzeug's server and gunicorn.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -40,6 +43,43 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FORM_PARTS": 1000,  # fields in one multipart form
     "CONTENT_SECURITY_POLICY": CONTENT_SECURITY_POLICY,
 }
+
+
+# a survey link's token in a path (/s/<token>, /s/<token>/thanks): the first characters are
+# kept, enough to tell two log lines apart, too few to open anyone's survey
+SURVEY_TOKEN = re.compile(r"(/s/)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{4,}")
+# the loggers that write a request's path: werkzeug's development server and gunicorn's
+# access log (its atoms ``r`` request line, ``U`` path, ``f`` referer, ``{raw_uri}``…)
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+
+
+def redact_tokens(text: str) -> str:
+    return SURVEY_TOKEN.sub(r"\1\2…", text)
+
+
+class SurveyTokenFilter(logging.Filter):
+    """Cuts survey tokens out of every text argument of an access log record (gunicorn
+    passes one dict of atoms; werkzeug a tuple with the request line), whatever the
+    format, so a log readable by an operator opens nobody's survey."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, dict):
+            for key, value in list(args.items()):
+                if isinstance(value, str):
+                    args[key] = redact_tokens(value)
+        elif isinstance(args, tuple):
+            record.args = tuple(redact_tokens(a) if isinstance(a, str) else a for a in args)
+        if isinstance(record.msg, str):
+            record.msg = redact_tokens(record.msg)
+        return True
+
+
+def _redact_access_logs() -> None:
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, SurveyTokenFilter) for f in logger.filters):
+            logger.addFilter(SurveyTokenFilter())
 
 
 def accepts_upload(view: View) -> View:
@@ -92,3 +132,4 @@ def init_app(app: Flask) -> None:
     app.before_request(_limit_request_size)
     app.after_request(_security_headers)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    _redact_access_logs()

@@ -53,7 +53,9 @@ def test_static_files_may_be_cached(client):
 def test_no_template_has_inline_script_or_style(template):
     """The policy forbids inline script: any left would silently stop working."""
     text = template.read_text(encoding="utf-8")
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline <script>"
+    # a JSON data block is not script: the browser never runs it
+    assert not re.search(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>",
+                         text), "inline <script>"
     assert not re.search(r"\son[a-z]+\s*=", text), "inline event handler"
     assert "<style" not in text, "a <style> element"  # style="width: …" attributes are allowed
     assert "javascript:" not in text
@@ -123,3 +125,29 @@ def test_an_instance_may_raise_the_form_limits(tmp_path):
     assert app.config["MAX_FORM_PARTS"] == 5000
     assert app.config["MAX_FORM_MEMORY_SIZE"] == 64 * 1024  # Flask's 500 KB replaced
     app.extensions["db_engine"].dispose()
+
+
+def test_survey_tokens_are_cut_out_of_access_log_lines(app):
+    """The records as gunicorn (a dict of atoms) and werkzeug (a tuple) log them."""
+    import logging
+
+    from surveyapp.security import SurveyTokenFilter
+
+    token = "Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789_-xyz"
+    atoms = {"r": f"POST /s/{token}?lang=en HTTP/1.1", "U": f"/s/{token}/thanks",
+             "s": 303, "h": "127.0.0.1"}
+    gunicorn = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1,
+                                 '%(h)s "%(r)s" %(s)s %(U)s', (atoms,), None)
+    werkzeug = logging.LogRecord("werkzeug", logging.INFO, __file__, 1,
+                                 '127.0.0.1 - - [x] "%s" %s %s', (
+                                     f"GET /s/{token} HTTP/1.1", "200", "-"), None)
+    lines = []
+    for record in (gunicorn, werkzeug):
+        assert SurveyTokenFilter().filter(record)
+        lines.append(record.getMessage())
+    assert all(token not in line and token[:8] not in line for line in lines), lines
+    assert '"POST /s/Ab3d…?lang=en HTTP/1.1" 303 /s/Ab3d…/thanks' in lines[0]
+    assert '"GET /s/Ab3d… HTTP/1.1" 200' in lines[1]
+    assert any(isinstance(f, SurveyTokenFilter)  # installed by create_app
+               for f in logging.getLogger("gunicorn.access").filters)
+    assert any(isinstance(f, SurveyTokenFilter) for f in logging.getLogger("werkzeug").filters)

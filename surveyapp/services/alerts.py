@@ -242,8 +242,11 @@ def describe(session: Session, alert: Alert, lang: str, base_url: str | None) ->
 
             contact = session.get(Contact, response.contact_id)
             if contact is not None and contact.erased_at is None:
+                from ..labels import ROLES
+
+                role = str(ROLES.get(response.role or "unknown", response.role))
                 lines.append(_("Answered by: %(name)s (%(role)s)", name=contact.name,
-                               role=response.role or "-"))
+                               role=role))
         subject = _("Alert on %(account)s: %(rule)s", account=account.name, rule=label)
     link = f"{base_url.rstrip('/')}/accounts/{account.code}/tasks" if base_url else None
     return AlertText(subject, lines, account.name, link)

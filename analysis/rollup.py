@@ -100,12 +100,37 @@ def normalize_roles(roles: pd.Series, weights: Mapping[str, float] | None = None
     " buyer" suffix: "economic", "Economic Buyer", "经济买家" and "经济" are all
     ``economic``. A role that has an alias but is not in ``weights`` is unknown too.
     """
+    codes, names = role_codes(roles, weights)
+    # a million rows hold a handful of roles: take from the few names, build no strings
+    named = pd.array(names, dtype="string").take(codes)
+    return pd.Series(named, index=roles.index, name=roles.name)
+
+
+def role_codes(roles: pd.Series,
+               weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, list[str]]:
+    """:func:`normalize_roles` as integer codes into a short list of role ids.
+
+    Each distinct value is cleaned once (a categorical column's categories, else the
+    distinct values), so a million rows cost one pass over their codes.
+    """
     weights = DEFAULT_ROLE_WEIGHTS if weights is None else weights
     lookup = _role_lookup(weights)
-    text = roles.astype("string")
-    mapping = {v: _canonical(v, lookup) for v in text.dropna().unique()}
-    mapped = text.map(mapping).astype("string")
-    return mapped.fillna(UNKNOWN_ROLE)
+    if isinstance(roles.dtype, pd.CategoricalDtype):
+        raw_codes = np.asarray(roles.cat.codes, dtype=np.int64)
+        uniques = pd.Index(roles.cat.categories).astype("string")
+    else:
+        raw_codes, uniques = pd.factorize(roles.astype("string"))
+        raw_codes = np.asarray(raw_codes, dtype=np.int64)
+    names: list[str] = []
+    position: dict[str, int] = {}
+    target = np.empty(len(uniques) + 1, dtype=np.int64)  # the last slot: a missing value
+    for k, value in enumerate([*uniques, None]):
+        role = UNKNOWN_ROLE if value is None or value is pd.NA else (
+            _canonical(str(value), lookup) or UNKNOWN_ROLE)
+        target[k] = position.setdefault(role, len(position))
+        if target[k] == len(names):
+            names.append(role)
+    return target[raw_codes], names  # code −1 (missing) takes the last slot
 
 
 def unknown_roles(roles: pd.Series, weights: Mapping[str, float] | None = None) -> list[str]:
@@ -168,34 +193,74 @@ def account_rollup(
     for col in (account, role, *measures):
         if col not in scores.columns:
             raise ValueError(f"column '{col}' is not in scores")
-    frame = scores[[account, *measures]].copy()
-    frame["_role"] = normalize_roles(scores[role], weights)
     # an explicit weight for "unknown" in ``weights`` wins over ``unknown_weight``
     role_weight = {UNKNOWN_ROLE: unknown_weight, **weights}
+    # accounts numbered as a sorted groupby numbers them (same labels, same order); the
+    # sums below are bincounts over account × role codes: no per-group Python work
+    acc, labels = _account_codes(scores[account])
+    keep = acc >= 0
+    acc_codes = acc[keep]
+    r_codes, names = role_codes(scores[role], weights)
+    r_codes = r_codes[keep]
+    n_acc, n_roles = len(labels), len(names)
+    pair = acc_codes * n_roles + r_codes
+    w = np.array([role_weight[r] for r in names], dtype="float64")
 
-    grouped = frame.groupby([account, "_role"], sort=False, observed=True)
-    role_means = grouped[list(measures)].mean()
-    w = role_means.index.get_level_values("_role").map(role_weight).to_numpy(dtype="float64")
-    present = role_means.notna()
-    weighted_sum = role_means.mul(w, axis=0).where(present).groupby(level=0, sort=True).sum(
-        min_count=1)
-    weight_sum = present.mul(w, axis=0).groupby(level=0, sort=True).sum()
-    weighted = weighted_sum / weight_sum.where(weight_sum > 0)
-
-    by_account = frame.groupby(account, sort=True, observed=True)
-    means = by_account[list(measures)].mean()
-    counts = by_account[list(measures)].count()
-
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for m in measures:
-        out[m] = weighted[m]
-        out[f"{m}.mean"] = means[m]
-        out[f"{m}.n"] = counts[m].astype("int64")
-    result = pd.DataFrame(out)
-    result["n"] = by_account.size().astype("int64")
+        x = scores[m].to_numpy(dtype="float64", na_value=np.nan)[keep]
+        has = ~np.isnan(x)
+        role_mean, role_n = _group_means(x[has], pair[has], n_acc * n_roles)
+        role_mean = role_mean.reshape(n_acc, n_roles)
+        present = role_n.reshape(n_acc, n_roles) > 0
+        weighted_sum = np.where(present, role_mean * w, 0.0).sum(axis=1)
+        weight_sum = (present * w).sum(axis=1)
+        weighted = np.full(n_acc, np.nan)
+        np.divide(weighted_sum, weight_sum, out=weighted, where=weight_sum > 0)
+        mean, count = _group_means(x[has], acc_codes[has], n_acc)
+        out[m] = weighted
+        out[f"{m}.mean"] = mean
+        out[f"{m}.n"] = count
+    result = pd.DataFrame(out, index=labels)
+    result["n"] = np.bincount(acc_codes, minlength=n_acc).astype("int64")
     order = {r: k for k, r in enumerate((*BUYER_ROLES, *weights, UNKNOWN_ROLE))}
-    roles_by_account = frame.groupby(account, sort=True, observed=True)["_role"].unique()
-    result["roles"] = roles_by_account.map(
-        lambda rs: ",".join(sorted(rs, key=lambda r: order.get(r, len(order)))))
+    ranked = sorted(range(n_roles), key=lambda k: order.get(names[k], len(order)))
+    answered = np.bincount(pair, minlength=n_acc * n_roles).reshape(n_acc, n_roles) > 0
+    # the roles of an account as a bit pattern; each distinct pattern is spelled once
+    bits = answered[:, ranked].astype(np.int64) @ (1 << np.arange(n_roles, dtype=np.int64))
+    patterns, which = np.unique(bits, return_inverse=True)
+    spelled = [",".join(names[ranked[j]] for j in range(n_roles) if p >> j & 1)
+               for p in patterns.tolist()]
+    result["roles"] = pd.array(spelled, dtype="str").take(which.ravel())
     result.index.name = account
     return result
+
+
+def _account_codes(keys: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes 0..G-1 of the accounts (−1: none) and their labels, numbered and labelled as
+    ``groupby(keys, sort=True, observed=True)`` numbers its groups."""
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        raw = np.asarray(keys.cat.codes, dtype=np.int64)
+        seen = np.zeros(len(keys.cat.categories) + 1, dtype=bool)
+        seen[raw] = True  # code −1 marks the last slot, left out below
+        observed = np.flatnonzero(seen[:-1])
+        renumber = np.full(len(seen), -1, dtype=np.int64)
+        renumber[observed] = np.arange(len(observed))
+        labels = pd.CategoricalIndex(pd.Categorical.from_codes(observed, dtype=keys.dtype),
+                                     name=keys.name)
+        return renumber[raw], labels
+    codes, uniques = pd.factorize(keys, sort=True)
+    return np.asarray(codes, dtype=np.int64), pd.Index(uniques, name=keys.name)
+
+
+def _group_means(x: np.ndarray, codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and count of ``x`` per code 0..size-1 (NaN where a code has no value).
+
+    One correction pass (the mean of the residuals) brings the mean to about the accuracy
+    of pandas' compensated group sums."""
+    count = np.bincount(codes, minlength=size)
+    has = count > 0
+    safe = np.where(has, count, 1).astype(np.float64)
+    mean = np.bincount(codes, weights=x, minlength=size) / safe
+    mean += np.bincount(codes, weights=x - mean[codes], minlength=size) / safe
+    return np.where(has, mean, np.nan), count.astype("int64")

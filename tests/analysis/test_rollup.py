@@ -137,3 +137,48 @@ def test_unknown_roles_lists_each_value_once_in_order():
     assert unknown_roles(roles) == ["buyer?", "采购", "x"]
     assert unknown_roles(pd.Series([], dtype="string")) == []
     assert unknown_roles(pd.Series([pd.NA, pd.NA], dtype="string")) == []
+
+
+# ------------------------------------------------------------- the grouped sums, checked
+
+
+def _rollup_by_groupby(scores, measures, weights, unknown_weight=0.10):
+    """The roll-up as pandas groupby computes it (the implementation before the grouped
+    bincounts): role means per account, weighted over the roles that have the measure."""
+    frame = scores[["account_id", *measures]].copy()
+    frame["_role"] = normalize_roles(scores["role"], weights)
+    role_weight = {"unknown": unknown_weight, **weights}
+    grouped = frame.groupby(["account_id", "_role"], sort=False, observed=True)
+    role_means = grouped[list(measures)].mean()
+    w = role_means.index.get_level_values("_role").map(role_weight).to_numpy(dtype=float)
+    present = role_means.notna()
+    weighted_sum = role_means.mul(w, axis=0).where(present).groupby(level=0).sum(min_count=1)
+    weight_sum = present.mul(w, axis=0).groupby(level=0).sum()
+    by_account = frame.groupby("account_id", sort=True, observed=True)
+    return (weighted_sum / weight_sum.where(weight_sum > 0), by_account[measures].mean(),
+            by_account[measures].count(), by_account.size())
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_grouped_rollup_matches_groupby(categorical):
+    rng = np.random.default_rng(7)
+    n = 3000
+    accounts = rng.choice([f"K{k:03d}" for k in range(120)] + [None], n)
+    roles = rng.choice(["economic", "Technical Buyer", "经济买家", "采购", "coach", None], n)
+    scores = pd.DataFrame({
+        "account_id": pd.Series(accounts, dtype="category" if categorical else "string"),
+        "role": pd.Series(roles, dtype="category" if categorical else "string"),
+        "m": np.where(rng.random(n) < 0.2, np.nan, rng.normal(3, 2, n)),
+        "k": np.where(rng.random(n) < 0.6, np.nan, rng.integers(0, 11, n).astype(float))})
+    weights = {"economic": 0.3, "technical": 0.0, "coach": 0.1}  # a zero weight too
+    out = account_rollup(scores, ["m", "k"], weights=weights, unknown_weight=0.0)
+    weighted, means, counts, size = _rollup_by_groupby(scores, ["m", "k"], weights, 0.0)
+    assert list(out.index) == list(size.index)
+    for m in ("m", "k"):
+        np.testing.assert_allclose(out[m], weighted[m].reindex(out.index), rtol=1e-12)
+        np.testing.assert_allclose(out[f"{m}.mean"], means[m], rtol=1e-12)
+        assert (out[f"{m}.n"].to_numpy() == counts[m].to_numpy()).all()
+    assert (out["n"].to_numpy() == size.to_numpy()).all()
+    first = scores[scores["account_id"] == out.index[0]]
+    expected = {str(r) for r in normalize_roles(first["role"], weights)}
+    assert set(out["roles"].iloc[0].split(",")) == expected

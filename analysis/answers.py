@@ -71,32 +71,39 @@ def read_numbers(text: pd.Series, missing: frozenset[str],
     unread = text.notna() & values.isna()
     if not unread.any():
         return values, unread
-    # only the cells plain parsing did not read are looked at again (a million clean
-    # cells are never normalised one by one)
-    positions = np.flatnonzero(unread.to_numpy())
-    out = values.to_numpy(copy=True)
-    bad = np.zeros(len(text), dtype=bool)
-    for pos in positions:
-        key = cell_key(str(text.iloc[pos]))
-        if key in missing:
-            continue
-        if labels and key in labels:
-            out[pos] = labels[key]
-            continue
-        try:
-            out[pos] = float(key)
-        except ValueError:
-            bad[pos] = True
-            continue
-        if not np.isfinite(out[pos]):
-            out[pos], bad[pos] = np.nan, True
-    return (pd.Series(out, index=text.index, dtype="float64"),
-            pd.Series(bad, index=text.index))
+    # only the cells plain parsing did not read are looked at again, each distinct text
+    # once (a million labelled cells hold a handful of labels)
+    cells = text[unread]
+    distinct = pd.unique(cells)
+    meaning = {c: _cell_value(str(c), missing, labels) for c in distinct}
+    unreadable = {c: bool(np.isnan(meaning[c])) and cell_key(str(c)) not in missing
+                  for c in distinct}
+    out = values.copy()
+    out[unread] = cells.map(meaning).astype("float64")
+    bad = unread.copy()
+    bad[unread] = cells.map(unreadable).astype(bool)
+    return out, bad
+
+
+def _cell_value(cell: str, missing: frozenset[str],
+                labels: Mapping[str, int] | None) -> float:
+    """A cell's number: NaN for a missing code or an unreadable cell (told apart by the
+    caller), the point of a label, else the NFKC-normalised text as a number."""
+    key = cell_key(cell)
+    if key in missing:
+        return np.nan
+    if labels and key in labels:
+        return float(labels[key])
+    try:
+        number = float(key)
+    except ValueError:
+        return np.nan
+    return number if np.isfinite(number) else np.nan
 
 
 def blank_codes(text: pd.Series, missing: frozenset[str]) -> pd.Series:
     """A text column with its missing-value codes made missing (metadata, free text)."""
     if text.isna().all():
         return text
-    keys = text.map(lambda v: v if v is pd.NA or v is None else cell_key(str(v)))
-    return text.mask(keys.isin(missing))
+    keys = text.str.normalize("NFKC").str.strip().str.casefold()
+    return text.mask(keys.isin(missing) & text.notna())

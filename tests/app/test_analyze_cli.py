@@ -363,3 +363,93 @@ def test_a_model_that_cannot_be_estimated_is_reported_not_fatal(tmp_path):
     assert "model not estimated" in result.output
     model = json.loads(out.read_text(encoding="utf-8"))["model"]
     assert model["n"] == 1 and model["paths"] == {} and model["gof"] is None
+
+
+# --------------------------------------------------------------------------- files as they come
+
+
+def _export_shaped(tmp_path):
+    """The small responses as an export would have them: Chinese metadata headers, a gender
+    column, R's NA and SPSS's '.' for blanks, -99 for 'refused'."""
+    frame = _text_frame(RESPONSES).rename(columns={"response_id": "问卷编号",
+                                                   "account_id": "客户编号", "role": "角色"})
+    frame.insert(1, "gender", ["F", "M"] * (len(frame) // 2) + ["F"] * (len(frame) % 2))
+    frame = frame.replace("", "NA")
+    frame.loc[0, "rep3"] = "-99"
+    frame.loc[1, "rep1"] = "."
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_an_export_with_codes_attributes_and_chinese_headers_gives_the_same_figures(tmp_path):
+    plain = _analyze(*_small_args(), "--json", "-")
+    plain_json = json.loads(plain.stdout)
+    path = _export_shaped(tmp_path)
+    result = _analyze(*_small_args(responses=path), "--na", "-99", "--json", "-",
+                      "--by", "gender")
+    assert result.exit_code == 0, result.output
+    s = json.loads(result.stdout)
+    # r1's rep3 and r2's rep1 are now missing: every SERVQUAL figure is unchanged
+    assert s["servqual"]["dimensions"] == plain_json["servqual"]["dimensions"]
+    assert s["nps"] == plain_json["nps"]
+    assert {g["gender"] for g in s["servqual"]["by"]["gender"]} == {"F", "M"}
+    assert any("问卷编号 → response_id" in n for n in s["notices"])
+    assert any("gender" in n and "attributes" in n for n in s["notices"])
+
+
+def test_map_options_and_the_map_template(tmp_path):
+    frame = _text_frame(RESPONSES).rename(columns={"response_id": "ID", "nps": "Recommend"})
+    path = tmp_path / "mapped.csv"
+    frame.to_csv(path, index=False)
+    without = json.loads(_analyze(*_small_args(responses=path), "--json", "-").stdout)
+    # unmapped, the file still reads: rows are named by their number, the two columns are
+    # attributes, and no NPS is made from an attribute
+    assert without["nps"]["n"] == 0
+    assert any("no response_id column" in n for n in without["notices"])
+    assert any("ID, Recommend" in n for n in without["notices"])
+    mapped = _analyze(*_small_args(responses=path), "--map", "ID=response_id",
+                      "--map", "Recommend=nps", "--json", "-")
+    assert mapped.exit_code == 0, mapped.output
+    assert json.loads(mapped.stdout)["nps"]["nps"] == pytest.approx(100 / 6)
+    template = tmp_path / "map.toml"
+    written = _analyze(*_instrument_args(), "--map-template", str(template))
+    assert written.exit_code == 0, written.output
+    text = template.read_text(encoding="utf-8")
+    assert '"问卷编号" = "response_id"' in text and '= "sq01.e"' in text
+    map_file = tmp_path / "mine.toml"
+    map_file.write_text('[columns]\n"ID" = "response_id"\n"Recommend" = "nps"\n',
+                        encoding="utf-8")
+    from_file = _analyze(*_small_args(responses=path), "--column-map", str(map_file),
+                         "--json", "-")
+    assert json.loads(from_file.stdout)["nps"] == json.loads(mapped.stdout)["nps"]
+    bad = _analyze(*_small_args(responses=path), "--map", "ID=respondent", "--json", "-")
+    assert bad.exit_code == 2 and "renames to 'respondent'" in bad.stderr
+
+
+def test_bad_responses_say_nothing_was_written(tmp_path):
+    path = _responses_with(tmp_path, _set("r2", "sq01.e", "8"))
+    result = _analyze(*_small_args(responses=path))
+    assert result.exit_code == 2
+    assert "nothing was written" in result.stderr and "imported" not in result.stderr
+
+
+def test_missing_and_scheme_options_reach_the_models(plspm_csv):
+    plspm_path, data = plspm_csv
+    args = [*_instrument_args(("satisfaction",)), "--responses", str(plspm_path)]
+    listwise = json.loads(_analyze(*args, "--json", "-").stdout)
+    pairwise = json.loads(_analyze(*args, "--missing", "pairwise", "--json", "-").stdout)
+    centroid = json.loads(_analyze(*args, "--scheme", "centroid", "--json", "-").stdout)
+    # the plspm data have no missing answer: pairwise is listwise there
+    for construct, entry in listwise["reliability"].items():
+        assert pairwise["reliability"][construct]["alpha"] == pytest.approx(entry["alpha"])
+    assert centroid["model"]["scheme"] == "centroid" and listwise["model"]["scheme"] == "path"
+    from analysis import load_instrument
+    from analysis.pls import blocks_from_instrument, paths_from_instrument
+    inst = load_instrument(INSTRUMENTS / "satisfaction.toml")
+    direct = pls_pm(data, blocks_from_instrument(inst), paths_from_instrument(inst),
+                    scheme="centroid")
+    for path_name, value in direct.path_coefficients.items():
+        assert centroid["model"]["paths"][path_name] == pytest.approx(value, abs=1e-9)
+    bad = _analyze(*args, "--scheme", "circle")
+    assert bad.exit_code == 2

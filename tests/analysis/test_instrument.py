@@ -1,5 +1,7 @@
 """Instrument files: the shipped ones load, and every kind of mistake is named precisely."""
 
+import re
+
 import pytest
 
 from analysis import InstrumentError, Questionnaire, load_instrument, loads_instrument
@@ -100,3 +102,84 @@ def test_not_applicable_must_be_true_or_false(old, new, message):
     with pytest.raises(InstrumentError) as err:
         loads_instrument(MINI.replace(old, new, 1), "<mini>")
     assert message in str(err.value)
+
+
+# --------------------------------------------------------------------------- declared roles
+
+MODEL = """
+id = "csi"
+version = 1
+languages = ["en"]
+title = { en = "CSI" }
+
+[scales.ten]
+min = 0
+max = 10
+
+[facets.imp]
+label = { en = "Importance" }
+role = "importance"
+
+[[constructs]]
+id = "QUAL"
+name = { en = "Quality" }
+
+[[constructs]]
+id = "CUSA"
+name = { en = "Satisfaction" }
+
+[[items]]
+id = "q1"
+construct = "QUAL"
+scale = "ten"
+text = { en = "q1" }
+
+[[items]]
+id = "c1"
+construct = "CUSA"
+scale = "ten"
+text = { en = "c1" }
+
+[[items]]
+id = "rec"
+construct = "CUSA"
+scale = "ten"
+role = "nps"
+text = { en = "Recommend?" }
+
+[model]
+paths = ["QUAL -> CUSA"]
+target = "CUSA"
+"""
+
+
+def test_declared_target_nps_item_and_importance_facet():
+    inst = loads_instrument(MODEL, "<csi>")
+    assert inst.model.target == "CUSA" and inst.satisfaction_construct == "CUSA"
+    assert [i.id for _, i in Questionnaire((inst,)).items_with_role("nps")] == ["rec"]
+    assert inst.importance_facet == "imp"
+
+
+def test_old_conventions_hold_where_nothing_is_declared():
+    inst = load_instrument(REPO / "instruments" / "satisfaction.toml")
+    assert inst.satisfaction_construct == "SAT"
+    undeclared = loads_instrument(MODEL.replace('target = "CUSA"\n', "").replace(
+        "CUSA", "SATISFACTION"), "<csi>")
+    assert undeclared.model.target is None and undeclared.satisfaction_construct == \
+        "SATISFACTION"
+    none = loads_instrument(MODEL.replace('target = "CUSA"\n', ""), "<csi>")
+    assert none.satisfaction_construct is None
+
+
+@pytest.mark.parametrize("change, message", [
+    (('target = "CUSA"', 'target = "QUAL"'), "field 'target': target 'QUAL' is not a "
+                                              "construct the paths lead to"),
+    (('target = "CUSA"', 'target = "NOPE"'), "field 'target'"),
+    (('role = "nps"', 'role = "promoter"'), "items[2] 'rec': field 'role': unknown role "
+                                            "'promoter' (one of nps)"),
+    (('role = "importance"', 'role = "weight"'), "facets.imp: field 'role': unknown role"),
+    (('role = "nps"', 'role = "nps"\nfacets = ["imp"]'), "an NPS item is asked once"),
+])
+def test_bad_declarations_are_named(change, message):
+    with pytest.raises(InstrumentError, match=re.escape(message)):
+        loads_instrument(MODEL.replace(*change), "<csi>")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,7 +15,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..db import get_session
-from ..models import Account
+from ..models import Account, FollowUpTask
 from ..services import access, alerts, tasks
 from ..services.scorecards import find_account
 from ..services.surveys import today_in
@@ -54,8 +55,15 @@ def _open_task_count() -> dict[str, object]:
             return []
         return tasks.open_for(get_session(), current_user, [account.id])
 
+    def task_title(task: FollowUpTask) -> str:
+        """An alert's task is named in the reader's language; one opened by hand as typed."""
+        if task.alert is None:
+            return task.title
+        lang = str(get_locale() or current_app.config["LANGUAGES"][0])
+        return alerts.alert_title(get_session(), task.alert, lang)
+
     return {"open_task_count": open_task_count, "open_tasks_of": open_tasks_of,
-            "task_today": _today}
+            "task_today": _today, "task_title": task_title}
 
 
 def _today() -> date:

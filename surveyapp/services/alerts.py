@@ -137,6 +137,13 @@ def rule_label(rule: str, questionnaire: Questionnaire | None = None,
     return _("Large negative service gap: %(dimension)s", dimension=name)
 
 
+def alert_title(session: Session, alert: Alert, lang: str) -> str:
+    """"<account>: <rule>" in the current locale (dimension names in ``lang``)."""
+    campaign = session.get(Campaign, alert.response.campaign_id)
+    questionnaire = questionnaire_of(campaign) if campaign is not None else None
+    return f"{alert.account.name}: {rule_label(alert.rule, questionnaire, lang)}"
+
+
 def raise_alerts(session: Session, response_id: int, rules: AlertRules,
                  today: date) -> list[Alert]:
     """Store the response's alerts that are not stored yet, each with its follow-up task,

@@ -15,38 +15,52 @@ from ..servqual import ServqualLayout
 MERGED_ROLE = "other"  # roles too small to show on their own in an anonymous wave
 
 
-def account_item_gaps(answered: pd.DataFrame, layout: ServqualLayout) -> pd.DataFrame:
+def account_item_gaps(answered: pd.DataFrame, layout: ServqualLayout,
+                      rows: pd.Index | None = None) -> pd.DataFrame:
     """Per account and item: mean E, mean P, mean gap (respondents with both) and n.
 
     The account-level counterpart of :func:`analysis.servqual.item_gaps`, as one long table
     with columns ``account_id, item, dimension, e, p, gap, n`` (unweighted means: an item's
-    detail is read beside the role-weighted dimension scores).
+    detail is read beside the role-weighted dimension scores). ``rows`` (labels of
+    ``answered``) limits it to those respondents; the frame itself is never copied.
     """
-    rows = answered[answered["account_id"].notna()]
     e_cols = [c for d in layout.dimensions for c in layout.e_columns[d]]
     p_cols = [c for d in layout.dimensions for c in layout.p_columns[d]]
     items = [c.rsplit(".", 1)[0] for c in e_cols]
     dims = [d for d in layout.dimensions for _ in layout.e_columns[d]]
-    if rows.empty:
+    taken = slice(None) if rows is None else answered.index.get_indexer(rows)
+    codes, accounts = _sorted_codes(answered["account_id"].iloc[taken])
+    if not len(accounts):
         return pd.DataFrame({"account_id": pd.Series([], dtype="string"),
                              "item": pd.Series([], dtype="string"),
                              "dimension": pd.Series([], dtype="string"),
                              **{c: pd.Series([], dtype="float64") for c in ("e", "p", "gap")},
                              "n": pd.Series([], dtype="int64")})
-    e = rows[e_cols].to_numpy(dtype="float64", na_value=np.nan)
-    p = rows[p_cols].to_numpy(dtype="float64", na_value=np.nan)
-    q = p - e
-    codes, accounts = pd.factorize(rows["account_id"].astype("string"), sort=True)
-    k = len(accounts)  # codes run 0..k-1, so group i is accounts[i]
+    k = len(accounts)
+    keep = codes >= 0
+    codes = codes[keep]
+
+    def column(name: str) -> np.ndarray:
+        return answered[name].to_numpy(dtype="float64", na_value=np.nan)[taken][keep]
 
     def group_mean(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        grouped = pd.DataFrame(x).groupby(codes, sort=True)
-        return grouped.mean().to_numpy(), grouped.count().to_numpy()
+        # answers are small whole numbers: their sums are exact, so a plain bincount gives
+        # the means pandas' compensated group sums give
+        has = ~np.isnan(x)
+        n = np.bincount(codes[has], minlength=k)
+        total = np.bincount(codes[has], weights=x[has], minlength=k)
+        mean = np.full(k, np.nan)
+        np.divide(total, n, out=mean, where=n > 0)
+        return mean, n
 
-    e_mean, _ = group_mean(e)
-    p_mean, _ = group_mean(p)
-    q_mean, q_n = group_mean(q)
     n_items = len(items)
+    e_mean, p_mean, q_mean = (np.empty((k, n_items)) for _ in range(3))
+    q_n = np.empty((k, n_items), dtype=np.int64)
+    for j, (e_col, p_col) in enumerate(zip(e_cols, p_cols, strict=True)):
+        e, p = column(e_col), column(p_col)
+        e_mean[:, j], _ = group_mean(e)
+        p_mean[:, j], _ = group_mean(p)
+        q_mean[:, j], q_n[:, j] = group_mean(p - e)
     return pd.DataFrame({
         "account_id": pd.array(np.repeat(np.asarray(accounts, dtype=object), n_items),
                                dtype="string"),
@@ -55,6 +69,23 @@ def account_item_gaps(answered: pd.DataFrame, layout: ServqualLayout) -> pd.Data
         "e": e_mean.ravel(), "p": p_mean.ravel(), "gap": q_mean.ravel(),
         "n": q_n.ravel().astype("int64"),
     })
+
+
+def _sorted_codes(accounts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 of the accounts in the order of their names as text (−1: none), and
+    the names; a categorical column is read through its few categories."""
+    if isinstance(accounts.dtype, pd.CategoricalDtype):
+        raw = np.asarray(accounts.cat.codes, dtype=np.int64)
+        seen = np.zeros(len(accounts.cat.categories) + 1, dtype=bool)
+        seen[raw] = True  # −1 (none) marks the last slot
+        observed = np.flatnonzero(seen[:-1])
+        names = np.asarray(accounts.cat.categories.astype(str), dtype=object)[observed]
+        order = np.argsort(names, kind="stable")
+        renumber = np.full(len(seen), -1, dtype=np.int64)
+        renumber[observed[order]] = np.arange(len(observed))
+        return renumber[raw], names[order]
+    codes, uniques = pd.factorize(accounts.astype("string"), sort=True)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
 
 
 def merge_small_roles(accounts: pd.Series, roles: pd.Series, min_answers: int,

@@ -88,11 +88,9 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                                    .drop(columns=["n", "roles"]).add_prefix("servqual."))
                 tests = gap_significance(keyed, layout.dimensions, by="account_id")
                 tables["servqual_account_tests"] = tests
-                item_columns = [c for d in layout.dimensions
-                                for c in layout.e_columns[d] + layout.p_columns[d]]
-                # only the columns the item gaps read: a million rows are not copied whole
-                answered = keyed_answers.loc[keyed.index, ["account_id", *item_columns]]
-                tables["servqual_account_items"] = account_item_gaps(answered, layout)
+                # the item gaps read their columns one at a time: no rows are copied
+                tables["servqual_account_items"] = account_item_gaps(keyed_answers, layout,
+                                                                     rows=keyed.index)
 
     sat_by_account = None
     for inst in questionnaire.instruments:

@@ -772,3 +772,35 @@ def test_account_item_gaps_and_roles_by_hand():
     assert roles.values.tolist() == [["A", "economic", 1], ["A", "user", 1], ["B", "user", 2]]
     merged = account_roles(frame, min_answers=2)
     assert merged.values.tolist() == [["A", MERGED_ROLE, 2], ["B", "user", 2]]
+
+
+def test_account_item_gaps_match_groupby_on_random_groups():
+    """The grouped sums against pandas groupby means of the same columns, on a categorical
+    account column whose categories are not in text order, with rows left out and blanks."""
+    from analysis import ServqualLayout
+    from analysis.pipeline.account_detail import account_item_gaps
+
+    layout = ServqualLayout.of(load_instrument(INSTRUMENTS / "servqual.toml"))
+    e_cols = [c for d in layout.dimensions for c in layout.e_columns[d]]
+    p_cols = [c for d in layout.dimensions for c in layout.p_columns[d]]
+    rng = np.random.default_rng(11)
+    n = 2000
+    answers = rng.integers(1, 8, (n, 2 * len(e_cols))).astype(float)
+    answers[rng.random(answers.shape) < 0.15] = np.nan
+    frame = pd.DataFrame(answers, columns=[*e_cols, *p_cols])
+    labels = pd.Index(["Z9", "B2", "M5", "A1", "Q7"], dtype="string")  # not in text order
+    frame.insert(0, "account_id", pd.Categorical.from_codes(rng.integers(-1, 5, n), labels))
+    rows = frame.index[rng.random(n) < 0.7]
+    table = account_item_gaps(frame, layout, rows=rows)
+    used = frame.loc[rows]
+    used = used[used["account_id"].notna()]
+    key = used["account_id"].astype(str)
+    for e_col, p_col in zip(e_cols[:5], p_cols[:5], strict=True):
+        item = e_col.rsplit(".", 1)[0]
+        got = table[table["item"] == item].set_index("account_id")
+        assert list(got.index) == sorted(key.unique())
+        q = used[p_col] - used[e_col]
+        np.testing.assert_allclose(got["e"], used[e_col].groupby(key).mean(), rtol=1e-15)
+        np.testing.assert_allclose(got["p"], used[p_col].groupby(key).mean(), rtol=1e-15)
+        np.testing.assert_allclose(got["gap"], q.groupby(key).mean(), rtol=1e-15)
+        assert got["n"].tolist() == q.groupby(key).count().tolist()

@@ -304,9 +304,10 @@ def email_alert(session: Session, alert_id: int, mail: MailSettings,
     claimed = session.execute(update(Alert).where(Alert.id == alert_id,
                                                   Alert.emailed_at.is_(None))
                               .values(emailed_at=datetime.now(UTC))
-                              .execution_options(synchronize_session=False)).rowcount
+                              .execution_options(synchronize_session=False)
+                              ).rowcount  # type: ignore[attr-defined]
     session.commit()
-    if claimed != 1:  # type: ignore[comparison-overlap]
+    if claimed != 1:
         return False  # another run claimed it
     lang = user_language(session, owner.id, languages)
     text = describe(session, alert, lang, base_url)

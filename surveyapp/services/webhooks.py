@@ -211,7 +211,7 @@ def deliver_job(alert_id: int, position: int) -> str:
     if position >= len(configured):
         return "target no longer configured"
     target = configured[position]
-    lang = target.lang if target.lang in config["LANGUAGES"] else config["LANGUAGES"][0]
+    lang = str(target.lang if target.lang in config["LANGUAGES"] else config["LANGUAGES"][0])
     described = _payload(get_session(), alert_id, lang)
     if described is None:
         return "alert is gone"

@@ -274,13 +274,14 @@ def _read_workbook(data: bytes, sheet: str | None = None, header_row: int | None
                          f"the {MAX_WORKBOOK_UNPACKED // 2**20} MB a workbook may hold; save "
                          f"it as CSV instead")
     try:
-        book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
-        if sheet is not None and sheet not in book.sheet_names:
-            raise ValueError(f"the workbook has no sheet '{sheet}' (its sheets: "
-                             f"{', '.join(book.sheet_names)})")
-        # read without a header: the header row is found below (a title row may come first)
-        cells = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0,
-                              header=None, dtype=str, keep_default_na=False)
+        with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as book:
+            if sheet is not None and sheet not in book.sheet_names:
+                raise ValueError(f"the workbook has no sheet '{sheet}' (its sheets: "
+                                 f"{', '.join(map(str, book.sheet_names))})")
+            # read without a header: the header row is found below (a title row may come
+            # first)
+            cells = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0,
+                                  header=None, dtype=str, keep_default_na=False)
         _check_width(len(cells.columns))
         rows = cells.head(_HEADER_SEARCH_ROWS).fillna("").astype(str).to_numpy().tolist()
         at = _header_index(rows, header_row, find_header) if len(cells) else 0

@@ -162,6 +162,20 @@ def _permutation_pvalues(doubled_ranks: np.ndarray, r_plus: np.ndarray) -> np.nd
     return np.clip(2.0 * np.minimum(below / total, (total - under) / total), 0.0, 1.0)
 
 
+def _group_order(code: np.ndarray, magnitude: np.ndarray, n_groups: int) -> np.ndarray:
+    """The order that sorts by group, then by magnitude (``np.lexsort((magnitude, code))``).
+
+    With fewer than 65,536 groups: a sort by magnitude, then a stable sort of the 16-bit
+    group codes (numpy sorts those by radix, in linear time), several times faster than
+    lexsort on a million values.
+    """
+    if n_groups > np.iinfo(np.uint16).max:
+        return np.lexsort((magnitude, code))
+    by_magnitude = np.argsort(magnitude)
+    by_group = np.argsort(code[by_magnitude].astype(np.uint16), kind="stable")
+    return by_magnitude[by_group]
+
+
 def _wilcoxon_codes(x: np.ndarray, codes: np.ndarray, n_groups: int) -> pd.DataFrame:
     """The grouped signed-rank test on NaN-free ``x`` with group codes 0..n_groups-1."""
     size = np.bincount(codes, minlength=n_groups)  # non-missing, zeros included
@@ -173,7 +187,7 @@ def _wilcoxon_codes(x: np.ndarray, codes: np.ndarray, n_groups: int) -> pd.DataF
 
     # sort by (group, |d|); blocks of equal |d| within a group are ties
     magnitude = np.abs(d)
-    order = np.lexsort((magnitude, code))
+    order = _group_order(code, magnitude, n_groups)
     magnitude = magnitude[order]
     code = code[order]
     positive = d[order] > 0

@@ -362,3 +362,18 @@ def test_bad_gap_significance_arguments() -> None:
     scores["tangibles.gap"] = "x"
     with pytest.raises(ValueError, match="tangibles.gap"):
         gap_significance(scores, ["tangibles"])
+
+
+@pytest.mark.parametrize("n_groups", [1, 7, 70_000])
+def test_group_order_is_lexsort_order(n_groups):
+    """The radix-sorted order of (group, |d|) is the lexsort order, ties and all."""
+    from analysis.significance import _group_order
+
+    rng = np.random.default_rng(n_groups)
+    code = rng.integers(0, n_groups, 5000)
+    magnitude = np.abs(rng.integers(-6, 7, 5000) / 3.0)
+    order = _group_order(code, magnitude, n_groups)
+    expected = np.lexsort((magnitude, code))
+    assert (code[order] == code[expected]).all()
+    assert (magnitude[order] == magnitude[expected]).all()
+    assert sorted(order.tolist()) == list(range(5000))

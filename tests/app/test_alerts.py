@@ -188,3 +188,19 @@ def test_open_alerts_are_scoped_to_the_managers_accounts(app, session, invite, w
     assert len(alerts.open_for(session, owner)) == 1
     assert alerts.open_for(session, other) == []
     assert len(alerts.open_for(session, boss)) == 1
+
+
+def test_answers_submitted_through_the_survey_pages_raise_the_alerts(
+        app, session, client, invite, make_account, make_contact, make_campaign, owner):
+    from tests.app.test_survey_flow import answer_survey, full_answers
+
+    account = make_account(owner_id=owner.id)
+    campaign = make_campaign(("servqual",))
+    _invitation, token = invite(campaign, make_contact(account))
+    # E 7 and P 4 on every item: each dimension's gap is 4 − 7 = −3, below −2
+    response = answer_survey(client, token, full_answers(e=7, p=4))
+    assert response.status_code == 303 and "/thanks" in response.headers["Location"]
+    rules = sorted(session.scalars(select(Alert.rule)))
+    assert rules == sorted(f"gap.{c.id}" for c in SERVQUAL.constructs)
+    assert {a.value for a in session.scalars(select(Alert))} == {-3.0}
+    assert session.scalar(select(func.count(FollowUpTask.id))) == 5

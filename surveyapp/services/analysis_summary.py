@@ -65,8 +65,8 @@ def _reliability_lines(reliability: Mapping[str, Any],
 def summary_lines(s: Mapping[str, Any], questionnaire: Questionnaire | None = None,
                   notices: list[str] | None = None) -> list[str]:
     titles, constructs = _names(questionnaire)
-    shown = [f"{i} ({titles[i]})" if titles.get(i, i) != i else i for i in s["instruments"]]
-    lines = [f"{s['n_responses']} responses; instruments: {', '.join(shown)}"]
+    lines = [f"{s['n_responses']} responses; instruments:"]
+    lines += [f"  {i:<16} {titles.get(i, '')}".rstrip() for i in s["instruments"]]
     lines += [f"Note: {n}" for n in notices or []]
     if s.get("servqual"):
         lines += _servqual_lines(s["servqual"], constructs)

@@ -103,8 +103,9 @@ def test_text_summary_without_outputs():
     assert result.exit_code == 0, result.output
     # hand: NPS 100/6 = 16.7, moe 1.96·100·sqrt((1/2 + 1/3 − 1/36)/6) = 71.8
     assert "NPS 16.7 ± 71.8 (n = 6)" in result.stdout
-    assert "13 responses; instruments: servqual (Service quality survey), loyalty (Customer " \
-           "loyalty survey)" in result.stdout
+    assert result.stdout.startswith("13 responses; instruments:\n"
+                                    "  servqual         Service quality survey\n"
+                                    "  loyalty          Customer loyalty survey\n")
     assert "4 accounts" in result.stdout
     # names instead of ids, reliability, and the warnings said
     assert "  Tangibles              E 6.11  P 4.83  gap -1.25  n 6" in result.stdout
@@ -128,6 +129,9 @@ def test_by_role_adds_servqual_by_role():
     by_role = _analyze(*_small_args(), "--by", "role", "--json", "-")
     assert by_role.exit_code == 0, by_role.output
     assert "by" not in json.loads(plain.stdout)["servqual"]
+    # the terminal summary shows the groups, with the unweighted score by hand below
+    text = _analyze(*_small_args(), "--by", "role").stdout
+    assert "  by role:\n" in text and "    economic             unweighted " in text
     rows = {r["role"]: r for r in json.loads(by_role.stdout)["servqual"]["by"]["role"]}
     # the customers' roles (managers' rows answer no SERVQUAL item)
     assert set(rows) == {"economic", "user", "technical", "financial", "coach"}

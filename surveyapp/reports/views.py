@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import (
@@ -12,15 +13,26 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..ids import query_id
 from ..models import Campaign
-from ..services import access, audit, campaigns, exports, scorecards, scoring, visible
+from ..services import (
+    access,
+    alerts,
+    audit,
+    campaigns,
+    exports,
+    scorecards,
+    scoring,
+    tasks,
+    visible,
+)
 from ..services.figures import wave_figures
-from . import bp
+from . import bp, dashboard
 
 
 def _campaign() -> Campaign | None:
@@ -42,6 +54,10 @@ def _stages_file() -> Path | None:
         current_app.config["INSTRUMENTS_DIR"]) / "stages.toml"
 
 
+def get_locale_code() -> str:
+    return str(get_locale() or current_app.config["LANGUAGES"][0])
+
+
 def _query() -> scorecards.AccountsQuery:
     args = request.args
     sort = args.get("sort", "account")
@@ -56,8 +72,34 @@ def _query() -> scorecards.AccountsQuery:
 
 
 @bp.route("/")
+@login_required
 def index():
-    return redirect(url_for("reports.accounts"))
+    """The portfolio dashboard: the landing page."""
+    session = get_session()
+    campaign = _campaign()
+    if campaign is None:
+        return render_template("reports/dashboard.html", board=None, campaign=None,
+                               campaigns=[])
+    if scoring.request_first_run(session, campaign):
+        session.expire_all()
+    codes = access.visible_codes(session, current_user)
+    figures = visible.restrict(wave_figures(session, campaign), codes)
+    args = request.args
+    query = dashboard.DashboardQuery(
+        customer_type=args.get("type") or None, industry=args.get("industry") or None,
+        owner=args.get("owner") or None)
+    waves = campaigns.customer_campaigns(session)
+    trend = [visible.restrict(f, codes) for f in dashboard.trend_figures(session, waves)]
+    board = dashboard.build(campaign, figures, dashboard.portfolio(session, codes), query,
+                            scorecards.stage_model(_stages_file()), get_locale_code(),
+                            trend)
+    today = datetime.now(UTC).date()
+    return render_template(
+        "reports/dashboard.html", board=board, campaign=campaign, campaigns=waves,
+        freshness=board.freshness, open_alerts=dashboard.describe_alerts(
+            alerts.open_for(session, current_user)[:10], campaign, get_locale_code()),
+        overdue=tasks.overdue(session, current_user, today)[:10],
+        task_counts=tasks.open_counts(session, current_user, today))
 
 
 @bp.route("/accounts")

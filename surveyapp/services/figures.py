@@ -23,6 +23,17 @@ from .scoring import newest_run, read_table
 from .wave_inputs import response_facts
 
 CACHE_SIZE = 32  # decoded tables kept per process (a few runs' worth)
+# below this many answers a page says "too few answers" instead of a figure: a mean or an
+# NPS of two or three people moves by tens of points with one more answer
+MIN_ANSWERS = 5
+
+
+def enough(n: object) -> bool:
+    """Whether ``n`` answers are enough to show a figure resting on them."""
+    try:
+        return float(n) >= MIN_ANSWERS  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 _cache: OrderedDict[tuple[Any, str], Any] = OrderedDict()
 _lock = threading.Lock()

@@ -34,6 +34,7 @@ SECTION_FONT = Font(bold=True, size=12, color="1F4E79")
 BOLD = Font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin", color="000000"))
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 STAGE_COLOURS = ("D9D9D9", "FCE4D6", "FFF2CC", "DDEBF7", "E2EFDA", "C6E0B4")
 UNCOUPLING_COLOUR = "F4B6B6"
 
@@ -156,6 +157,10 @@ class Page:
                     cell.alignment = WRAP
                     lines = max(lines, _lines(cell.value, width))
                 cells.append(cell)
+            if lines > 1:  # a wrapped row: every cell reads from the top
+                for cell in cells:
+                    if cell.value is not None and not cell.alignment.wrap_text:
+                        cell.alignment = TOP
             self.append(cells, height=LINE_HEIGHT * min(lines, 8) if lines > 1 else None)
         return Span(header, first, max(self.row, first - 1))
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .blocks import Page
+from .blocks import WRAP, Page
 from .labels import Labels
 from .sections import DECIMAL2, bar_chart, largest_gaps
 from .workbook import COUNT, INDEX, MONEY, SHARE, Sheet, unique_sheet_name
@@ -58,12 +58,11 @@ def write_scorecard(wb: Any, used: set[str], code: str, data: Any, labels: Label
                 one_page=True)
     page.title(f"{labels('t.card')}: {row.get('name') or code}", labels("n.card"), span=6)
     page.blank()
-    page.table([labels("col.measure"), labels("col.value")],
-               [[labels(key), _shown(col, row.get(col), labels)]
-                for key, col, _fmt in CARD_MEASURES if col in row],
-               [None, None])
-    formats = {key: fmt for key, _c, fmt in CARD_MEASURES}
-    del formats
+    page.header([labels("col.measure"), labels("col.value")])
+    for key, col, fmt in CARD_MEASURES:  # each measure in its own number format
+        if col in row:
+            page.append([page.cell(labels(key)),
+                         page.cell(_shown(col, row.get(col), labels), fmt=fmt, align=WRAP)])
     dims = list((data.summary.get("servqual") or {}).get("dimensions") or {})
     if dims and f"servqual.{dims[0]}.gap" in row:
         page.blank()

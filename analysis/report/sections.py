@@ -56,7 +56,7 @@ def write_gaps(wb: Any, name: str, data: Any, labels: Labels) -> None:
     alphas = {} if alpha.empty else {
         r["construct"]: r["alpha"] for r in alpha.to_dict(orient="records")
         if r.get("on") == "p"}
-    rows = [[labels.coded("dim", d), "", v.get("e"), v.get("p"), v.get("gap"), v.get("n"),
+    rows = [[labels.coded("dim", d), None, v.get("e"), v.get("p"), v.get("gap"), v.get("n"),
              alphas.get(d), v.get("p_wilcoxon"), v.get("p_holm")] for d, v in dims.items()]
     span = page.table([labels("col.dimension"), "", labels("col.e"), labels("col.p"),
                        labels("col.gap"), labels("col.n"), labels("col.alpha"),
@@ -80,7 +80,7 @@ def write_gaps(wb: Any, name: str, data: Any, labels: Labels) -> None:
         page.section(labels("t.gap1"))
         page.table([labels("col.dimension"), "", labels("col.customer_e"),
                     labels("col.manager_e"), labels("col.gap1"), labels("col.n")],
-                   [[labels.coded("dim", r["dimension"]), "", r["customer_e"], r["manager_e"],
+                   [[labels.coded("dim", r["dimension"]), None, r["customer_e"], r["manager_e"],
                      r["gap1"], r.get("manager_n")] for r in gap1.to_dict(orient="records")],
                    [None, None, DECIMAL2, DECIMAL2, DECIMAL2, COUNT])
     page.ws.print_title_rows = f"{span.header}:{span.header}"
@@ -131,6 +131,7 @@ def write_ipa(wb: Any, name: str, data: Any, labels: Labels) -> None:
                         Reference(page.ws, min_col=2, min_row=r),
                         title=labels.coded("dim", records[k]["dimension"]))
         series.marker = Marker(symbol="circle", size=9)
+        series.marker.graphicalProperties = GraphicalProperties(solidFill="1F4E79")
         series.graphicalProperties = GraphicalProperties(ln=LineProperties(noFill=True))
         series.dLbls = DataLabelList()
         series.dLbls.showSerName = True
@@ -194,7 +195,7 @@ def write_stages(wb: Any, name: str, data: Any, labels: Labels, accounts_sheet: 
         before = data.previous_stages.get(code)
         lines.append([rec.get("name") or code, labels.coded("stage", rec.get("stage")),
                       labels.coded("stage", before) if before else "",
-                      labels.coded("stage", rec.get("next_stage")), "", met, unmet, ""])
+                      labels.coded("stage", rec.get("next_stage")), None, met, unmet, None])
     evidence_span = page.table(
         [labels("col.name"), labels("col.stage"), labels("col.previous"),
          labels("col.next_stage"), "", labels("col.met"), labels("col.not_met"), ""],

@@ -432,9 +432,15 @@ def check_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
     row_names = [c for c in raw.columns if re.fullmatch(r"Unnamed: \d+", c)
                  and raw[c].tolist() == [str(n) for n in range(1, len(raw) + 1)]]
     if row_names:  # R's write.csv writes its row names as a first column without a header
-        raw = raw.drop(columns=row_names)
-        notices.append("a column without a header holds the row numbers 1, 2, … (R's row "
-                       "names) and is left out")
+        if "response_id" in raw.columns:
+            raw = raw.drop(columns=row_names)
+            notices.append("a column without a header holds the row numbers 1, 2, … (R's "
+                           "row names) and is left out")
+        else:
+            raw = raw.drop(columns=row_names[1:]).rename(columns={row_names[0]:
+                                                                  "response_id"})
+            notices.append("the file has no response_id column: its row names 1, 2, … (a "
+                           "column without a header, as R writes them) are the response ids")
     errors: list[CellError] = []
     numeric = questionnaire.numeric_columns
     known = set(META_COLUMNS) | set(numeric) | set(questionnaire.text_columns)

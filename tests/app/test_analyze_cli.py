@@ -457,3 +457,22 @@ def test_missing_and_scheme_options_reach_the_models(plspm_csv):
         assert centroid["model"]["paths"][path_name] == pytest.approx(value, abs=1e-9)
     bad = _analyze(*args, "--scheme", "circle")
     assert bad.exit_code == 2
+
+
+def test_plspm_published_paths_from_the_raw_r_file_on_the_first_try(tmp_path):
+    # tests/data/plspm_satisfaction.csv is plspm's `satisfaction` as R's write.csv wrote it
+    # (row names, a gender column, answers 0–10); plspm(..., scaled = FALSE) with its
+    # default centroid scheme gives IMAG -> SAT 0.200724200280665 (tests/analysis/test_pls.py)
+    instrument = tmp_path / "satisfaction010.toml"
+    source = (INSTRUMENTS / "satisfaction.toml").read_text(encoding="utf-8")
+    instrument.write_text(source.replace("[scales.rate10]\nmin = 1", "[scales.rate10]\nmin = 0"),
+                          encoding="utf-8")
+    result = _analyze("--instrument", str(instrument), "--responses",
+                      str(DATA / "plspm_satisfaction.csv"), "--scheme", "centroid",
+                      "--unscaled", "--by", "gender", "--json", "-")
+    assert result.exit_code == 0, result.output
+    s = json.loads(result.stdout)
+    assert s["model"]["n"] == 250
+    assert s["model"]["paths"]["IMAG -> SAT"] == pytest.approx(0.200724200280665, abs=1e-4)
+    assert any("row names" in n for n in s["notices"])
+    assert any("gender" in n for n in s["notices"])

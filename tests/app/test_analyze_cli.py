@@ -129,9 +129,12 @@ def test_by_role_adds_servqual_by_role():
     by_role = _analyze(*_small_args(), "--by", "role", "--json", "-")
     assert by_role.exit_code == 0, by_role.output
     assert "by" not in json.loads(plain.stdout)["servqual"]
-    # the terminal summary shows the groups, with the unweighted score by hand below
+    # the terminal summary shows the groups with the JSON's unweighted score
     text = _analyze(*_small_args(), "--by", "role").stdout
-    assert "  by role:\n" in text and "    economic             unweighted " in text
+    economic = next(r for r in json.loads(by_role.stdout)["servqual"]["by"]["role"]
+                    if r["role"] == "economic")
+    assert "  by role:\n" in text
+    assert f"    economic             unweighted {economic['unweighted']:.2f}  n 2" in text
     rows = {r["role"]: r for r in json.loads(by_role.stdout)["servqual"]["by"]["role"]}
     # the customers' roles (managers' rows answer no SERVQUAL item)
     assert set(rows) == {"economic", "user", "technical", "financial", "coach"}

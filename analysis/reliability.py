@@ -25,7 +25,9 @@ the confidence interval is never narrower than the data support).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,7 +110,33 @@ def _matrix(frame: pd.DataFrame, cols: Sequence[str]) -> np.ndarray:
     return frame.loc[:, list(cols)].to_numpy(dtype="float64", na_value=np.nan)
 
 
+# within shared_moments(): moments computed once per (frame, columns, policy), so alpha and
+# the item statistics of one block read a million rows once, not twice
+_SHARED_MOMENTS: ContextVar[dict | None] = ContextVar("shared_moments", default=None)
+
+
+@contextmanager
+def shared_moments() -> Iterator[None]:
+    """Reuse each block's moments while the frames passed in are alive and unchanged."""
+    token = _SHARED_MOMENTS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_MOMENTS.reset(token)
+
+
 def _moments(frame: pd.DataFrame, cols: Sequence[str], missing: str) -> _Moments:
+    shared = _SHARED_MOMENTS.get()
+    key = (id(frame), tuple(cols), missing)
+    if shared is not None and key in shared:
+        return shared[key][1]
+    result = _compute_moments(frame, cols, missing)
+    if shared is not None:
+        shared[key] = (frame, result)  # the frame is kept: its id cannot be reused
+    return result
+
+
+def _compute_moments(frame: pd.DataFrame, cols: Sequence[str], missing: str) -> _Moments:
     x = _matrix(frame, cols)
     k = x.shape[1]
     present = np.isfinite(x)

@@ -30,14 +30,15 @@ QUADRANT_CUTOFFS = {"satisfaction": 80.0, "loyalty": 70.0, "apostle": 90.0}
 def customer_rows(questionnaire: Questionnaire, responses: pd.DataFrame,
                   options: AnalysisOptions) -> pd.DataFrame:
     """Customers' rows that answered something for an account: not blank rows, not the
-    managers' own assessment rows (Gap 1, relationship indicators, the grid)."""
+    managers' own assessment rows (Gap 1, relationship indicators, the grid). Only their
+    ``account_id`` and ``role`` (what the counts read): the answers are not copied."""
     staff = [i for i in (find_gap1(questionnaire, find_servqual(questionnaire)),
                          find_assessment(questionnaire, options.stage_model),
                          find_grid(questionnaire)) if i is not None]
     customer_columns = [c for inst in questionnaire.instruments if inst not in staff
                         for c in inst.numeric_columns]
-    return responses[responses["account_id"].notna()
-                     & rows_answering(responses, customer_columns)]
+    rows = responses["account_id"].notna() & rows_answering(responses, customer_columns)
+    return responses.loc[rows, [c for c in ("account_id", "role") if c in responses.columns]]
 
 
 def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,

@@ -54,7 +54,11 @@ def rows_answering(responses: pd.DataFrame, columns: Sequence[str]) -> pd.Series
     cols = [c for c in columns if c in responses.columns]
     if not cols:
         return pd.Series(False, index=responses.index)
-    return responses[cols].notna().any(axis=1)
+    # column by column: no copy of the selected columns (a million rows × dozens)
+    answered = np.zeros(len(responses), dtype=bool)
+    for column in cols:
+        answered |= responses[column].notna().to_numpy()
+    return pd.Series(answered, index=responses.index)
 
 
 def subset(responses: pd.DataFrame, rows: pd.Series,

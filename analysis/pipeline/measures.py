@@ -16,7 +16,7 @@ from ..pls import (
     pls_pm,
     ranges_from_instrument,
 )
-from ..reliability import item_statistics, reliability_table
+from ..reliability import item_statistics, reliability_table, shared_moments
 from ..scales import block_index, rescale_0_100
 from .common import AnalysisOptions, as_count, num, rows_answering, subset
 
@@ -28,6 +28,12 @@ def reliability_summary(q: Questionnaire, responses: pd.DataFrame,
     ``missing`` is the missing-answer policy of :func:`analysis.reliability.cronbach_alpha`;
     each entry says it and how many respondents answered any of the items
     (``n_answering``), so that what listwise deletion dropped can be told."""
+    with shared_moments():  # alpha and the item statistics read each block once
+        return _reliability_summary(q, responses, missing)
+
+
+def _reliability_summary(q: Questionnaire, responses: pd.DataFrame,
+                         missing: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     out: dict[str, Any] = {}
     rows = []
     item_rows: list[pd.DataFrame] = []

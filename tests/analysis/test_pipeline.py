@@ -804,3 +804,24 @@ def test_account_item_gaps_match_groupby_on_random_groups():
         np.testing.assert_allclose(got["p"], used[p_col].groupby(key).mean(), rtol=1e-15)
         np.testing.assert_allclose(got["gap"], q.groupby(key).mean(), rtol=1e-15)
         assert got["n"].tolist() == q.groupby(key).count().tolist()
+
+
+def test_shared_moments_read_each_block_once(monkeypatch):
+    """Inside shared_moments() alpha and the item statistics of a block reuse one set of
+    moments; the figures are those computed without it."""
+    from analysis import reliability
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.integers(1, 6, (200, 4)).astype(float), columns=list("abcd"))
+    alone = (reliability.cronbach_alpha(frame), reliability.item_statistics(frame))
+    calls = []
+    compute = reliability._compute_moments
+    monkeypatch.setattr(reliability, "_compute_moments",
+                        lambda *a: calls.append(a[1]) or compute(*a))
+    with reliability.shared_moments():
+        shared = (reliability.cronbach_alpha(frame), reliability.item_statistics(frame))
+    assert len(calls) == 1
+    assert shared[0] == alone[0]
+    pd.testing.assert_frame_equal(shared[1], alone[1])
+    reliability.cronbach_alpha(frame)  # outside: computed afresh
+    assert len(calls) == 2

@@ -183,9 +183,10 @@ def raise_alerts(session: Session, response_id: int, rules: AlertRules,
 
 
 def open_for(session: Session, user: access.Person,
-             account_ids: Iterable[int] | None = None) -> list[Alert]:
+             account_ids: Iterable[int] | None = None,
+             limit: int | None = None) -> list[Alert]:
     """Alerts whose follow-up task is still open, on the accounts ``user`` sees, newest
-    first (for the dashboard and the scorecard)."""
+    first (for the dashboard and the scorecard); at most ``limit`` of them."""
     query = (select(Alert).join(Account, Alert.account_id == Account.id)
              .join(FollowUpTask, FollowUpTask.alert_id == Alert.id)
              .where(access.account_filter(user), FollowUpTask.closed_at.is_(None))
@@ -193,7 +194,7 @@ def open_for(session: Session, user: access.Person,
              .order_by(Alert.created_at.desc(), Alert.id.desc()))
     if account_ids is not None:
         query = query.where(Alert.account_id.in_(list(account_ids)))
-    return list(session.scalars(query))
+    return list(session.scalars(query.limit(limit)))
 
 
 # --------------------------------------------------------------------------- describing

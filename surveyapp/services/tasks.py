@@ -47,12 +47,15 @@ def open_for(session: Session, user: access.Person,
 
 
 def overdue(session: Session, user: access.Person, today: date,
-            account_ids: Iterable[int] | None = None) -> list[FollowUpTask]:
-    """Open tasks whose due date is before ``today``, the longest overdue first."""
+            account_ids: Iterable[int] | None = None,
+            limit: int | None = None) -> list[FollowUpTask]:
+    """Open tasks whose due date is before ``today``, the longest overdue first; at most
+    ``limit`` of them."""
     return list(session.scalars(_visible(user, account_ids)
                                 .where(FollowUpTask.closed_at.is_(None),
                                        FollowUpTask.due_on < today)
-                                .order_by(FollowUpTask.due_on, FollowUpTask.id)))
+                                .order_by(FollowUpTask.due_on, FollowUpTask.id)
+                                .limit(limit)))
 
 
 def closed_for(session: Session, user: access.Person,

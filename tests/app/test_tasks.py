@@ -145,3 +145,11 @@ def test_the_scorecard_shows_the_accounts_open_tasks_and_links_the_assessment(
     page = client.get(f"/accounts/{account.code}?lang=en").get_data(as_text=True)
     assert task.title in page and "Open follow-up tasks" in page
     assert f"/accounts/{account.code}/assessment" in page
+
+
+def test_the_dashboard_can_ask_for_the_first_few_only(session, account, people):
+    today = date(2026, 12, 1)
+    for days in (9, 5, 2):
+        add_task(session, account, today - timedelta(days=days), f"{days} days late")
+    assert [t.title for t in tasks.overdue(session, people["owner"], today, limit=2)] == [
+        "9 days late", "5 days late"]

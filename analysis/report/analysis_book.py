@@ -240,3 +240,29 @@ def analysis_sheets(tables: dict[str, pd.DataFrame]) -> list[Sheet]:
         sheets.append(Sheet(sheet_name, table, title=title, note=note, number_formats=formats,
                             row_measures=row_measures, freeze_columns=freeze))
     return sheets
+
+
+def question_texts(questionnaire: Any, lang: str) -> dict[str, str]:
+    """Item texts and construct names of a questionnaire in ``lang`` (for the labels)."""
+    texts: dict[str, str] = {}
+    for instrument in questionnaire.instruments:
+        texts.update({f"dim.{c.id}": c.name.get(lang, "en") for c in instrument.constructs})
+        texts.update({f"item.{i.id}": f"{i.id} {i.text.get(lang, 'en')}"
+                      for i in instrument.items})
+    return texts
+
+
+def file_workbook(result: Any, questionnaire: Any = None, lang: str = "en",
+                  responses: pd.DataFrame | None = None) -> bytes:
+    """The leadership workbook of an analysis of files (``surveyapp analyze --xlsx``): the
+    sheets its data allow, then the statistics."""
+    from .leadership import ReportData, leadership_workbook
+
+    texts = question_texts(questionnaire, lang) if questionnaire is not None else {}
+    instruments = [f"{i.id} v{i.version}" for i in questionnaire.instruments] \
+        if questionnaire is not None else []
+    data = leadership_workbook(ReportData(tables=result.tables, summary=result.summary,
+                                          texts=texts, instruments=instruments,
+                                          responses=responses), lang)
+    assert data is not None
+    return data

@@ -153,7 +153,9 @@ class Page:
                 fmt = formats[k] if k < len(formats) else None
                 cell = self.cell(value, fmt=fmt)
                 width = self.widths[k] if k < len(self.widths) else 9.0
-                if cell.data_type == "s" and text_width(cell.value) > width - 2:
+                # a string of n characters is at most 2n wide: most need no measuring
+                if cell.data_type == "s" and 2 * len(cell.value) > width - 2 and \
+                        text_width(cell.value) > width - 2:
                     cell.alignment = WRAP
                     lines = max(lines, _lines(cell.value, width))
                 cells.append(cell)

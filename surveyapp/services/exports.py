@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analysis.pipeline.account_detail import merge_small_roles
+from analysis.report.analysis_book import question_texts
 from analysis.report.leadership import ReportData, leadership_workbook
 
 from ..models import Account, Campaign, FollowUpTask, User
@@ -70,12 +71,7 @@ def _filtered(tables: Mapping[str, pd.DataFrame], filters: ExportFilters
 
 def _texts(campaign: Campaign, lang: str) -> dict[str, str]:
     """Item texts and dimension names of the wave's instruments, in ``lang``."""
-    texts: dict[str, str] = {}
-    for instrument in questionnaire_of(campaign).instruments:
-        texts.update({f"dim.{c.id}": c.name.get(lang, "en") for c in instrument.constructs})
-        texts.update({f"item.{i.id}": f"{i.id} {i.text.get(lang, 'en')}"
-                      for i in instrument.items})
-    return texts
+    return question_texts(questionnaire_of(campaign), lang)
 
 
 def _previous(session: Session, campaign: Campaign) -> WaveFigures | None:

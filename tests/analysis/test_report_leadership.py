@@ -176,3 +176,20 @@ def test_libreoffice_computes_the_formulas_to_the_analysis_values(books, result,
     assert summary["Responses"] == accounts["responses"].fillna(0).sum()
     assert summary["Loss-making accounts"] == (accounts["contribution"] <= 0).sum()
     assert summary["Accounts surveyed"] == (accounts["responses"].fillna(0) > 0).sum()
+
+
+def test_the_file_analysis_gets_the_same_workbook(result):
+    """What `surveyapp analyze --xlsx` writes from files alone: the leadership sheets its
+    data allow, the item texts from the instrument files."""
+    from analysis import Questionnaire, load_instrument
+    from analysis.report.analysis_book import file_workbook
+    from tests.conftest import REPO
+
+    out, responses, _accounts = result
+    q = Questionnaire(tuple(load_instrument(REPO / "instruments" / f"{n}.toml") for n in (
+        "servqual", "loyalty", "servqual_gap1", "relationship", "grid25")))
+    wb = load_workbook(io.BytesIO(file_workbook(out, q, "zh", responses)))
+    assert wb.sheetnames[:2] == ["摘要", "客户"] and "原始答卷" in wb.sheetnames
+    items = [r[0] for r in wb["服务缺口"].iter_rows(values_only=True)
+             if isinstance(r[0], str) and r[0].startswith("sq01 ")]
+    assert items and "sq01 " in items[0] and items[0] != "sq01 "

@@ -162,11 +162,19 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                 keep = [c for c in keep if c in loyalty_by_account.columns]
                 per_account.append(loyalty_by_account[keep])
 
+    rated_tables = []
     for inst in questionnaire.instruments:
         rated = rated_importance(inst, keyed_answers)
         if rated is not None:
-            summary.setdefault("rated_importance", {})[inst.id], \
-                tables[f"rated_importance_{inst.id}"] = rated
+            summary.setdefault("rated_importance", {})[inst.id] = rated[0]
+            rated_tables.append(rated[1].assign(instrument=inst.id))
+    if rated_tables:
+        tables["rated_importance"] = pd.concat(rated_tables, ignore_index=True)
+    if options.by and servqual is None:
+        by_warning = [f"--by {', '.join(options.by)}: groups SERVQUAL scores, and the "
+                      f"questionnaire has no SERVQUAL instrument; nothing was grouped"]
+    else:
+        by_warning = []
     text_columns = [c for c in questionnaire.text_columns if c in responses.columns]
     if text_columns and options.free_text:
         answered_text = responses[text_columns].notna().any(axis=1)
@@ -176,7 +184,7 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                 .reset_index(drop=True)
     warnings: list[str] = [*reliability_warnings(summary["reliability"]),
                            *model_warnings(questionnaire, summary.get("model")),
-                           *nps_warnings(questionnaire)]
+                           *nps_warnings(questionnaire), *by_warning]
     if servqual is not None and servqual.allocations and \
             ServqualLayout.of(servqual).allocation is None:
         warnings.append(f"the allocation of '{servqual.id}' does not cover exactly its "

@@ -479,3 +479,6 @@ def test_plspm_published_paths_from_the_raw_r_file_on_the_first_try(tmp_path):
     assert s["model"]["paths"]["IMAG -> SAT"] == pytest.approx(0.200724200280665, abs=1e-4)
     assert any("row names" in n for n in s["notices"])
     assert any("gender" in n for n in s["notices"])
+    # --by groups SERVQUAL only, which this questionnaire has not: said, not ignored
+    assert s["warnings"] == ["--by gender: groups SERVQUAL scores, and the questionnaire has "
+                             "no SERVQUAL instrument; nothing was grouped"]

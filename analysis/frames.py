@@ -580,7 +580,9 @@ def reverse_keyed(responses: pd.DataFrame, questionnaire: Questionnaire) -> pd.D
     the input itself is returned (it is never modified)."""
     if not any(item.reverse for inst in questionnaire.instruments for item in inst.items):
         return responses
-    out = responses.copy()
+    # a shallow copy: copy-on-write keeps the input unchanged and only the recoded columns
+    # are new (a deep copy of a million rows of every instrument cost ~0.8 GB)
+    out = responses.copy(deep=False)
     for inst in questionnaire.instruments:
         for item in inst.items:
             if not item.reverse:

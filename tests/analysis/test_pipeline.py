@@ -825,3 +825,22 @@ def test_shared_moments_read_each_block_once(monkeypatch):
     pd.testing.assert_frame_equal(shared[1], alone[1])
     reliability.cronbach_alpha(frame)  # outside: computed afresh
     assert len(calls) == 2
+
+
+def test_reverse_keyed_copies_only_the_recoded_columns():
+    """The reverse-worded loyalty items are recoded lo + hi − x in the copy; the input is
+    unchanged and the other columns are shared, not copied."""
+    from analysis.frames import reverse_keyed
+
+    loyalty = load_instrument(INSTRUMENTS / "loyalty.toml")
+    columns = list(loyalty.numeric_columns)
+    frame = pd.DataFrame(np.full((5, len(columns)), 4.0), columns=columns)
+    out = reverse_keyed(frame, Questionnaire((loyalty,)))
+    reverse = {c for i in loyalty.items if i.reverse for c in i.columns}
+    scale = loyalty.scales[next(i for i in loyalty.items if i.reverse).scale]
+    for column in columns:
+        if column in reverse:
+            assert (out[column] == scale.min + scale.max - 4.0).all()
+        else:
+            assert np.shares_memory(out[column].to_numpy(), frame[column].to_numpy())
+    assert (frame.to_numpy() == 4.0).all()

@@ -182,6 +182,51 @@ def raise_alerts(session: Session, response_id: int, rules: AlertRules,
     return added
 
 
+def raise_for_wave(session: Session, campaign_id: int, rules: AlertRules,
+                   today: date) -> int:
+    """Raise the alerts (and tasks) that a wave's stored responses call for and that are
+    not stored yet — for answers that came in before alerts existed, or under other
+    thresholds. Sends nothing: an alert raised this way is listed, not emailed. Returns
+    how many were added (one transaction)."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or campaign.audience != "customer":
+        return 0
+    questionnaire = questionnaire_of(campaign)
+    columns = campaign.answer_columns
+    rows = session.execute(select(Response.id, Response.account_id, Response.values).where(
+        Response.campaign_id == campaign_id, Response.account_id.is_not(None))).all()
+    if not rows:
+        return 0
+    stored = {(response_id, rule) for response_id, rule in session.execute(
+        select(Alert.response_id, Alert.rule).join(Response, Alert.response_id == Response.id)
+        .where(Response.campaign_id == campaign_id))}
+    accounts = {a.id: a for a in session.scalars(select(Account).where(
+        Account.id.in_(select(Response.account_id).where(
+            Response.campaign_id == campaign_id))))}
+    values = unpack([blob for _id, _account, blob in rows], len(columns))
+    default_lang = current_app.config["LANGUAGES"][0]
+    added = 0
+    for (response_id, account_id, _blob), row in zip(rows, values, strict=True):
+        answers = dict(zip(columns, row.tolist(), strict=True))
+        for finding in findings(answers, questionnaire, rules):
+            if (response_id, finding.rule) in stored:
+                continue
+            account = accounts[account_id]
+            alert = Alert(response_id=response_id, rule=finding.rule, account_id=account_id,
+                          owner_id=account.owner_id, value=finding.value,
+                          threshold=finding.threshold)
+            # a backfill: the owner is not emailed about answers that may be months old
+            alert.emailed_at = datetime.now(UTC)
+            session.add(alert)
+            with force_locale(default_lang):
+                title = (f"{account.name}: "
+                         f"{rule_label(finding.rule, questionnaire, default_lang)}")
+            tasks.open_for_alert(session, alert, title, today, rules.task_due_days)
+            added += 1
+    session.commit()
+    return added
+
+
 def open_for(session: Session, user: access.Person,
              account_ids: Iterable[int] | None = None,
              limit: int | None = None) -> list[Alert]:

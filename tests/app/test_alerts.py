@@ -204,3 +204,24 @@ def test_answers_submitted_through_the_survey_pages_raise_the_alerts(
     assert rules == sorted(f"gap.{c.id}" for c in SERVQUAL.constructs)
     assert {a.value for a in session.scalars(select(Alert))} == {-3.0}
     assert session.scalar(select(func.count(FollowUpTask.id))) == 5
+
+
+def test_a_waves_earlier_answers_can_be_scanned_once_without_emails(
+        app, session, wave, owner):
+    from datetime import date
+
+    from surveyapp.models import Response
+    from surveyapp.services.responses import pack
+
+    account, contact, campaign = wave
+    columns = campaign.answer_columns
+    for nps in (3, 9, 6):  # two detractors (3 and 6), one promoter
+        session.add(Response(campaign_id=campaign.id, account_id=account.id,
+                             contact_id=contact.id, values=pack({"nps": nps}, columns)))
+    session.commit()
+    with app.app_context():
+        assert alerts.raise_for_wave(session, campaign.id, AlertRules(), date(2026, 12, 1)) == 2
+        assert alerts.raise_for_wave(session, campaign.id, AlertRules(), date(2026, 12, 1)) == 0
+    assert sorted(a.value for a in session.scalars(select(Alert))) == [3.0, 6.0]
+    assert {t.due_on for t in session.scalars(select(FollowUpTask))} == {date(2026, 12, 8)}
+    assert outbox(app) == []

@@ -140,20 +140,30 @@ def rename_columns(columns: Sequence[str], questionnaire: Questionnaire,
                                  f"metadata or answer column of the questionnaire")
     texts = question_texts(questionnaire)
     meta = {cell_key(k): v for k, v in META_ALIASES.items()}
+    from .frames import META_COLUMNS
+
+    # "Response ID", "ACCOUNT_ID", "Role": the metadata columns in another case or spacing
+    meta.update({_shape(c): c for c in META_COLUMNS})
     out: list[str] = []
     by_map: list[str] = []
     by_name: list[str] = []
+    # a name is given once: by the file itself or the map first, then by the first header
+    # recognised as it (a second one stays as it is, for the user to map)
+    taken = {user.get(c, c) for c in columns} & known
     for col in columns:
+        key = cell_key(col) if cell_key(col) in meta else _shape(col)
         if col in user:
             out.append(user[col])
             by_map.append(f"{col} → {user[col]}")
         elif col in known:
             out.append(col)
-        elif cell_key(col) in meta and meta[cell_key(col)] not in columns:
-            out.append(meta[cell_key(col)])
-            by_name.append(f"{col} → {meta[cell_key(col)]}")
-        elif _question_key(col) in texts and texts[_question_key(col)] not in columns:
+        elif key in meta and meta[key] not in taken:
+            out.append(meta[key])
+            taken.add(meta[key])
+            by_name.append(f"{col} → {meta[key]}")
+        elif _question_key(col) in texts and texts[_question_key(col)] not in taken:
             out.append(texts[_question_key(col)])
+            taken.add(texts[_question_key(col)])
             by_name.append(f"{_short(col)} → {texts[_question_key(col)]}")
         else:
             out.append(col)

@@ -239,3 +239,14 @@ def test_a_header_cell_beyond_the_csv_field_limit_is_a_message(tmp_path, mini):
     path.write_text("response_id," + "x" * 140_000 + "\nr1,1\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="a cell of the header is longer than 131,072"):
         read_responses(path, mini)
+
+
+def test_metadata_headers_in_another_case_or_spacing(tmp_path, mini):
+    # an Excel export's own spelling; the second id-like column stays an attribute
+    path = tmp_path / "cased.csv"
+    path.write_text("Response ID,Account_ID,Role,答卷编号,q1\nr1,A1,user,900,5\n",
+                    encoding="utf-8")
+    read = load_responses(path, mini)
+    assert read.frame.loc[0, ["response_id", "account_id", "role"]].tolist() == [
+        "r1", "A1", "user"]
+    assert read.attributes == ("答卷编号",)

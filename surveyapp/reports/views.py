@@ -66,6 +66,8 @@ def _query() -> scorecards.AccountsQuery:
         customer_type=args.get("type") or None, owner=args.get("owner") or None,
         nps_below=args.get("nps_below", type=float),
         gap_below=args.get("gap_below", type=float),
+        contribution_below=args.get("contribution_below", type=float),
+        attention=args.get("attention") == "1",
         search=(args.get("q") or "").strip() or None,
         sort=sort if sort in scorecards.SORTS else "account",
         descending=args.get("dir") == "desc", page=max(args.get("page", 1, type=int), 1))
@@ -113,11 +115,32 @@ def accounts():
     figures = visible.restrict(wave_figures(session, campaign), access.visible_codes(
         session, current_user)) if campaign else None
     query = _query()
-    listing = scorecards.accounts_page(figures, query) if figures else None
+    previous = scorecards.previous_wave(session, campaign) if campaign else None
+    listing = scorecards.accounts_page(figures, query, previous) if figures else None
     return render_template("reports/accounts.html", listing=listing, campaign=campaign,
                            query=query, freshness=figures.freshness() if figures else None,
                            stage_model=scorecards.stage_model(_stages_file()),
                            campaigns=campaigns.customer_campaigns(session))
+
+
+@bp.route("/accounts.csv")
+@login_required
+def accounts_csv():
+    """The filtered accounts list, every page, as CSV (UTF-8 with BOM, for Excel)."""
+    session = get_session()
+    campaign = _campaign()
+    if campaign is None:
+        abort(404)
+    figures = visible.restrict(wave_figures(session, campaign),
+                               access.visible_codes(session, current_user))
+    if not figures.available:
+        abort(404)
+    rows = scorecards.export_rows(figures, _query(), scorecards.previous_wave(session,
+                                                                              campaign))
+    audit.record_now(session, "export", f"campaign {campaign.id}", {"file": "accounts.csv"})
+    return Response(scorecards.list_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f"attachment; filename=accounts-campaign{campaign.id}.csv"})
 
 
 @bp.route("/accounts/<code>")

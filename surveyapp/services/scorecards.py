@@ -24,6 +24,7 @@ from analysis.rollup import normalize_roles
 from analysis.servqual import SCORE_COLUMNS
 
 from ..models import Account, Campaign, Contact, Invitation
+from .exports import FORMULA_STARTS
 from .figures import Freshness, WaveFigures, wave_figures
 from .instruments import questionnaire_of
 from .responses import text_answers
@@ -35,7 +36,14 @@ PER_PAGE = 50
 LIST_COLUMNS = ("account_id", "name", "industry", "customer_type", "owner", "stage",
                 "stage_zh", "stage_en", "abc", "nps", "nps.unweighted", "nps.n",
                 "servqual.unweighted", "servqual.weighted", "servqual.servperf", "responses",
-                "contribution")
+                "contribution", "roles")
+# "needs attention": a gap at or below this (P − E on the 1–7 scale; the pages colour it red)
+LARGE_NEGATIVE_GAP = -1.0
+FLAGS = ("detractors", "gap", "economic_silent", "stage_fell")
+EXPORT_COLUMNS = ("account_id", "name", "industry", "customer_type", "owner", "stage", "abc",
+                  "nps.unweighted", "nps", "nps.n", "servqual.unweighted", "servqual.weighted",
+                  "servqual.servperf", "contribution", "invited", "responded", "previous_stage",
+                  *(f"flag.{f}" for f in FLAGS))
 SORTS = {"account": "account_id", "name": "name", "stage": "stage_order", "abc": "abc",
          "nps": "nps.unweighted", "nps_weighted": "nps", "gap": "servqual.unweighted",
          "weighted": "servqual.weighted",
@@ -72,6 +80,8 @@ class AccountsQuery:
     owner: str | None = None
     nps_below: float | None = None  # NPS (promoters − detractors) under this
     gap_below: float | None = None  # unweighted SERVQUAL gap under this
+    contribution_below: float | None = None  # contribution (currency) under this
+    attention: bool = False  # only accounts with a "needs attention" flag
     search: str | None = None  # in the code or the name
     sort: str = "account"
     descending: bool = False
@@ -88,8 +98,9 @@ class AccountsPage:
     options: dict[str, list[str]] = field(default_factory=dict)  # filter choices
 
 
-def _list_frame(figures: WaveFigures) -> pd.DataFrame:
-    """The run's accounts with their coverage, in a shape ready to filter and sort."""
+def _list_frame(figures: WaveFigures, previous: WaveFigures | None = None) -> pd.DataFrame:
+    """The run's accounts with their coverage and "needs attention" flags, in a shape ready
+    to filter and sort; ``previous`` is the wave before (for a stage that fell)."""
     accounts = figures.table("accounts")
     if accounts.empty:
         return pd.DataFrame(columns=list(LIST_COLUMNS))
@@ -105,12 +116,57 @@ def _list_frame(figures: WaveFigures) -> pd.DataFrame:
     order = {s: k for k, s in enumerate(model)}
     if "stage" in table.columns:
         table["stage_order"] = table["stage"].map(order).astype("float64")
+    _flag(table, previous, order)
     table.index = pd.Index(table["account_id"].to_numpy(), name=None)  # the code, for links
     return table
 
 
-def accounts_page(figures: WaveFigures, query: AccountsQuery) -> AccountsPage:
-    table: pd.DataFrame = figures.derived("accounts list", lambda: _list_frame(figures))
+def _flag(table: pd.DataFrame, previous: WaveFigures | None, order: dict[str, int]) -> None:
+    """Why an account needs its manager now: more detractors than promoters, a large
+    negative gap, an invited economic buyer who did not answer, a stage lower than in the
+    wave before (uncoupling counts as the lowest)."""
+    def column(name: str) -> pd.Series:
+        return table[name] if name in table.columns else pd.Series(pd.NA, index=table.index)
+
+    table["flag.detractors"] = (pd.to_numeric(column("nps.unweighted"), errors="coerce")
+                                < 0).fillna(False)
+    table["flag.gap"] = (pd.to_numeric(column("servqual.unweighted"), errors="coerce")
+                         <= LARGE_NEGATIVE_GAP).fillna(False)
+    answered_roles = column("roles").fillna("").astype(str).str.split(",")
+    table["flag.economic_silent"] = (table["invited"] > 0) & ~answered_roles.map(
+        lambda roles: "economic" in roles).astype(bool)
+    table["previous_stage"] = None
+    table["flag.stage_fell"] = False
+    if previous is not None and previous.available and "stage" in table.columns:
+        before = previous.table("accounts")
+        if not before.empty and "stage" in before.columns:
+            # the ladder's rank, uncoupling below every stage
+            rank = {s: (-1 if s == "uncoupling" else k) for s, k in order.items()}
+            earlier = dict(zip(before["account_id"], before["stage"], strict=True))
+            table["previous_stage"] = table["account_id"].map(earlier)
+            was = table["previous_stage"].map(rank).astype("float64")
+            now = table["stage"].map(rank).astype("float64")
+            table["flag.stage_fell"] = (now < was).fillna(False)
+    table["attention"] = table[[f"flag.{f}" for f in FLAGS]].any(axis=1)
+
+
+def accounts_page(figures: WaveFigures, query: AccountsQuery,
+                  previous: WaveFigures | None = None) -> AccountsPage:
+    chosen, options = filtered_accounts(figures, query, previous)
+    total = len(chosen)
+    pages = max(1, math.ceil(total / query.per_page))
+    page = min(max(query.page, 1), pages)
+    rows = chosen.iloc[(page - 1) * query.per_page: page * query.per_page]
+    return AccountsPage(records(rows), total, page, pages, options)
+
+
+def filtered_accounts(figures: WaveFigures, query: AccountsQuery,
+                      previous: WaveFigures | None = None
+                      ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The accounts matching ``query``, sorted, with the filter choices."""
+    key = "accounts list" if previous is None or previous.key is None else \
+        f"accounts list since {previous.key}"
+    table: pd.DataFrame = figures.derived(key, lambda: _list_frame(figures, previous))
     options = figures.derived("accounts list choices", lambda: {
         c: sorted(str(v) for v in table[c].dropna().unique())
         for c in ("stage", "abc", "customer_type", "owner") if c in table.columns})
@@ -123,6 +179,10 @@ def accounts_page(figures: WaveFigures, query: AccountsQuery) -> AccountsPage:
         mask &= table["nps.unweighted"] < query.nps_below
     if query.gap_below is not None and "servqual.unweighted" in table.columns:
         mask &= table["servqual.unweighted"] < query.gap_below
+    if query.contribution_below is not None and "contribution" in table.columns:
+        mask &= table["contribution"] < query.contribution_below
+    if query.attention:
+        mask &= table["attention"]
     if query.search:
         needle = query.search.casefold()
         mask &= (table["account_id"].str.casefold().str.contains(needle, regex=False)
@@ -133,11 +193,30 @@ def accounts_page(figures: WaveFigures, query: AccountsQuery) -> AccountsPage:
         chosen = chosen.sort_values([column, "account_id"],
                                     ascending=[not query.descending, True],
                                     na_position="last", kind="stable")
-    total = len(chosen)
-    pages = max(1, math.ceil(total / query.per_page))
-    page = min(max(query.page, 1), pages)
-    rows = chosen.iloc[(page - 1) * query.per_page: page * query.per_page]
-    return AccountsPage(records(rows), total, page, pages, options)
+    return chosen, options
+
+
+def export_rows(figures: WaveFigures, query: AccountsQuery,
+                previous: WaveFigures | None = None) -> pd.DataFrame:
+    """The filtered list, every page, in the columns of the CSV export."""
+    chosen, _options = filtered_accounts(figures, query, previous)
+    return chosen[[c for c in EXPORT_COLUMNS if c in chosen.columns]].reset_index(drop=True)
+
+
+def list_csv(rows: pd.DataFrame) -> bytes:
+    """The exported list as CSV (UTF-8 with BOM, so Excel reads it); a name a spreadsheet
+    would run as a formula gets a leading apostrophe."""
+    table = rows.astype(object).map(
+        lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+    return table.to_csv(index=False, float_format="%.10g").encode("utf-8-sig")
+
+
+def previous_wave(session: Session, campaign: Campaign) -> WaveFigures | None:
+    """The figures of the customer wave before ``campaign`` (None for the first)."""
+    earlier = session.scalar(select(Campaign).where(
+        Campaign.audience == "customer", Campaign.id < campaign.id)
+        .order_by(Campaign.id.desc()).limit(1))
+    return None if earlier is None else wave_figures(session, earlier)
 
 
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from ..services.surveys import today_in
 from . import bp
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+LIST_LIMIT = 100  # tasks on one page: the soonest due (or the latest closed) first
 
 
 class TaskForm(FlaskForm):
@@ -91,9 +92,11 @@ def _language_form() -> LanguageForm:
 def tasks_list():
     session = get_session()
     show_closed = request.args.get("show") == "closed"
-    listed = (tasks.closed_for(session, current_user) if show_closed
-              else tasks.open_for(session, current_user))
+    listed = (tasks.closed_for(session, current_user, limit=LIST_LIMIT) if show_closed
+              else tasks.open_for(session, current_user, limit=LIST_LIMIT))
+    open_total, overdue_total = tasks.open_counts(session, current_user, _today())
     return render_template("tasks/list.html", tasks=listed, show_closed=show_closed,
+                           open_total=open_total, overdue_total=overdue_total,
                            today=_today(), language_form=_language_form(),
                            close_form=CloseForm(formdata=None))
 

@@ -38,12 +38,14 @@ def _visible(user: access.Person, account_ids: Iterable[int] | None) -> Select:
 
 
 def open_for(session: Session, user: access.Person,
-             account_ids: Iterable[int] | None = None) -> list[FollowUpTask]:
+             account_ids: Iterable[int] | None = None,
+             limit: int | None = None) -> list[FollowUpTask]:
     """Open tasks of the accounts ``user`` sees (optionally only ``account_ids``), soonest
-    due first."""
+    due first; at most ``limit`` of them."""
     return list(session.scalars(_visible(user, account_ids)
                                 .where(FollowUpTask.closed_at.is_(None))
-                                .order_by(FollowUpTask.due_on, FollowUpTask.id)))
+                                .order_by(FollowUpTask.due_on, FollowUpTask.id)
+                                .limit(limit)))
 
 
 def overdue(session: Session, user: access.Person, today: date,

@@ -236,9 +236,14 @@ def _read_text_table(data: bytes, header_row: int | None = None,
         # pandas takes the first field(s) as row labels when the data rows have more fields
         # than the header: every value would land one column to the right
         name = {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, repr(delimiter))
-        raise ValueError(f"the data rows have more fields than the header line "
-                         f"({len(frame.columns)} fields, {name}-separated); remove the "
-                         f"extra separators or cells")
+        first = next((n for n, row in enumerate(csv.reader(io.StringIO(text),
+                                                           delimiter=delimiter), start=1)
+                      if len(row) > len(header)), None)
+        where = f"line {first + first_data_row - 2}" if first else "the data rows"
+        raise ValueError(f"{where} has more cells than the header line "
+                         f"({len(header)} fields, {name}-separated): a stray {name} or a "
+                         f"{name} inside a cell without quotes; remove it, or save the file "
+                         f"again from Excel or WPS (cells are then quoted)")
     return frame
 
 

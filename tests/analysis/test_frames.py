@@ -207,8 +207,8 @@ def test_sniff_delimiter():
 def test_row_with_too_many_fields_is_a_read_error(tmp_path, servqual):
     path = tmp_path / "r.csv"
     path.write_text("response_id;sq01.e\nr1;5;6\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match="cannot read: the data rows have more fields "
-                                             r"than the header line \(2 fields, semicolon"):
+    with pytest.raises(InputFileError, match="cannot read: line 2 has more cells than the "
+                                             r"header line \(2 fields, semicolon"):
         read_responses(path, Questionnaire((servqual,)))
     path.write_text("response_id;sq01.e\nr1;5\nr2;5;6\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="cannot read: line 3 has 3 cells but the header "

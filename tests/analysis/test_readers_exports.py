@@ -250,3 +250,15 @@ def test_metadata_headers_in_another_case_or_spacing(tmp_path, mini):
     assert read.frame.loc[0, ["response_id", "account_id", "role"]].tolist() == [
         "r1", "A1", "user"]
     assert read.attributes == ("答卷编号",)
+
+
+@pytest.mark.parametrize("text, line", [
+    ("sep=;\nresponse_id;q1\nr1;5;6\n", 3),  # Excel's sep= line counts
+    ("response_id,q1\nr1,5\nr2,4,3\n", 3),
+    ("调查结果\nresponse_id,q1\nr1,5\nr2,4,3\n", 4),  # a title row above the header
+])
+def test_a_stray_separator_is_named_by_its_line(tmp_path, mini, text, line):
+    path = tmp_path / "ragged.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputFileError, match=f"cannot read: line {line} has "):
+        read_responses(path, mini)

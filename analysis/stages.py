@@ -34,6 +34,9 @@ OPS: Mapping[str, Callable[[Any, Any], Any]] = MappingProxyType({
     "==": operator.eq, "!=": operator.ne,
 })
 MATCHES = ("all", "any")
+# how an indicator's value reads to a manager: a share (0–1, as %), a count, yes/no (1/0), a
+# rating on its scale, an index (0–100), a change (as ± %), or a plain number
+UNITS = ("share", "count", "yes_no", "rating", "index", "change", "number")
 MET, NOT_MET, UNKNOWN = "met", "not met", "unknown"
 
 
@@ -52,6 +55,10 @@ class Indicator:
     min: float | None = None
     max: float | None = None
     source: str = ""
+    unit: str = "number"
+    # what a manager does to move this indicator past a threshold; "{value}" is the
+    # threshold in the indicator's unit (a criterion may say it in its own words instead)
+    next_step: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class Criterion:
     op: str
     value: float
     reason: str
+    next_step: Mapping[str, str] | None = None
 
     @property
     def label(self) -> str:
@@ -122,14 +130,25 @@ def _number(value: Any, where: Where, fld: str) -> float:
     return float(value)
 
 
-def _criteria(raw: Any, indicators: Mapping[str, Indicator], where: Where
-              ) -> tuple[Criterion, ...]:
+def _next_step(raw: Any, languages: tuple[str, ...], where: Where) -> Mapping[str, str]:
+    texts = check_texts(raw, languages, where, "next_step")
+    for lang, text in texts.items():
+        try:
+            text.format(value="")
+        except (KeyError, IndexError, ValueError):
+            raise where.error(f"the {lang} text may name only {{value}} (the threshold); "
+                              "write a literal brace as {{ or }}", "next_step") from None
+    return texts
+
+
+def _criteria(raw: Any, indicators: Mapping[str, Indicator], where: Where,
+              languages: tuple[str, ...] = ()) -> tuple[Criterion, ...]:
     if not isinstance(raw, list):
         raise where.error("expected an array of tables ([[….criteria]])", "criteria")
     out: list[Criterion] = []
     for n, entry in enumerate(raw):
         w = where.at(f"{where.entry}: criteria[{n}]")
-        check_keys(entry, w, ("indicator", "op", "value", "reason"))
+        check_keys(entry, w, ("indicator", "op", "value", "reason"), ("next_step",))
         ind = entry["indicator"]
         if ind not in indicators:
             raise w.error(f"unknown indicator {ind!r} (known: {', '.join(indicators)})",
@@ -146,7 +165,8 @@ def _criteria(raw: Any, indicators: Mapping[str, Indicator], where: Where
         reason = entry["reason"]
         if not isinstance(reason, str) or not reason.strip():
             raise w.error("give the reason for this threshold (a non-empty string)", "reason")
-        out.append(Criterion(ind, op, value, reason.strip()))
+        step = _next_step(entry["next_step"], languages, w) if "next_step" in entry else None
+        out.append(Criterion(ind, op, value, reason.strip(), step))
     return tuple(out)
 
 
@@ -161,7 +181,7 @@ def _stage(raw: Any, indicators: Mapping[str, Indicator], languages: tuple[str, 
         raise w.error(f"{match!r} is not one of {', '.join(MATCHES)}", "match")
     return Stage(
         id=sid, name=check_texts(raw["name"], languages, w, "name"),
-        criteria=_criteria(raw.get("criteria", []), indicators, w),
+        criteria=_criteria(raw.get("criteria", []), indicators, w, languages),
         description=(check_texts(raw["description"], languages, w, "description")
                      if "description" in raw else None),
         match=match)
@@ -196,7 +216,8 @@ def parse_stage_model(data: Mapping[str, Any], source: str = "<string>") -> Stag
     for iid, raw in top["indicators"].items():
         w = where.at(f"indicators.{iid}")
         check_id(iid, w)
-        check_keys(raw, w, ("name",), ("description", "min", "max", "source"))
+        check_keys(raw, w, ("name",), ("description", "min", "max", "source", "unit",
+                                        "next_step"))
         lo = _number(raw["min"], w, "min") if "min" in raw else None
         hi = _number(raw["max"], w, "max") if "max" in raw else None
         if lo is not None and hi is not None and hi <= lo:
@@ -204,10 +225,14 @@ def parse_stage_model(data: Mapping[str, Any], source: str = "<string>") -> Stag
         src = raw.get("source", "")
         if not isinstance(src, str):
             raise w.error("expected a string", "source")
+        unit = raw.get("unit", "number")
+        if unit not in UNITS:
+            raise w.error(f"{unit!r} is not one of {', '.join(UNITS)}", "unit")
         indicators[iid] = Indicator(
             iid, check_texts(raw["name"], languages, w, "name"),
             check_texts(raw["description"], languages, w, "description")
-            if "description" in raw else None, lo, hi, src)
+            if "description" in raw else None, lo, hi, src, unit,
+            _next_step(raw["next_step"], languages, w) if "next_step" in raw else None)
 
     if not isinstance(top["stages"], list) or len(top["stages"]) < 2:
         raise where.error("expected at least two [[stages]], lowest first", "stages")

@@ -96,12 +96,13 @@ def takes_uploads(endpoint: str | None) -> bool:
 
 def _limit_request_size() -> None:
     config = current_app.config
+    ceiling = config.get("MAX_CONTENT_LENGTH")  # None: no ceiling
     if takes_uploads(request.endpoint):
-        ceiling = config.get("MAX_CONTENT_LENGTH")
         request.max_content_length = ceiling
         request.max_form_memory_size = ceiling
     else:
-        request.max_content_length = config["MAX_FORM_LENGTH"]
+        limit = config["MAX_FORM_LENGTH"]
+        request.max_content_length = limit if ceiling is None else min(limit, ceiling)
 
 
 def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:

@@ -56,12 +56,14 @@ def _open_task_count() -> dict[str, object]:
             return []
         return tasks.open_for(get_session(), current_user, [account.id])
 
+    questionnaires: dict = {}  # per page: each wave's questionnaire read once
+
     def task_title(task: FollowUpTask) -> str:
         """An alert's task is named in the reader's language; one opened by hand as typed."""
         if task.alert is None:
             return task.title
         lang = str(get_locale() or current_app.config["LANGUAGES"][0])
-        return alerts.alert_title(get_session(), task.alert, lang)
+        return alerts.alert_title(get_session(), task.alert, lang, questionnaires)
 
     return {"open_task_count": open_task_count, "open_tasks_of": open_tasks_of,
             "task_today": _today, "task_title": task_title}

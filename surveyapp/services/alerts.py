@@ -137,11 +137,16 @@ def rule_label(rule: str, questionnaire: Questionnaire | None = None,
     return _("Large negative service gap: %(dimension)s", dimension=name)
 
 
-def alert_title(session: Session, alert: Alert, lang: str) -> str:
-    """"<account>: <rule>" in the current locale (dimension names in ``lang``)."""
-    campaign = session.get(Campaign, alert.response.campaign_id)
-    questionnaire = questionnaire_of(campaign) if campaign is not None else None
-    return f"{alert.account.name}: {rule_label(alert.rule, questionnaire, lang)}"
+def alert_title(session: Session, alert: Alert, lang: str,
+                questionnaires: dict[int, Questionnaire | None] | None = None) -> str:
+    """"<account>: <rule>" in the current locale (dimension names in ``lang``);
+    ``questionnaires`` keeps each wave's questionnaire for the next title of a list."""
+    known = {} if questionnaires is None else questionnaires
+    campaign_id = alert.response.campaign_id
+    if campaign_id not in known:
+        campaign = session.get(Campaign, campaign_id)
+        known[campaign_id] = questionnaire_of(campaign) if campaign is not None else None
+    return f"{alert.account.name}: {rule_label(alert.rule, known[campaign_id], lang)}"
 
 
 def raise_alerts(session: Session, response_id: int, rules: AlertRules,

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import Account, Alert, FollowUpTask
+from ..models import Account, Alert, FollowUpTask, Response
 from . import access, audit
 
 TITLE_MAX = 300
@@ -31,7 +31,9 @@ def _visible(user: access.Person, account_ids: Iterable[int] | None) -> Select:
     query = (select(FollowUpTask).join(Account, FollowUpTask.account_id == Account.id)
              .where(access.account_filter(user))
              .options(joinedload(FollowUpTask.account), joinedload(FollowUpTask.owner),
-                      joinedload(FollowUpTask.alert)))
+                      # the alert's wave names its rule: read with the list, not per task
+                      joinedload(FollowUpTask.alert).joinedload(Alert.response)
+                      .load_only(Response.id, Response.campaign_id)))
     if account_ids is not None:
         query = query.where(FollowUpTask.account_id.in_(list(account_ids)))
     return query

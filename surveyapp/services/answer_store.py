@@ -52,8 +52,26 @@ def _codes(session: Session, model: type[Account] | type[Contact],
 
 
 def _strings(values: list) -> pd.Series:
-    """Repeated short strings (roles, languages) as a categorical of their few values."""
-    return pd.Series(pd.Categorical(values))
+    """Repeated short strings (roles, languages) as a categorical of their few values.
+
+    Hashed once (factorize) and built from the codes: ``pd.Categorical(values)`` on a
+    million Python strings costs several times more for the same column."""
+    if not values:
+        return pd.Series(pd.Categorical(values))
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
+    categories = pd.Index(uniques, dtype="str")
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories))
+
+
+def _repeated(runs: list[tuple[str | None, int]]) -> pd.Series:
+    """A categorical of (value, count) runs, built from codes (a wave name per row)."""
+    if not sum(n for _v, n in runs):
+        return pd.Series(pd.Categorical([]))
+    names = sorted({v for v, _n in runs if v is not None})
+    code = {v: k for k, v in enumerate(names)}
+    codes = np.repeat(np.array([code.get(v, -1) for v, _n in runs], dtype=np.int64),
+                      [n for _v, n in runs])
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype="str")))
 
 
 def waves_frame(session: Session, campaigns: Sequence[Campaign],
@@ -120,7 +138,7 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
                 roles += role
                 stamps[rows] = np.array(stamp, dtype="int64")
                 langs += lang
-                waves += [campaign.wave] * n
+                waves.append((campaign.wave, n))
                 filled += n
                 taken += n
         finally:
@@ -131,7 +149,7 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
         "account_id": _codes(session, Account, account[:filled]).array,
         "contact_id": _codes(session, Contact, contact[:filled]).array,
         "role": _strings(roles).array,
-        "wave": _strings(waves).array,
+        "wave": _repeated(waves).array,
         "submitted_at": pd.to_datetime(stamps[:filled], unit="us", utc=True).array,
         "lang": _strings(langs).array,
     }

@@ -38,6 +38,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "col.share_of_wallet": ("钱包份额", "Share of wallet"),
     "col.growth": ("增长", "Growth"),
     "col.nps": ("NPS（角色加权）", "NPS (role-weighted)"),
+    "col.nps_unweighted": ("NPS（未加权）", "NPS (unweighted)"),
+    "col.nps_n": ("NPS 样本数", "NPS n"),
     "col.satisfaction": ("满意度指数", "Satisfaction index"),
     "col.loyalty_index": ("忠诚度指数", "Loyalty index"),
     "col.servqual": ("SERVQUAL 缺口", "SERVQUAL gap"),

@@ -83,10 +83,14 @@ def account_columns(data: ReportData) -> list[AccountColumn]:
             AccountColumn("col.share_of_wallet", None, SHARE, 9),
             AccountColumn("col.growth", "growth", SHARE, 8),
             AccountColumn("col.nps", "nps", INDEX, 8),
+            # beside each role-weighted score: the plain mean and its n (DESIGN: roll-up)
+            AccountColumn("col.nps_unweighted", "nps.unweighted", INDEX, 8),
+            AccountColumn("col.nps_n", "nps.n", COUNT, 6),
             AccountColumn("col.satisfaction", "satisfaction", INDEX, 9),
             AccountColumn("col.loyalty_index", "loyalty_index", INDEX, 9)]
     cols += [AccountColumn(f"dim.{d}", f"servqual.{d}.gap", DECIMAL2, 9)
              for d in _dimensions(data)]
+    cols.append(AccountColumn("m.servqual_weighted", "servqual.weighted", DECIMAL2, 9))
     cols += [AccountColumn("col.responses", "responses", COUNT, 7),
              AccountColumn("col.invited", "invited", COUNT, 7),
              AccountColumn("col.responded", "responded", COUNT, 7),

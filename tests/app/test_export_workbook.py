@@ -51,6 +51,8 @@ def test_the_accounts_sheet_shows_the_runs_figures(app, runner, session, demo, t
         row = rows[account["account_id"]]
         for sheet_column, run_column in (("Tangibles", "servqual.tangibles.gap"),
                                          ("NPS (role-weighted)", "nps"),
+                                         ("NPS (unweighted)", "nps.unweighted"),
+                                         ("Weighted SERVQUAL gap", "servqual.weighted"),
                                          ("Satisfaction index", "satisfaction"),
                                          ("Revenue", "revenue")):
             if pd.isna(account[run_column]):

@@ -133,13 +133,16 @@ def report_data(session: Session, figures: WaveFigures, lang: str = "en",
             prior_stages = {str(a): str(s) for a, s in zip(prior["account_id"], prior["stage"],
                                                           strict=True) if isinstance(s, str)}
     comments = _comments(session, campaign, figures)
+    # an account-keyed run limits every raw row to its (visible, filtered) accounts, even
+    # when none is left; a run without accounts has nothing to limit by
+    keyed = "accounts" in figures.names()
     if not comments.empty:
-        comments = comments[comments["account_id"].astype(str).isin(codes)] if codes \
+        comments = comments[comments["account_id"].astype(str).isin(codes)] if keyed \
             else comments
         comments = comments[["account_id", "role", "submitted_at", "answer_id", "text"]] \
             .rename(columns={"answer_id": "item"})
     responses = responses_frame(session, campaign, masked=False, with_assessment=False)
-    if codes and "account_id" in responses:
+    if keyed and "account_id" in responses:
         responses = responses[responses["account_id"].isin(codes)]
     return ReportData(
         tables=tables, summary=figures.summary, wave=campaign.name, as_of=run.created_at,

@@ -31,8 +31,8 @@ from ..services import (
     tasks,
     visible,
 )
-from ..services.figures import wave_figures
-from . import bp, dashboard
+from ..services.figures import MIN_ANSWERS, wave_figures
+from . import bp, dashboard, evidence
 
 
 def _campaign() -> Campaign | None:
@@ -154,7 +154,11 @@ def scorecard(code: str):
     if campaign is not None and scoring.request_first_run(session, campaign):
         session.expire_all()
     card = scorecards.account_scorecard(session, account, campaign, _stages_file())
-    return render_template("reports/scorecard.html", card=card)
+    waves = dashboard.trend_figures(session, campaigns.customer_campaigns(session))
+    extras = evidence.scorecard_extras(session, card, get_locale_code(),
+                                       current_app.config["INSTRUMENTS_DIR"], waves)
+    return render_template("reports/scorecard.html", card=card, extras=extras,
+                           min_answers=MIN_ANSWERS)
 
 
 @bp.post("/recompute")

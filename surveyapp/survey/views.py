@@ -32,26 +32,8 @@ from .supplier import logo_file, supplier_context
 from .widgets import rating_fieldset
 
 BACK, NEXT = "back", "next"
-# a page of answers is a few KB (the longest comments, url-encoded, some tens of KB) and at
-# most about a hundred fields: anything far beyond is refused before it is parsed
-SURVEY_MAX_BYTES = 256 * 1024
-SURVEY_MAX_FIELDS = 1000
-
-
-@bp.before_request
-def _bounded() -> None:
-    request.max_content_length = SURVEY_MAX_BYTES
-    request.max_form_parts = SURVEY_MAX_FIELDS
-
-
-@bp.after_request
-def _private(response):  # type: ignore[no-untyped-def]
-    # answers are personal: never kept by the browser's or a proxy's cache (Back after
-    # submitting then asks the server, which says the answers were received), and the
-    # token in the address never leaks to another site through a Referer
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
+# Request size limits and the no-store / no-referrer headers these pages need are the
+# app's own (surveyapp/security.py): a page of answers is a few KB.
 
 
 bp.context_processor(supplier_context)
@@ -169,7 +151,11 @@ def _post(invitation: Invitation, token: str, survey: Survey,
     going_back = request.form.get("action") == BACK
     target = page - 1 if going_back else page + 1 if valid else page
     try:
-        saved = drafts.save(session, invitation, form.answers(),
+        # only what this POST carries: a field filled from the draft read above must not
+        # write that older answer back over what another device saved since
+        sent = {column: value for column, value in form.answers().items()
+                if request.form.get(field_name(column), "") != ""}
+        saved = drafts.save(session, invitation, sent,
                     cleared={n.replace("-", ".") for n in cleared},
                     page=min(max(target, 0), len(survey.pages) - 1), loaded=draft)
     except (drafts.DraftConflict, drafts.StorageBusy):

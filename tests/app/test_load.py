@@ -382,10 +382,6 @@ def test_two_devices_saving_in_turn_lose_no_answer_either_saved_last(served):
             assert saved[name.replace("-", ".")] == int(value), (token, name)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "survey/views.py fills a POST's empty fields from the draft it read and saves them as "
-    "answers: a save that overlaps another device's overwrites that device's newer answers "
-    "with the older ones (drafts.save should be given only the fields this POST sent)"))
 def test_two_devices_saving_at_the_same_moment_keep_each_others_answers(
         app, client, session, make_account, make_contact, make_campaign, invite,
         monkeypatch):

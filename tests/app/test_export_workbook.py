@@ -121,3 +121,22 @@ def test_masked_raw_exports_have_no_names_or_emails(runner, demo, tmp_path):
 def test_an_unknown_language_is_a_usage_error(runner, demo, tmp_path):
     result = runner.invoke(args=["export", "--xlsx", str(tmp_path / "x.xlsx"), "--lang", "fr"])
     assert result.exit_code == 2 and not (tmp_path / "x.xlsx").exists()
+
+
+def test_an_anonymous_wave_stays_anonymous(runner, session, demo, tmp_path):
+    from surveyapp.models import Contact
+
+    wave = session.get(Campaign, demo.id)
+    wave.anonymous = True
+    session.commit()
+    scoring.request_recompute(session, [wave.id])
+    wb = _export(runner, tmp_path, "--lang", "en")
+    ws = wb["Responses"]
+    header = [c.value for c in ws[4]]
+    column = header.index("contact_id")
+    assert all(r[column] is None for r in ws.iter_rows(min_row=5, values_only=True))
+    names = {n for n in session.scalars(select(Contact.name)) if n}
+    codes = {c for c in session.scalars(select(Contact.code)) if c}
+    text = {str(v) for sheet in wb.worksheets for row in sheet.iter_rows(values_only=True)
+            for v in row if v is not None}
+    assert not text & names and not text & codes

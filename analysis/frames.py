@@ -32,7 +32,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .answers import blank_codes, column_labels, missing_keys, read_numbers
+from .answers import blank_codes, blank_codes_frame, column_labels, missing_keys, read_numbers
 from .headers import ColumnMapError, find_header_row, near_misses, rename_columns
 from .instrument import Questionnaire
 from .rollup import ROLE_ALIASES, normalize_roles
@@ -469,8 +469,8 @@ def check_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
                        f"{', '.join(attributes[:20])}{' …' if len(attributes) > 20 else ''}")
     missing = missing_keys(na_values)
     texts_of = {col: blank_codes(raw[col].astype("string"), missing)
-                for col in (*META_COLUMNS, *questionnaire.text_columns, *attributes)
-                if col in raw.columns}
+                for col in (*META_COLUMNS, *questionnaire.text_columns) if col in raw.columns}
+    attribute_frame = blank_codes_frame(raw[list(attributes)], missing)
     if "response_id" not in raw.columns:
         texts_of["response_id"] = pd.Series([str(r) for r in rows], index=raw.index,
                                             dtype="string")
@@ -532,7 +532,7 @@ def check_responses(raw: pd.DataFrame, questionnaire: Questionnaire,
                      pd.DataFrame({c: texts_of.get(c, pd.Series(pd.NA, index=raw.index,
                                                                 dtype="string"))
                                    for c in questionnaire.text_columns}, index=raw.index),
-                     pd.DataFrame({c: texts_of[c] for c in attributes}, index=raw.index)],
+                     attribute_frame],
                     axis=1)
     if errors:
         errors.sort(key=lambda e: (e.row or 0, e.column or ""))

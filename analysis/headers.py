@@ -194,6 +194,7 @@ def near_misses(columns: Iterable[str], questionnaire: Questionnaire) -> dict[st
     facets = {f for inst in questionnaire.instruments for f in inst.facets}
     allocations = {a.id: a for a in questionnaire.allocations}
     items = {i.id: i for inst in questionnaire.instruments for i in inst.items}
+    some = ", ".join(sorted(known - {"lang"})[:8])
     out: dict[str, str] = {}
     for col in columns:
         if col in known:
@@ -210,7 +211,7 @@ def near_misses(columns: Iterable[str], questionnaire: Questionnaire) -> dict[st
                         f"(its columns are {', '.join(allocations[base].columns)})")
         elif dot and suffix in facets and re.fullmatch(r"[A-Za-z][\w-]*", base):
             out[col] = (f"unknown column: '{base}' is not an item of the questionnaire "
-                        f"(its columns are {', '.join(sorted(known - {'lang'})[:8])} …)")
+                        f"(its columns are {some} …)")
     return out
 
 

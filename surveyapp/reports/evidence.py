@@ -41,9 +41,9 @@ def in_words(value: Any, unit: str) -> str:
     if unit == "yes_no":
         return _("yes") if number >= 1 else _("no")
     if unit == "rating":
-        return _("%(value)s of 5", value=f"{number:g}")
+        return _("%(value)s of 5", value=format(number, "g"))
     if unit == "index":
-        return _("%(value)s of 100", value=f"{number:.0f}")
+        return _("%(value)s of 100", value=format(number, ".0f"))
     return f"{number:.1f}"
 
 

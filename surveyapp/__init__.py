@@ -37,6 +37,10 @@ def create_app(test_config: dict[str, Any] | None = None,
         app.config.from_mapping(test_config)
     # a mistyped role in ROLE_WEIGHTS stops the start, rather than every report page
     role_weights(app.config.get("ROLE_WEIGHTS"))
+    # so does a malformed webhook target, rather than every alert that would use it
+    from .services.webhooks import targets
+
+    targets(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 

@@ -101,12 +101,33 @@ TEXT_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "STAGES_FILE", "JOB
 FLAG_SETTINGS = ("MAIL_USE_TLS", "MAIL_USE_SSL")  # "1", "true", "yes" or "on" = on
 
 
+NUMBER_SETTINGS = ("ALERT_DETRACTOR_MAX", "ALERT_GAP_THRESHOLD", "ALERT_OVERALL_GAP_THRESHOLD",
+                   "TASK_DUE_DAYS", "RECOMPUTE_DELAY", "SESSION_IDLE_HOURS")
+
+
+def _number(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+
+
 def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """Settings given as environment variables; ROLE_WEIGHTS is a JSON object
-    (e.g. ``{"economic": 0.4, "technical": 0.3}``)."""
+    (e.g. ``{"economic": 0.4, "technical": 0.3}``), ALERT_WEBHOOKS a JSON list of targets."""
     settings: dict[str, Any] = {k: environ[k] for k in TEXT_SETTINGS if environ.get(k)}
     settings.update({k: environ[k].strip().lower() in ("1", "true", "yes", "on")
                      for k in FLAG_SETTINGS if environ.get(k)})
+    settings.update({k: _number(k, environ[k]) for k in NUMBER_SETTINGS if environ.get(k)})
+    raw_hooks = environ.get("ALERT_WEBHOOKS")
+    if raw_hooks:
+        try:
+            hooks = json.loads(raw_hooks)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"ALERT_WEBHOOKS is not valid JSON: {exc}") from exc
+        if not isinstance(hooks, list):
+            raise ValueError("ALERT_WEBHOOKS must be a JSON list of webhook targets")
+        settings["ALERT_WEBHOOKS"] = hooks
     raw = environ.get("ROLE_WEIGHTS")
     if raw:
         try:

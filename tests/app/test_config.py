@@ -64,3 +64,25 @@ def test_the_secret_key_is_made_once_and_kept(tmp_path):
     assert len(keys) == 1 and len(keys.pop()) == 64
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_numbers_and_webhooks_come_from_the_environment_too():
+    settings = settings_from_environment({
+        "ALERT_GAP_THRESHOLD": "-1.5", "TASK_DUE_DAYS": "3",
+        "ALERT_WEBHOOKS": '[{"kind": "generic", "url": "https://hooks.example/x", '
+                          '"secret": "s"}]'})
+    assert settings["ALERT_GAP_THRESHOLD"] == -1.5 and settings["TASK_DUE_DAYS"] == 3
+    assert settings["ALERT_WEBHOOKS"][0]["kind"] == "generic"
+    with pytest.raises(ValueError, match="TASK_DUE_DAYS must be a number"):
+        settings_from_environment({"TASK_DUE_DAYS": "soon"})
+    with pytest.raises(ValueError, match="ALERT_WEBHOOKS must be a JSON list"):
+        settings_from_environment({"ALERT_WEBHOOKS": '{"kind": "generic"}'})
+
+
+def test_a_malformed_webhook_target_stops_the_app(tmp_path):
+    from surveyapp import create_app
+
+    with pytest.raises(ValueError, match=r"ALERT_WEBHOOKS\[0\]"):
+        create_app({"SECRET_KEY": "x", "ALERT_WEBHOOKS": [{"kind": "fax", "url": "x"}],
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"},
+                   instance_path=str(tmp_path))

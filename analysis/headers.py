@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from .answers import cell_key
-from .instrument import Questionnaire
+from .instrument import RESERVED_IDS, Questionnaire
 
 META_ALIASES: Mapping[str, str] = {
     "问卷编号": "response_id", "答卷编号": "response_id", "答卷序号": "response_id",
@@ -100,9 +100,8 @@ def load_column_map(path: str | Path) -> dict[str, str]:
 
 
 def known_columns(questionnaire: Questionnaire) -> set[str]:
-    from .frames import META_COLUMNS
-
-    return set(META_COLUMNS) | set(questionnaire.numeric_columns) | set(
+    """The metadata and answer columns of a responses file for ``questionnaire``."""
+    return set(RESERVED_IDS) | set(questionnaire.numeric_columns) | set(
         questionnaire.text_columns)
 
 
@@ -140,10 +139,8 @@ def rename_columns(columns: Sequence[str], questionnaire: Questionnaire,
                                  f"metadata or answer column of the questionnaire")
     texts = question_texts(questionnaire)
     meta = {cell_key(k): v for k, v in META_ALIASES.items()}
-    from .frames import META_COLUMNS
-
     # "Response ID", "ACCOUNT_ID", "Role": the metadata columns in another case or spacing
-    meta.update({_shape(c): c for c in META_COLUMNS})
+    meta.update({_shape(c): c for c in RESERVED_IDS})
     out: list[str] = []
     by_map: list[str] = []
     by_name: list[str] = []
@@ -242,11 +239,19 @@ def map_template(questionnaire: Questionnaire) -> str:
              "# Left: the header in your export (replace it); right: the questionnaire's id.",
              "# Lines for columns your export does not have can stay or be deleted.",
              "[columns]"]
+    used: set[str] = set()
+
+    def entry(header: str, column: str) -> str:
+        # a TOML key is given once: a text shared by two columns is told apart by the id
+        key = header if header not in used else f"{header} ({column})"
+        used.add(key)
+        return f"{_toml_string(key)} = {_toml_string(column)}"
+
     meta_names: dict[str, str] = {}
     for alias, target in META_ALIASES.items():
         meta_names.setdefault(target, alias)
     for target, alias in meta_names.items():
-        lines.append(f"{_toml_string(alias)} = {_toml_string(target)}")
+        lines.append(entry(alias, target))
     for inst in questionnaire.instruments:
         lines.append(f"# {inst.id}: {inst.title.get(inst.languages[0])}")
         for item in inst.items:
@@ -255,15 +260,13 @@ def map_template(questionnaire: Questionnaire) -> str:
                 facet = col.partition(".")[2]
                 label = f"{text} [{inst.facets[facet].label.get(inst.languages[0])}]" \
                     if facet else text
-                lines.append(f"{_toml_string(label)} = {_toml_string(col)}")
+                lines.append(entry(label, col))
         for allocation in inst.allocations:
             for col, construct in zip(allocation.columns, allocation.constructs, strict=True):
                 name = inst.construct(construct).name.get(inst.languages[0])
-                lines.append(f"{_toml_string(f'{allocation.id}: {name}')} = "
-                             f"{_toml_string(col)}")
+                lines.append(entry(f"{allocation.id}: {name}", col))
         for question in inst.open:
-            lines.append(f"{_toml_string(question.text.get(inst.languages[0]))} = "
-                         f"{_toml_string(question.id)}")
+            lines.append(entry(question.text.get(inst.languages[0]), question.id))
     return "\n".join(lines) + "\n"
 
 

@@ -262,3 +262,18 @@ def test_a_stray_separator_is_named_by_its_line(tmp_path, mini, text, line):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputFileError, match=f"cannot read: line {line} has "):
         read_responses(path, mini)
+
+
+def test_map_template_of_the_shipped_instruments_names_every_column_once(tmp_path):
+    from analysis import load_instrument
+    from analysis.frames import META_COLUMNS
+    from tests.conftest import REPO
+
+    names = ("servqual", "servqual_gap1", "loyalty", "relationship", "grid25")
+    q = Questionnaire(tuple(load_instrument(REPO / "instruments" / f"{n}.toml")
+                            for n in names))
+    path = tmp_path / "map.toml"
+    path.write_text(map_template(q), encoding="utf-8")
+    mapped = load_column_map(path)
+    expected = {*META_COLUMNS, *q.numeric_columns, *q.text_columns}
+    assert sorted(mapped.values()) == sorted(expected)  # each once, none left out

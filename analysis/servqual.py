@@ -166,13 +166,18 @@ def item_gaps(responses: pd.DataFrame, layout: ServqualLayout) -> pd.DataFrame:
     """
     e_cols = [c for d in layout.dimensions for c in layout.e_columns[d]]
     p_cols = [c for d in layout.dimensions for c in layout.p_columns[d]]
-    e = responses[e_cols].to_numpy(dtype="float64", na_value=np.nan)
-    p = responses[p_cols].to_numpy(dtype="float64", na_value=np.nan)
-    q = p - e
+    means = np.empty((len(e_cols), 3))
+    n = np.empty(len(e_cols), dtype="int64")
+    # item by item: three (respondents × items) matrices of a million rows are never built
+    for j, (e_col, p_col) in enumerate(zip(e_cols, p_cols, strict=True)):
+        e = responses[e_col].to_numpy(dtype="float64", na_value=np.nan)[:, None]
+        p = responses[p_col].to_numpy(dtype="float64", na_value=np.nan)[:, None]
+        q = p - e
+        means[j] = [_nanmean_columns(e)[0], _nanmean_columns(p)[0], _nanmean_columns(q)[0]]
+        n[j] = np.isfinite(q).sum()
     return pd.DataFrame({
         "dimension": [d for d in layout.dimensions for _ in layout.e_columns[d]],
-        "e": _nanmean_columns(e), "p": _nanmean_columns(p), "gap": _nanmean_columns(q),
-        "n": np.isfinite(q).sum(axis=0).astype("int64"),
+        "e": means[:, 0], "p": means[:, 1], "gap": means[:, 2], "n": n,
     }, index=pd.Index([c.rsplit(".", 1)[0] for c in e_cols], name="item"))
 
 

@@ -92,6 +92,15 @@ def as_count(value: Any) -> int:
 
 def jsonable(value: Any) -> Any:
     """Nested data with NaN → None and numpy scalars → Python numbers."""
+    kind = type(value)  # the plain types first: a portfolio's summary holds 10⁵ of them
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return None if math.isnan(value) or math.isinf(value) else value
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -120,14 +120,18 @@ def satisfaction_model_summary(
     if options.model_missing == "mean" and len(data):
         # mean replacement: an item's mean over the rows that answered the model
         data = data.assign(**{c: data[c].fillna(data[c].mean()) for c in indicators})
-    complete = data[indicators].dropna()
-    if len(complete) < 10:
-        return (_no_model(inst, len(complete), "fewer than 10 complete responses"), {}, None)
+    # rows with every indicator, counted column by column (no copy of the rows)
+    answered_all = np.ones(len(data), dtype=bool)
+    for column in indicators:
+        answered_all &= data[column].notna().to_numpy()
+    n_complete = int(answered_all.sum())
+    if n_complete < 10:
+        return (_no_model(inst, n_complete, "fewer than 10 complete responses"), {}, None)
     try:
         result = pls_pm(data, blocks, paths, scaled=options.scaled, ranges=ranges,
                         scheme=options.scheme)
     except (ConvergenceError, ValueError) as exc:  # e.g. an indicator that never varies
-        return (_no_model(inst, len(complete), str(exc)), {}, None)
+        return (_no_model(inst, n_complete, str(exc)), {}, None)
     summary: dict[str, Any] = {
         "instrument": inst.id, "n": result.n, "scaled": result.scaled,
         "paths": {k: num(v) for k, v in result.path_coefficients.items()},

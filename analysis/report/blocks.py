@@ -99,10 +99,12 @@ class Page:
             return cell
         # a style is looked up in the workbook's registries once, then its array is copied
         # (setting each attribute per cell is a third of the time on a large sheet)
-        key = (fmt, font, fill, align, border)
-        style = self._styles.get(key)
-        if style is not None:
-            cell._style = copy(style)
+        # keyed by the style objects' identities (hashing them costs more than the lookup
+        # saves); the cache holds the objects, so no identity is reused while it lives
+        key = (fmt, id(font), id(fill), id(align), id(border))
+        cached = self._styles.get(key)
+        if cached is not None:
+            cell._style = copy(cached[0])
             return cell
         if font is not None:
             cell.font = font
@@ -114,7 +116,7 @@ class Page:
             cell.alignment = align
         if border is not None:
             cell.border = border
-        self._styles[key] = copy(cell._style)
+        self._styles[key] = (copy(cell._style), (font, fill, align, border))
         return cell
 
     def append(self, cells: Sequence[Any], height: float | None = None) -> int:
@@ -161,22 +163,23 @@ class Page:
         """A header and rows; ``formats[k]`` is column k's number format (None: text)."""
         header = self.header(names, [f is not None for f in formats])
         first = self.row + 1
+        widths = [self.widths[k] if k < len(self.widths) else 9.0 for k in range(len(names))]
         for values in rows:
-            cells, lines = [], 1
+            # which texts wrap (a string of n characters is at most 2n wide: most need no
+            # measuring), so each cell is made once with its final style
+            wraps, lines = [], 1
             for k, value in enumerate(values):
-                fmt = formats[k] if k < len(formats) else None
-                cell = self.cell(value, fmt=fmt)
-                width = self.widths[k] if k < len(self.widths) else 9.0
-                # a string of n characters is at most 2n wide: most need no measuring
-                if cell.data_type == "s" and 2 * len(cell.value) > width - 2 and \
-                        text_width(cell.value) > width - 2:
-                    cell.alignment = WRAP
-                    lines = max(lines, _lines(cell.value, width))
-                cells.append(cell)
-            if lines > 1:  # a wrapped row: every cell reads from the top
-                for cell in cells:
-                    if cell.value is not None and not cell.alignment.wrap_text:
-                        cell.alignment = TOP
+                width = widths[k] if k < len(widths) else 9.0
+                wrap = isinstance(value, str) and not isinstance(value, Formula) and \
+                    2 * len(value) > width - 2 and text_width(value) > width - 2
+                if wrap:
+                    lines = max(lines, _lines(value, width))
+                wraps.append(wrap)
+            rest = TOP if lines > 1 else None  # a wrapped row: every cell reads from the top
+            cells = [self.cell(value, fmt=formats[k] if k < len(formats) else None,
+                               align=WRAP if wraps[k] else (rest if value is not None
+                                                             else None))
+                     for k, value in enumerate(values)]
             self.append(cells, height=LINE_HEIGHT * min(lines, 8) if lines > 1 else None)
         return Span(header, first, max(self.row, first - 1))
 

@@ -113,10 +113,10 @@ def blank_codes_frame(frame: pd.DataFrame, missing: frozenset[str]) -> pd.DataFr
     """:func:`blank_codes` over many text columns at once, returned as strings: each
     distinct text is looked at once and the frame is built once, so that thousands of
     attribute columns cost one pass, not one pass each."""
-    values = frame.to_numpy(dtype=object, na_value=None)
+    values = frame.to_numpy(dtype=object, na_value=None)  # type: ignore[arg-type]
     if values.size:
         distinct = pd.unique(values.ravel())
         codes = [v for v in distinct if isinstance(v, str) and cell_key(v) in missing]
         if codes:
-            values = np.where(np.isin(values, codes), None, values)
+            values = np.where(np.isin(values, codes), None, values)  # type: ignore[call-overload]
     return pd.DataFrame(values, index=frame.index, columns=frame.columns, dtype="string")

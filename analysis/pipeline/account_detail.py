@@ -6,6 +6,8 @@ so every figure on it comes from the one analysis run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -89,7 +91,7 @@ def _sorted_codes(accounts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def merge_small_roles(accounts: pd.Series, roles: pd.Series, min_answers: int,
-                      weights: dict[str, float] | None = None) -> pd.Series:
+                      weights: Mapping[str, float] | None = None) -> pd.Series:
     """Buying roles with their canonical names; in an account where a role has fewer than
     ``min_answers`` answers, that role reads :data:`MERGED_ROLE`, so no answer, comment or
     per-role figure can be traced to the one or two people in it (anonymous waves).
@@ -103,7 +105,7 @@ def merge_small_roles(accounts: pd.Series, roles: pd.Series, min_answers: int,
 
 
 def account_roles(keyed: pd.DataFrame, min_answers: int = 0,
-                  weights: dict[str, float] | None = None) -> pd.DataFrame:
+                  weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Customers who answered, per account and buying role: ``account_id, role, n`` in the
     canonical role order (small roles merged as :func:`merge_small_roles` does)."""
     roles = merge_small_roles(keyed["account_id"], keyed["role"], min_answers, weights)

@@ -331,8 +331,10 @@ def _complete_rows(answers: np.ndarray, index: pd.Index,
     if n < max(3, most_predictors + 2):
         raise ValueError(f"data: only {n} rows have every indicator answered; the model "
                          f"needs at least {max(3, most_predictors + 2)}")
-    sd = x.std(axis=0)
-    flat = [c for c, s in zip(model.columns, sd, strict=True) if not s > 0]
+    # an indicator varies unless all its values are equal (what sd > 0 tests), and its
+    # range says so without the sd's temporaries over a million rows
+    spread = x.max(axis=0) - x.min(axis=0)
+    flat = [c for c, s in zip(model.columns, spread, strict=True) if not s > 0]
     if flat:
         raise ValueError(f"data: indicator(s) {flat} do not vary in the {n} rows used")
     return x, index[keep]

@@ -116,7 +116,12 @@ def satisfaction_model_summary(
     ranges = ranges_from_instrument(inst, blocks)
     indicators = [c for cols in blocks.values() for c in cols]
     rows = rows_answering(responses, indicators)
-    data = subset(responses, rows, inst.numeric_columns)
+    # listwise, the fit reads only complete rows, and a row that answered none of the
+    # indicators is never complete: the rows are not copied out for it (mean replacement
+    # fills the rows that answered, so there they are)
+    data = subset(responses, rows if options.model_missing == "mean" else
+                  pd.Series(True, index=responses.index), inst.numeric_columns)
+    n_answering = int(rows.sum())
     if options.model_missing == "mean" and len(data):
         # mean replacement: an item's mean over the rows that answered the model
         data = data.assign(**{c: data[c].fillna(data[c].mean()) for c in indicators})
@@ -144,7 +149,7 @@ def satisfaction_model_summary(
         "ave": {k: num(v) for k, v in result.constructs["ave"].items()},
         "dg_rho": {k: num(v) for k, v in result.constructs["dg_rho"].items()},
         "gof": num(result.gof),
-        "n_answering": int(len(data)), "missing": options.model_missing,
+        "n_answering": n_answering, "missing": options.model_missing,
         "scheme": options.scheme,
     }
     tables = {"model_paths": result.inner.reset_index(names="path"),

@@ -844,3 +844,26 @@ def test_reverse_keyed_copies_only_the_recoded_columns():
         else:
             assert np.shares_memory(out[column].to_numpy(), frame[column].to_numpy())
     assert (frame.to_numpy() == 4.0).all()
+
+
+@pytest.mark.parametrize("missing", ["listwise", "mean"])
+def test_model_rows_that_answered_nothing_change_nothing(missing):
+    """Rows that answered none of the model's indicators (a managers' wave stacked under
+    the customers') leave the model, its n and n_answering as they are without them."""
+    inst = _instrument("satisfaction")
+    q = Questionnaire((inst,))
+    respondents = pd.DataFrame({"response_id": [f"r{i}" for i in range(60)],
+                                "account_id": [f"A{i % 4}" for i in range(60)],
+                                "role": ["economic", "technical", "user", "coach"] * 15})
+    sim = simulate_responses(q, respondents, {"A0": -1, "A1": 0, "A2": 0.5, "A3": 1},
+                             seed=5, missing_share=0.05)
+    blank = sim.iloc[:7].copy()
+    blank[list(inst.numeric_columns)] = np.nan
+    blank["response_id"] = [f"m{i}" for i in range(7)]
+    stacked = pd.concat([blank, sim], ignore_index=True)
+    options = AnalysisOptions(model_missing=missing)
+    alone = analyze(q, sim, options=options).summary["model"]
+    both = analyze(q, stacked, options=options).summary["model"]
+    assert both["n_answering"] == alone["n_answering"] == len(sim)
+    assert both["n"] == alone["n"] and both["paths"] == pytest.approx(alone["paths"])
+    assert both["index"] == pytest.approx(alone["index"])

@@ -10,7 +10,8 @@ wave's as the run scored it; the page says so when a filter is set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -105,14 +106,28 @@ def _value(value: Any) -> float | None:
     return None if pd.isna(number) else number
 
 
-def build(campaign: Campaign, figures: WaveFigures, every: pd.DataFrame,
+def build(campaign: Campaign, figures: WaveFigures, every: Callable[[], pd.DataFrame],
           query: DashboardQuery, stage_model: StageModel | None, lang: str,
           trend_figures: list[WaveFigures] | None = None) -> Dashboard:
     """The dashboard of ``figures`` (already limited to what the user may see) over the
-    accounts ``every`` (:func:`portfolio`)."""
-    board = Dashboard(campaign, query, figures.freshness(), figures.available)
+    accounts ``every()`` returns (:func:`portfolio`). Built once per run, set of visible
+    accounts, filter and language in each process (an import or new answers make a new
+    run); only how fresh the figures are is read each time."""
+    freshness = figures.freshness()
     if not figures.available:
-        return board
+        return Dashboard(campaign, query, freshness, False)
+    trend = trend_figures or []
+    key = (f"dashboard {query} {lang} "
+           + " ".join(str(f.key) for f in trend if f.available))
+    board: Dashboard = figures.derived(key, lambda: _build(
+        campaign, figures, every(), query, stage_model, lang, trend))
+    return replace(board, freshness=freshness)
+
+
+def _build(campaign: Campaign, figures: WaveFigures, every: pd.DataFrame,
+           query: DashboardQuery, stage_model: StageModel | None, lang: str,
+           trend_figures: list[WaveFigures]) -> Dashboard:
+    board = Dashboard(campaign, query, None, True)
     board.options = {c: sorted(str(v) for v in every[c].dropna().unique())
                      for c in ("customer_type", "industry", "owner")}
     chosen = _matching(every, query)
@@ -127,7 +142,7 @@ def build(campaign: Campaign, figures: WaveFigures, every: pd.DataFrame,
     _contribution(board, accounts)
     _quadrant(board, accounts, summary.get("quadrant_cutoffs") or {})
     _coverage(board, figures, chosen)
-    board.trend = [_wave_point(f) for f in (trend_figures or []) if f.available]
+    board.trend = [_wave_point(f) for f in trend_figures if f.available]
     board.charts = _charts(board)
     return board
 

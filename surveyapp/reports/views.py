@@ -92,7 +92,7 @@ def index():
         owner=args.get("owner") or None)
     waves = campaigns.customer_campaigns(session)
     trend = [visible.restrict(f, codes) for f in dashboard.trend_figures(session, waves)]
-    board = dashboard.build(campaign, figures, dashboard.portfolio(session, codes), query,
+    board = dashboard.build(campaign, figures, lambda: dashboard.portfolio(session, codes), query,
                             scorecards.stage_model(_stages_file()), get_locale_code(),
                             trend)
     today = datetime.now(UTC).date()

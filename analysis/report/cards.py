@@ -95,7 +95,8 @@ def write_method(wb: Any, name: str, data: Any, labels: Labels) -> None:
     page.blank()
     facts = [(labels("w.wave"), data.wave),
              (labels("w.as_of"), f"{data.as_of:%Y-%m-%d %H:%M} UTC" if data.as_of else ""),
-             (labels("m.responses"), str(data.summary.get("n_responses", ""))),
+             (labels("m.responses"), str(data.response_count if data.response_count
+                                         is not None else data.summary.get("n_responses", ""))),
              ("Instruments" if labels.lang == "en" else "问卷版本",
               ", ".join(data.instruments) or ", ".join(data.summary.get("instruments") or [])),
              (labels("w.filters"), data.filters or labels("w.all"))]

@@ -40,6 +40,8 @@ class ReportData:
     wave: str = ""
     as_of: datetime | None = None
     previous: Mapping[str, Any] | None = None  # the previous wave's summary
+    response_count: int | None = None  # customers' responses scored (None: the summary's)
+    previous_response_count: int | None = None
     previous_stages: Mapping[str, str] = field(default_factory=dict)  # account → stage id
     satisfied_target: float = 0.8  # share of accounts at or above the satisfied cut-off
     anonymous: bool = False
@@ -216,9 +218,10 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
                 "m.servqual_weighted": sq.get("weighted"),
                 "m.satisfaction": sat,
                 "m.loyalty": (s.get("loyalty") or {}).get("loyalty_index"),
-                "m.responses": s.get("n_responses")}
+                "m.responses": None}
 
     now, before = headline(summary), headline(previous)
+    before["m.responses"] = data.previous_response_count
     has_accounts = span.last >= span.first
     cutoff = (summary.get("quadrant_cutoffs") or {}).get("satisfaction")
     rows: list[tuple[str, Any, str | None, Any, Any]] = []

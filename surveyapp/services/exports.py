@@ -147,6 +147,9 @@ def report_data(session: Session, figures: WaveFigures, lang: str = "en",
     return ReportData(
         tables=tables, summary=figures.summary, wave=campaign.name, as_of=run.created_at,
         previous=previous.summary if previous is not None else None,
+        response_count=run.response_count,
+        previous_response_count=previous.run.response_count
+        if previous is not None and previous.run is not None else None,
         previous_stages=prior_stages, satisfied_target=satisfied_target,
         anonymous=bool(campaign.anonymous), responses=responses, comments=comments,
         tasks=_tasks(session, codes), texts=_texts(campaign, lang),

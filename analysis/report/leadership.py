@@ -110,7 +110,7 @@ def letter_of(columns: Sequence[AccountColumn], key: str) -> str | None:
     return None
 
 
-def _value(row: Mapping[str, Any], column: AccountColumn, labels: Labels) -> Any:
+def _value(row: Mapping[Any, Any], column: AccountColumn, labels: Labels) -> Any:
     value = row.get(column.source) if column.source else None
     if column.source == "customer_type":
         return labels.coded("customer_type", value)
@@ -238,10 +238,11 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
         rows.append(("m.revenue_coverage", Formula(
             f'=IF(SUM({col("col.revenue")})>0,SUMIF({col("col.responses")},">0",'
             f'{col("col.revenue")})/SUM({col("col.revenue")}),"")'), SHARE, None, None))
-    for key, fmt in (("m.nps", INDEX), ("m.nps_moe", INDEX), ("m.servqual_weighted", DECIMAL2),
-                     ("m.satisfaction", INDEX), ("m.loyalty", INDEX)):
+    for key, measure_format in (("m.nps", INDEX), ("m.nps_moe", INDEX),
+                                ("m.servqual_weighted", DECIMAL2),
+                                ("m.satisfaction", INDEX), ("m.loyalty", INDEX)):
         if now[key] is not None:
-            rows.append((key, now[key], fmt, before[key], None))
+            rows.append((key, now[key], measure_format, before[key], None))
     if has_accounts and cutoff is not None and col("col.satisfaction"):
         sat = col("col.satisfaction")
         rows.append(("m.satisfied_rate", Formula(
@@ -290,7 +291,7 @@ def _summary_stages(page: Page, data: ReportData, labels: Labels, stage_ref: str
     if not order:
         return
     page.section(labels("t.stage_mix"))
-    rows = []
+    rows: list[list[Any]] = []
     total = f"SUM(B${page.row + 2}:B${page.row + 1 + len(order)})"
     for stage_id in order:
         r = page.row + 2 + len(rows)

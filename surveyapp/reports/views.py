@@ -34,6 +34,8 @@ from ..services import (
 from ..services.figures import MIN_ANSWERS, wave_figures
 from . import bp, dashboard, evidence
 
+DASHBOARD_LIST = 10  # open alerts and overdue tasks listed on the dashboard
+
 
 def _campaign() -> Campaign | None:
     session = get_session()
@@ -99,8 +101,9 @@ def index():
     return render_template(
         "reports/dashboard.html", board=board, campaign=campaign, campaigns=waves,
         freshness=board.freshness, open_alerts=dashboard.describe_alerts(
-            alerts.open_for(session, current_user)[:10], campaign, get_locale_code()),
-        overdue=tasks.overdue(session, current_user, today)[:10],
+            alerts.open_for(session, current_user, limit=DASHBOARD_LIST), campaign,
+            get_locale_code()),
+        overdue=tasks.overdue(session, current_user, today, limit=DASHBOARD_LIST),
         task_counts=tasks.open_counts(session, current_user, today))
 
 

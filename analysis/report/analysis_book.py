@@ -116,6 +116,22 @@ SHEETS: dict[str, tuple[str, str, str]] = {
         "variance (they sum to R²); percent = the same as % of R² (sums to 100); r = "
         "correlation with satisfaction; beta = regression coefficient; rank 1 = the "
         "strongest driver."),
+    "nps": (
+        "NPS", "Net Promoter Score",
+        "NPS = % promoters (9–10) − % detractors (0–6) of the answers to the 0–10 "
+        "recommendation question; moe = 95 % margin of error; n = answers."),
+    "loyalty": (
+        "Loyalty", "The four degrees of loyalty",
+        "Per measure: the mean on 0–100 over the respondents who answered it; n = those "
+        "respondents."),
+    "rated_importance": (
+        "Rated importance", "Importance–performance from rated importance",
+        "importance = mean importance rating, performance = mean perception, each on "
+        "0–100; quadrants split at the means over the constructs; n = respondents."),
+    "free_text": (
+        "Free text", "The respondents' own words",
+        "One row per response with its account and role; written as text, never as a "
+        "formula."),
 }
 
 # formats the column names alone would get wrong: "p" here is the mean perception
@@ -183,6 +199,8 @@ SHEET_NAMES_ZH = {
     "Reliability items": "信度题项", "Model paths": "模型路径", "Model constructs": "模型构念",
     "Model indicators": "模型指标", "Model effects": "模型效应", "Model bootstrap": "模型自助法",
     "Key drivers": "关键驱动因素", "Derived importance": "推导重要性",
+    "NPS": "净推荐值", "Loyalty": "忠诚度", "Rated importance": "评分重要性",
+    "Free text": "开放回答",
 }
 # shown on the leadership sheets already (accounts, stages, gaps, importance, Gap 1)
 LEADERSHIP_TABLES = ("accounts", "stage_distribution", "stage_evidence", "servqual_items",

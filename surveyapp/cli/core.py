@@ -178,6 +178,8 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
 @click.option("--json", "json_path", metavar="OUT", help="Write the results as JSON ('-' for "
               "standard output).")
 @click.option("--xlsx", "xlsx_path", metavar="OUT", help="Write the results as a workbook.")
+@click.option("--lang", "lang", type=click.Choice(["zh", "en"]), default="en",
+              show_default=True, help="Language of the workbook.")
 @click.option("--by", "by", multiple=True, metavar="COLUMN",
               help="Also score SERVQUAL by this column (role, wave, customer_type, owner…).")
 @click.option("--unscaled", is_flag=True, help="Path model on centred, unscaled indicators.")
@@ -193,8 +195,8 @@ def analyze_command(instrument_paths: tuple[str, ...], responses_path: str | Non
                     sheet: str | None, header_row: int | None, missing: str,
                     model_missing: str, scheme: str,
                     accounts_path: str | None, stages_path: str | None,
-                    json_path: str | None, xlsx_path: str | None, by: tuple[str, ...],
-                    unscaled: bool, n_boot: int, seed: int,
+                    json_path: str | None, xlsx_path: str | None, lang: str,
+                    by: tuple[str, ...], unscaled: bool, n_boot: int, seed: int,
                     role_weights: tuple[str, ...]) -> None:
     """Analyse survey data from any source with any instruments (no database needed).
 
@@ -233,7 +235,7 @@ def analyze_command(instrument_paths: tuple[str, ...], responses_path: str | Non
     if json_path and json_path != "-":
         outputs.append((json_path, (outcome.json_text() + "\n").encode("utf-8")))
     if xlsx_path:
-        outputs.append((xlsx_path, outcome.workbook()))
+        outputs.append((xlsx_path, outcome.workbook(lang)))
     written: list[Path] = []
     target = ""
     try:

@@ -17,7 +17,7 @@ from analysis.frames import load_responses, read_accounts
 from analysis.headers import ColumnMapError, load_column_map, map_template, parse_map_pairs
 from analysis.pipeline import AnalysisOptions, AnalysisResult, analyze
 from analysis.reliability import MISSING_POLICIES
-from analysis.report import analysis_workbook
+from analysis.report.analysis_book import file_workbook
 from analysis.rollup import role_weights
 from analysis.stages import StagesError, load_stage_model
 
@@ -61,8 +61,9 @@ class Outcome:
     def json_text(self) -> str:
         return json.dumps(self.result.summary, ensure_ascii=False, indent=2, allow_nan=False)
 
-    def workbook(self) -> bytes:
-        return analysis_workbook(self.result.tables)
+    def workbook(self, lang: str = "en") -> bytes:
+        """The leadership workbook the data allow, then the statistics sheets."""
+        return file_workbook(self.result, self.questionnaire, lang)
 
     def text_summary(self) -> str:
         from .analysis_summary import summary_lines

@@ -128,12 +128,12 @@ def _assessment_rows(session):
 def test_export_writes_a_workbook(runner, tmp_path):
     runner.invoke(args=["demo"])
     out = tmp_path / "portfolio.xlsx"
-    result = runner.invoke(args=["export", "--xlsx", str(out)])
+    result = runner.invoke(args=["export", "--xlsx", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
-    ws = load_workbook(io.BytesIO(out.read_bytes())).active
-    assert ws.max_row >= 4 + 30
+    ws = load_workbook(io.BytesIO(out.read_bytes()))["Accounts"]
+    assert ws.max_row >= 4 + 30  # the demo's 36 accounts below the header
     header = [c.value for c in ws[4]]
-    assert "tangibles.gap" in header and "weighted" in header
+    assert "Tangibles" in header and "Weighted SERVQUAL gap" in header
 
 
 def test_export_without_campaign_is_an_error(runner, tmp_path):

@@ -305,20 +305,20 @@ def test_the_workbook_shows_the_figures_of_the_stored_run(app, runner, session, 
 
     runner.invoke(args=["demo"])
     out = tmp_path / "book.xlsx"
-    result = runner.invoke(args=["export", "--xlsx", str(out)])
+    result = runner.invoke(args=["export", "--xlsx", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
     sheet = load_workbook(io.BytesIO(out.read_bytes()))["Accounts"]
     header = [c.value for c in sheet[4]]
-    rows = {r[0]: dict(zip(header, r, strict=True))
+    rows = {r[0]: dict(zip(header, r, strict=False))
             for r in sheet.iter_rows(min_row=5, values_only=True)}
     with app.app_context():
         run = wave_figures(session, latest_campaign(session)).table("accounts")
     compared = 0
     for _i, account in run.iterrows():
         row = rows[account["account_id"]]
-        for sheet_column, run_column in (("tangibles.gap", "servqual.tangibles.gap"),
-                                         ("weighted", "servqual.weighted"),
-                                         ("NPS", "nps.unweighted"),
+        for sheet_column, run_column in (("Tangibles", "servqual.tangibles.gap"),
+                                         ("Weighted SERVQUAL gap", "servqual.weighted"),
+                                         ("NPS (unweighted)", "nps.unweighted"),
                                          ("NPS (role-weighted)", "nps")):
             if pd.isna(account[run_column]):
                 assert row[sheet_column] is None

@@ -46,7 +46,9 @@ browser:
 	@command -v soffice >/dev/null 2>&1 || { \
 	  echo "Installing Debian's LibreOffice Calc for the workbook tests"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	    libreoffice-calc-nogui; }
+	    libreoffice-calc-nogui poppler-utils; }
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils; }
 
 unit: install-test translations
 	$(BIN)/pytest -q -m "not e2e"

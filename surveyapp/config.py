@@ -30,6 +30,8 @@ DEFAULTS = {
     # imports: the largest file the import page takes, and the row count above which a
     # confirmed import is written by the background worker instead of inside the request
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    # the leadership workbook compares the share of satisfied accounts with this target
+    "SATISFIED_TARGET": 0.8,
     "IMPORT_BACKGROUND_ROWS": 2000,
     # email: with no MAIL_SERVER, each email is written as an .eml file into MAIL_OUTBOX
     # (None = <instance>/outbox); MAIL_PORT None = 25, 587 with TLS, 465 with SSL
@@ -102,7 +104,8 @@ FLAG_SETTINGS = ("MAIL_USE_TLS", "MAIL_USE_SSL")  # "1", "true", "yes" or "on" =
 
 
 NUMBER_SETTINGS = ("ALERT_DETRACTOR_MAX", "ALERT_GAP_THRESHOLD", "ALERT_OVERALL_GAP_THRESHOLD",
-                   "TASK_DUE_DAYS", "RECOMPUTE_DELAY", "SESSION_IDLE_HOURS")
+                   "TASK_DUE_DAYS", "RECOMPUTE_DELAY", "SESSION_IDLE_HOURS",
+                   "SATISFIED_TARGET")
 
 
 def _number(name: str, raw: str) -> float:

@@ -125,7 +125,7 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
             raise click.ClickException(f"wave {campaign.id} has no figures: "
                                        f"{figures.freshness().error or 'not computed'}")
         filters = exports.ExportFilters(customer_type, owner, industry)
-        target = float(current_app.config.get("SATISFIED_TARGET", exports.SATISFIED_TARGET))
+        target = float(current_app.config["SATISFIED_TARGET"])
         path = Path(xlsx_path)
         partial = path.with_name(path.name + ".part")
         with click.progressbar(length=exports.sheet_count(session, figures),

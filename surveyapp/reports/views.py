@@ -197,7 +197,9 @@ def export():
     filters = exports.ExportFilters(request.args.get("customer_type") or None,
                                     request.args.get("owner") or None,
                                     request.args.get("industry") or None)
-    data = exports.portfolio_workbook(session, figures, lang, filters)
+    data = exports.portfolio_workbook(
+        session, figures, lang, filters,
+        satisfied_target=float(current_app.config["SATISFIED_TARGET"]))
     audit.record_now(session, "export", f"campaign {campaign.id}", {"file": "portfolio.xlsx"})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
                                     "spreadsheetml.sheet",

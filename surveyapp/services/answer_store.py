@@ -69,7 +69,8 @@ def _repeated(runs: list[tuple[str | None, int]]) -> pd.Series:
         return pd.Series(pd.Categorical([]))
     names = sorted({v for v, _n in runs if v is not None})
     code = {v: k for k, v in enumerate(names)}
-    codes = np.repeat(np.array([code.get(v, -1) for v, _n in runs], dtype=np.int64),
+    codes = np.repeat(np.array([-1 if v is None else code[v] for v, _n in runs],
+                               dtype=np.int64),
                       [n for _v, n in runs])
     return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype="str")))
 

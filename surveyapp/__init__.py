@@ -59,7 +59,7 @@ def select_locale() -> str:
     if getattr(g, "lang", None) in languages:
         return g.lang
     chosen = request.args.get("lang")
-    if chosen in languages:
+    if chosen is not None and chosen in languages:
         session["lang"] = chosen
         return chosen
     if session.get("lang") in languages:

@@ -66,7 +66,7 @@ def lang_url(code: str) -> str:
     args = {k: v for k, v in request.args.items()
             if k not in view_args and k not in ("endpoint", "lang") and not k.startswith("_")}
     try:
-        return url_for(request.endpoint, **view_args, **args, lang=code)
+        return url_for(request.endpoint, **{**view_args, **args, "lang": code})
     except (BuildError, TypeError, ValueError):
         return fallback
 

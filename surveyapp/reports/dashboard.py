@@ -210,7 +210,8 @@ def _importance(board: Dashboard, figures: WaveFigures, lang: str) -> None:
             "importance": _value(row.get("importance")),
             "performance": _value(row.get("performance")),
             "quadrant": row.get("quadrant"),
-            "quadrant_name": str(IPA_QUADRANTS.get(row.get("quadrant"), row.get("quadrant"))),
+            "quadrant_name": str(IPA_QUADRANTS.get(str(row.get("quadrant")),
+                                                   row.get("quadrant"))),
             "n": int(row.get("n") or 0)})
     first = table.iloc[0]
     board.importance_split = (_value(first.get("importance_split")),
@@ -224,7 +225,7 @@ def _contribution(board: Dashboard, accounts: pd.DataFrame) -> None:
         if "abc" in accounts.columns else pd.DataFrame()
     for name in ABC_ORDER:
         if name in classes.index:
-            board.abc.append({"abc": name, "n": int(classes.loc[name, "size"]),
+            board.abc.append({"abc": name, "n": int(classes.at[name, "size"]),  # type: ignore[arg-type]
                               "contribution": _value(classes.loc[name, "sum"])})
         else:
             board.abc.append({"abc": name, "n": 0, "contribution": 0.0})

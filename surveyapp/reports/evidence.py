@@ -148,7 +148,7 @@ def history(waves: list[WaveFigures], code: str) -> list[dict[str, Any]]:
 
 def _missing(value: object) -> bool:
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(value))  # type: ignore[call-overload]  # any cell value
     except (TypeError, ValueError):
         return False
 

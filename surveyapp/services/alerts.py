@@ -216,7 +216,9 @@ def raise_for_wave(session: Session, campaign_id: int, rules: AlertRules,
         for finding in findings(answers, questionnaire, rules):
             if (response_id, finding.rule) in stored:
                 continue
-            account = accounts[account_id]
+            account = accounts.get(account_id) if account_id is not None else None
+            if account is None:  # an answer with no account has no owner to tell
+                continue
             alert = Alert(response_id=response_id, rule=finding.rule, account_id=account_id,
                           owner_id=account.owner_id, value=finding.value,
                           threshold=finding.threshold)

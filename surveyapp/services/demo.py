@@ -106,6 +106,13 @@ STAGE_PROFILE = {
 }
 
 
+
+def _numbers(row: pd.Series | pd.DataFrame) -> dict[str, float]:
+    """One simulated response (a row) as answer column → value (NaN = not answered)."""
+    if not isinstance(row, pd.Series):
+        raise TypeError("one response is one row")
+    return {str(column): float(value) for column, value in row.items()}
+
 def _assessment(stage: str, rng: np.random.Generator) -> dict[str, float]:
     """The account manager's assessment (relationship.toml answers) fitting the stage."""
     pick = {
@@ -234,7 +241,7 @@ def seed_demo(session: Session, seed: int = 7) -> tuple[Campaign, list[str]]:
         session.add(Response(campaign_id=campaign.id, invitation_id=invitation.id,
                              account_id=contact.account_id, contact_id=contact.id,
                              role=contact.role, lang=contact.lang, submitted_at=when,
-                             values=pack(answers.loc[k, columns].to_dict(), columns)))
+                             values=pack(_numbers(answers.loc[k, columns]), columns)))
         invitation.responded_at = when
     _add_assessments(session, assessment, accounts, contacts, stage, rng)
     return campaign, pending
@@ -269,7 +276,7 @@ def _add_gap1(session: Session, campaign: Campaign, owners: list[str],
     answers = simulate_responses(Questionnaire((instrument,)), people, {}, seed=31)
     columns = campaign.answer_columns
     for k in range(len(owners)):
-        values = answers.loc[k, list(instrument.numeric_columns)].to_dict()
+        values = _numbers(answers.loc[k, list(instrument.numeric_columns)])
         for dim in UNDERRATED:
             for col in instrument.facet_columns(dim, "e"):
                 values[col] = max(1.0, values[col] - float(rng.integers(0, 3)))

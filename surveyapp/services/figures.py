@@ -80,7 +80,7 @@ class WaveFigures:
         self.run = run
         # which database and which run: ids repeat across databases (and after a reset)
         self.key = None if run is None else (
-            str(session.get_bind().url), run.id, run.created_at.isoformat())
+            str(session.get_bind().engine.url), run.id, run.created_at.isoformat())
 
     @property
     def available(self) -> bool:

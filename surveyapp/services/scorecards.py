@@ -222,13 +222,13 @@ def previous_wave(session: Session, campaign: Campaign) -> WaveFigures | None:
 def records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts, missing values (NaN, NA) as None, which templates test and print
     safely."""
-    return [{k: (None if _is_missing(v) else v) for k, v in row.items()}
+    return [{str(k): (None if _is_missing(v) else v) for k, v in row.items()}
             for row in table.to_dict(orient="records")]
 
 
 def _is_missing(value: object) -> bool:
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(value))  # type: ignore[call-overload]  # any cell value
     except (TypeError, ValueError):  # lists and the like are values
         return False
 

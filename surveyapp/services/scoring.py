@@ -113,7 +113,7 @@ def _in_command() -> bool:
 def _mark_stale(session: Session, campaign_id: int, now: datetime) -> None:
     changed = session.execute(update(ScoringRequest)
                               .where(ScoringRequest.campaign_id == campaign_id)
-                              .values(requested_at=now)).rowcount
+                              .values(requested_at=now)).rowcount  # type: ignore[attr-defined]
     if not changed:
         session.add(ScoringRequest(campaign_id=campaign_id, requested_at=now))
     try:
@@ -212,7 +212,7 @@ def _claim(session: Session, campaign_id: int, now: datetime) -> bool:
         .where(ScoringRequest.campaign_id == campaign_id,
                (ScoringRequest.running_since.is_(None))
                | (ScoringRequest.running_since < now - CLAIM_TIMEOUT))
-        .values(running_since=now)).rowcount
+        .values(running_since=now)).rowcount  # type: ignore[attr-defined]
     session.commit()
     return bool(taken)
 

@@ -47,6 +47,8 @@ def demo_command(n_accounts: int | None, n_responses: int | None) -> None:
         return
     if login.created:
         click.echo("Seeded the demo portfolio.")
+        if size is None:  # the small demo's detractors and large gaps await follow-up
+            _raise_demo_alerts(session)
     # the figures are ready when the command returns (a current run is left as it is)
     for run in scoring.recompute_now(session, None,
                                      ScoringSettings.from_config(current_app.config)):
@@ -58,6 +60,15 @@ def demo_command(n_accounts: int | None, n_responses: int | None) -> None:
     click.echo(f"Manager login: {login.email} / {login.password}")
     for link in login.links:
         click.echo(f"Survey link: {link}")
+
+
+def _raise_demo_alerts(session) -> None:  # type: ignore[no-untyped-def]
+    from ..services import alerts, surveys
+
+    wave = campaigns.latest_campaign(session)
+    if wave is not None:
+        alerts.raise_for_wave(session, wave.id, alerts.AlertRules.from_config(current_app.config),
+                              surveys.today_in(current_app.config["SURVEY_TIMEZONE"]))
 
 
 @click.command("export")

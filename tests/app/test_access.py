@@ -334,6 +334,19 @@ def test_leadership_changes_nothing(app, session, scored_portfolio):
     assert boss.get("/waves").status_code == 200  # reading is allowed
 
 
+def test_leadership_is_offered_no_button_it_may_not_press(app, scored_portfolio):
+    boss = _client(app, "leadership@example.com")
+    accounts = boss.get("/accounts?lang=en").get_data(as_text=True)
+    waves = boss.get("/waves?lang=en").get_data(as_text=True)
+    wave = boss.get(f"/waves/{scored_portfolio.id}?lang=en").get_data(as_text=True)
+    assert "Compute again" not in accounts and "New wave" not in waves
+    assert "Send invitations" not in wave and "reminder round" not in wave
+    editor = _client(app, "admin@example.com")
+    assert "Compute again" in editor.get("/accounts?lang=en").get_data(as_text=True)
+    assert "Send invitations" in editor.get(
+        f"/waves/{scored_portfolio.id}?lang=en").get_data(as_text=True)
+
+
 # --------------------------------------------------------------------------- waves
 
 @pytest.fixture

@@ -106,6 +106,10 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
         raise click.UsageError("name at least one of --xlsx, --responses, --accounts, --sav, "
                                "--instruments")
     session = get_session()
+    from ..ids import is_valid_id
+
+    if campaign_id is not None and not is_valid_id(campaign_id):
+        raise click.ClickException("no such campaign")
     campaign = (session.get(Campaign, campaign_id) if campaign_id is not None
                 else campaigns.latest_campaign(session))
     if campaign is None:

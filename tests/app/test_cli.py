@@ -221,3 +221,11 @@ def test_demo_at_a_chosen_size_builds_scores_and_prints_the_same_lines(runner, s
     assert "responses: 400, scored: 400, as of" in status.output
     bad = runner.invoke(args=["demo", "--accounts", "40"])
     assert bad.exit_code != 0 and "together" in bad.output
+
+
+def test_export_of_a_wave_id_beyond_any_database_is_a_clear_error(runner, tmp_path):
+    out = tmp_path / "x.xlsx"
+    result = runner.invoke(args=["export", "--xlsx", str(out), "--wave", "9223372036854775808"])
+    assert result.exit_code == 1 and "no such campaign" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists()

@@ -141,7 +141,9 @@ def test_contact_fills_survey_on_a_phone_and_manager_sees_it(server, browser, tm
         desk.get_by_role("link", name="Download Excel").click()
     path = tmp_path / "export.xlsx"
     download_info.value.save_as(path)
-    ws = load_workbook(io.BytesIO(path.read_bytes())).active
+    book = load_workbook(io.BytesIO(path.read_bytes()))
+    assert book.sheetnames[:2] == ["Summary", "Accounts"]  # the page's language: English
+    ws = book["Accounts"]
     codes = [ws.cell(row=r, column=1).value for r in range(5, ws.max_row + 1)]
     assert code in codes and len(codes) >= 30
 

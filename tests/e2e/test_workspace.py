@@ -16,6 +16,8 @@ import pytest
 
 from tests.e2e.conftest import SURVEYAPP, _free_port
 
+pytestmark = pytest.mark.e2e
+
 WIDTHS = (1280, 360)
 LANGS = ("en", "zh")
 

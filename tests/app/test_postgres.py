@@ -81,5 +81,5 @@ def test_demo_survey_scorecard_export_and_analysis_on_postgresql(pg_app):
     client.post("/login", data={"email": email, "password": password})
     assert client.get("/accounts").status_code == 200
     assert client.get("/accounts/A001").status_code == 200
-    book = load_workbook(io.BytesIO(client.get("/export.xlsx").data))
+    book = load_workbook(io.BytesIO(client.get("/export.xlsx?lang=en").data))
     assert book["Accounts"].max_row >= 4 + 30

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from surveyapp import create_app
 from surveyapp.db import upgrade
@@ -30,6 +32,27 @@ def no_network(monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+requires_postgres = pytest.mark.skipif(
+    not PG_URL.startswith("postgresql"),
+    reason="TEST_DATABASE_URL is not a PostgreSQL URL (make test starts a local server)")
+
+
+@pytest.fixture
+def pg_app(tmp_path):
+    """The app on the PostgreSQL server of TEST_DATABASE_URL, emptied first (no schema yet)."""
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:  # start from an empty database every time
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    app = create_app({"TESTING": True, "SECRET_KEY": "pg", "DATABASE_URL": PG_URL,
+                      "WTF_CSRF_ENABLED": False, "JOBS_IMMEDIATE": True},
+                     instance_path=str(tmp_path))
+    yield app
+    app.extensions["db_engine"].dispose()
 
 
 @pytest.fixture

@@ -4,39 +4,26 @@ sets TEST_DATABASE_URL): the same all-or-nothing behaviour, the same rows twice 
 from __future__ import annotations
 
 import io
-import os
 import re
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
-from surveyapp import create_app
 from surveyapp.db import get_session, upgrade
 from surveyapp.models import Account, Contact, Response, User
 from surveyapp.services import contacts as contact_service
 from surveyapp.services import users
-from tests.conftest import DATA
+from tests.conftest import DATA, requires_postgres
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(
-    not PG_URL.startswith("postgresql"),
-    reason="TEST_DATABASE_URL is not a PostgreSQL URL (make test starts a local server)")
+pytestmark = requires_postgres
 
 
 @pytest.fixture
-def pg_app(tmp_path):
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:  # start from an empty database every time
-        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    app = create_app({"TESTING": True, "SECRET_KEY": "pg", "DATABASE_URL": PG_URL,
-                      "WTF_CSRF_ENABLED": False, "JOBS_IMMEDIATE": True},
-                     instance_path=str(tmp_path))
-    with app.app_context():
+def pg_app(pg_app):
+    """The shared PostgreSQL app with the newest schema."""
+    with pg_app.app_context():
         upgrade()
-    yield app
-    app.extensions["db_engine"].dispose()
+    return pg_app
 
 
 def counts(app) -> tuple[int, int, int, int]:

@@ -4,41 +4,23 @@ and the whole analysis. `make test` starts a local server and sets TEST_DATABASE
 from __future__ import annotations
 
 import io
-import os
 import re
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from openpyxl import load_workbook
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
-from surveyapp import create_app
 from surveyapp.db import get_session, upgrade
 from surveyapp.models import Base, Response
 from surveyapp.services import invitations, surveys
 from surveyapp.services.campaigns import latest_campaign
 from surveyapp.services.figures import wave_figures
 from surveyapp.services.responses import campaign_frame
+from tests.conftest import requires_postgres
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(
-    not PG_URL.startswith("postgresql"),
-    reason="TEST_DATABASE_URL is not a PostgreSQL URL (make test starts a local server)")
-
-
-@pytest.fixture
-def pg_app(tmp_path):
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:  # start from an empty database every time
-        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
-        connection.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    app = create_app({"TESTING": True, "SECRET_KEY": "pg", "DATABASE_URL": PG_URL,
-                      "WTF_CSRF_ENABLED": False, "JOBS_IMMEDIATE": True},
-                     instance_path=str(tmp_path))
-    yield app
-    app.extensions["db_engine"].dispose()
+pytestmark = requires_postgres
 
 
 def test_migrations_build_the_models_schema_on_postgresql(pg_app):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import sys
@@ -103,9 +104,11 @@ TEXT_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL", "STAGES_FILE", "JOB
 FLAG_SETTINGS = ("MAIL_USE_TLS", "MAIL_USE_SSL")  # "1", "true", "yes" or "on" = on
 
 
-NUMBER_SETTINGS = ("ALERT_DETRACTOR_MAX", "ALERT_GAP_THRESHOLD", "ALERT_OVERALL_GAP_THRESHOLD",
-                   "TASK_DUE_DAYS", "RECOMPUTE_DELAY", "SESSION_IDLE_HOURS",
+NUMBER_SETTINGS = ("TASK_DUE_DAYS", "RECOMPUTE_DELAY", "SESSION_IDLE_HOURS",
                    "SATISFIED_TARGET")
+# alert thresholds: a number, or "off" / "none" / an empty value for "this rule is off"
+ALERT_SETTINGS = ("ALERT_DETRACTOR_MAX", "ALERT_GAP_THRESHOLD", "ALERT_OVERALL_GAP_THRESHOLD")
+RULE_OFF = ("off", "none", "")
 
 
 def _number(name: str, raw: str) -> float:
@@ -115,6 +118,22 @@ def _number(name: str, raw: str) -> float:
         raise ValueError(f"{name} must be a number, not {raw!r}") from None
 
 
+def alert_threshold(name: str, raw: str) -> float | None:
+    """An alert rule's threshold as given in the environment; ``None`` = the rule is off.
+    Anything but a finite number or an "off" word stops the app: a mistyped threshold must
+    not silently raise no alerts (or an alert on every answer)."""
+    if raw.strip().lower() in RULE_OFF:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a number, or off / none / empty to switch the "
+                         f"rule off, not {raw!r}")
+    return value
+
+
 def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """Settings given as environment variables; ROLE_WEIGHTS is a JSON object
     (e.g. ``{"economic": 0.4, "technical": 0.3}``), ALERT_WEBHOOKS a JSON list of targets."""
@@ -122,6 +141,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     settings.update({k: environ[k].strip().lower() in ("1", "true", "yes", "on")
                      for k in FLAG_SETTINGS if environ.get(k)})
     settings.update({k: _number(k, environ[k]) for k in NUMBER_SETTINGS if environ.get(k)})
+    # set but empty counts here: ALERT_GAP_THRESHOLD= switches the rule off
+    settings.update({k: alert_threshold(k, environ[k]) for k in ALERT_SETTINGS if k in environ})
     raw_hooks = environ.get("ALERT_WEBHOOKS")
     if raw_hooks:
         try:

@@ -35,6 +35,7 @@ from analysis import Questionnaire, ServqualLayout
 from analysis.pipeline.detect import find_nps_column, find_servqual
 
 from .. import jobs
+from ..config import alert_threshold
 from ..models import Account, Alert, Campaign, FollowUpTask, Response, User, UserPreference
 from . import access, tasks
 from .instruments import questionnaire_of
@@ -59,6 +60,8 @@ class AlertRules:
     def from_config(cls, config: Mapping[str, Any]) -> AlertRules:
         def number(key: str, default: float | None) -> float | None:
             value = config.get(key, default)
+            if isinstance(value, str):  # an instance config may say "off" as the env does
+                return alert_threshold(key, value)
             return None if value is None else float(value)
 
         return cls(detractor_max=number("ALERT_DETRACTOR_MAX", 6.0),

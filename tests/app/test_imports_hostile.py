@@ -8,6 +8,7 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from surveyapp.models import Account
 from surveyapp.services import imports
 from tests.app.test_imports import snapshot
 
@@ -39,7 +40,7 @@ def tables(draw):
 @HYPOTHESIS
 @given(kind=st.sampled_from(imports.KINDS), data=tables())
 def test_any_table_is_planned_or_rejected_cleanly(app, session, make_account, kind, data):
-    if session.get(imports.Account, 1) is None:
+    if session.get(Account, 1) is None:
         make_account("K001", "甲公司")
     settings_ = imports.ImportSettings.from_config(app.config)
     before = snapshot(app)

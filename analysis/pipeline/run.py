@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import loyalty as loyalty_mod
@@ -15,7 +16,7 @@ from ..servqual import (
     ServqualLayout,
 )
 from ..significance import gap_significance
-from .account_detail import account_item_gaps, account_roles
+from .account_detail import account_item_gaps
 from .accounts import QUADRANT_CUTOFFS, account_summary, customer_rows
 from .common import (
     AnalysisOptions,
@@ -27,9 +28,13 @@ from .common import (
     subset,
 )
 from .detect import find_gap1, find_loyalty, find_nps_column, find_servqual
+from .grouping import positions_of
 from .importance_run import rated_importance
 from .measures import reliability_summary, satisfaction_index, satisfaction_model_summary
 from .notices import model_warnings, nps_warnings, reliability_warnings, wallet_warnings
+from .respondents import RespondentFigures
+from .roles import account_role_table
+from .segments import account_positions, segment_tables
 from .servqual_run import derived_importance, gap1_summary, servqual_summary
 
 
@@ -59,6 +64,9 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
     tables: dict[str, pd.DataFrame] = {}
     has_accounts_col = "account_id" in responses.columns
     per_account: list[pd.DataFrame] = []
+    figures = RespondentFigures()
+    if not responses.index.is_unique:  # figures are regrouped by row label
+        responses = responses.reset_index(drop=True)
 
     if "account_id" in responses.columns and "role" not in responses.columns:
         # role is optional: without it every respondent weighs as an unknown role
@@ -78,6 +86,8 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
             sq_summary["gap1"], tables["servqual_gap1"] = gap1_summary(
                 gap1_inst, servqual, keyed_answers, sq_scores.index)
         summary["servqual"] = sq_summary
+        figures.servqual, figures.servqual_answers = sq_scores, keyed_answers
+        figures.servqual_layout = ServqualLayout.of(servqual)
         if has_accounts_col:
             layout = ServqualLayout.of(servqual)
             measures = [f"{d}.{part}" for d in layout.dimensions
@@ -115,6 +125,7 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
             frame["satisfaction"] = satisfaction_index(
                 keyed_answers.loc[rows, inst.single_columns(sat)], inst, sat,
                                                        weights)
+            figures.satisfaction = frame["satisfaction"]
             frame = frame[frame["account_id"].notna()]
             if len(frame):
                 sat_by_account = account_rollup(frame, ["satisfaction"],
@@ -126,6 +137,7 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
     nps_column = find_nps_column(questionnaire)
     if nps_column is not None:
         result = loyalty_mod.nps(responses[nps_column])
+        figures.nps_answers = responses[nps_column]
         summary["nps"] = {"nps": num(result.nps), "moe": num(result.moe), "n": result.n,
                           "promoters": result.promoters, "passives": result.passives,
                           "detractors": result.detractors}
@@ -139,6 +151,7 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                                             loyalty_inst,
                                             nps_item=nps_column if nps_column in
                                             loyalty_inst.numeric_columns else None)
+        figures.loyalty_index = scores["loyalty_index"]
         summary["loyalty"] = {
             "n": int(scores["loyalty_index"].notna().sum()),
             "loyalty_index": num(scores["loyalty_index"].mean()),
@@ -216,9 +229,16 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
             summary["quadrant_cutoffs"] = dict(QUADRANT_CUTOFFS)
         tables["accounts"] = account_table.reset_index()
         if has_accounts_col:
-            tables["account_roles"] = account_roles(
-                customer_rows(questionnaire, responses, options), options.min_role_answers,
+            customers = customer_rows(questionnaire, responses, options)
+            tables["account_roles"] = account_role_table(
+                figures, responses.index, customers, options.min_role_answers,
                 options.role_weights)
+            if accounts is not None:
+                row_account = np.full(len(responses), -1, dtype=np.int64)
+                at = positions_of(responses.index, customers.index)
+                row_account[at] = account_positions(customers["account_id"], accounts)
+                tables["segments"], tables["segment_items"] = segment_tables(
+                    figures, responses.index, row_account, accounts)
         tables.update(extra)
         if "stage_distribution" in extra:
             summary["stages"] = {str(r["stage"]): as_count(r["n"]) for _, r in

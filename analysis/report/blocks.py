@@ -3,45 +3,43 @@
 A streaming sheet is written top to bottom once: column widths, the frozen pane and the
 page setup come first, then rows are appended. :class:`Page` keeps the row counter so a
 sheet can place a table, remember where its cells are (for charts and formulas) and go on.
-Every value goes through :func:`~.workbook.write_text_safe` (text stays text); only cells
-the writer itself builds as formulas are formulas.
+Rows are written by :mod:`.sheetxml` (text stays text); only cells the writer itself builds
+as :class:`Formula` are formulas.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from copy import copy
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .sheetxml import Formula, StreamedSheet, StyleCache, date_format, kind
 from .workbook import (
     HEADER_FILL,
     HEADER_FONT,
+    HEADER_LEFT,
+    HEADER_RIGHT,
     LINE_HEIGHT,
     NOTE_FONT,
     TITLE_FONT,
+    TOP,
+    WRAP,
     _lines,
     text_width,
-    write_text_safe,
 )
+
+__all__ = ["Formula", "Page", "Span", "Styled"]
 
 SECTION_FONT = Font(bold=True, size=12, color="1F4E79")
 BOLD = Font(bold=True)
 TOTAL_BORDER = Border(top=Side(style="thin", color="000000"))
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
 STAGE_COLOURS = ("D9D9D9", "FCE4D6", "FFF2CC", "DDEBF7", "E2EFDA", "C6E0B4")
 UNCOUPLING_COLOUR = "F4B6B6"
-
-
-class Formula(str):
-    """A cell the writer builds as an Excel formula (never a respondent's text)."""
 
 
 @dataclass(frozen=True)
@@ -61,15 +59,22 @@ def quote(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
-class Page:
-    """A streaming worksheet with a row counter."""
+class Styled(NamedTuple):
+    """A value and the id of its cell style (:meth:`Page.cell`)."""
 
-    def __init__(self, ws: Any, widths: Sequence[float], freeze: str | None = None,
+    value: Any
+    style: int
+
+
+class Page:
+    """A streamed worksheet (:class:`~.sheetxml.StreamedSheet`) with a row counter."""
+
+    def __init__(self, ws: StreamedSheet, widths: Sequence[float], freeze: str | None = None,
                  landscape: bool = True, one_page: bool = False) -> None:
         self.ws = ws
         self.row = 0
         self.widths = list(widths)
-        self._styles: dict[tuple[Any, ...], Any] = {}
+        self.styles = StyleCache(ws)
         for c, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(c)].width = width
         if freeze:
@@ -87,48 +92,25 @@ class Page:
 
     def cell(self, value: Any, font: Font | None = None, fmt: str | None = None,
              fill: PatternFill | None = None, align: Alignment | None = None,
-             border: Border | None = None) -> Any:
-        cell = WriteOnlyCell(self.ws)
-        if isinstance(value, Formula):
-            cell.value = str(value)  # the writer's own formula
-        else:
-            write_text_safe(cell, value)
-        if fmt and cell.data_type not in ("n", "f"):
+             border: Border | None = None) -> Styled:
+        """A value with its style; a number format applies to numbers and formulas only
+        (a date gets a date format)."""
+        what = kind(value)
+        if what == "d":
+            fmt = date_format(value)
+        elif fmt and what not in ("n", "f"):
             fmt = None
-        if fmt is None and font is None and fill is None and align is None and border is None:
-            return cell
-        # a style is looked up in the workbook's registries once, then its array is copied
-        # (setting each attribute per cell is a third of the time on a large sheet)
-        # keyed by the style objects' identities (hashing them costs more than the lookup
-        # saves); the cache holds the objects, so no identity is reused while it lives
-        key = (fmt, id(font), id(fill), id(align), id(border))
-        cached = self._styles.get(key)
-        if cached is not None:
-            cell._style = copy(cached[0])
-            return cell
-        if font is not None:
-            cell.font = font
-        if fmt:
-            cell.number_format = fmt
-        if fill is not None:
-            cell.fill = fill
-        if align is not None:
-            cell.alignment = align
-        if border is not None:
-            cell.border = border
-        self._styles[key] = (copy(cell._style), (font, fill, align, border))
-        return cell
+        return Styled(value, self.styles(fmt, font, fill, align, border))
 
     def append(self, cells: Sequence[Any], height: float | None = None) -> int:
         self.row += 1
-        if height:
-            self.ws.row_dimensions[self.row].height = height
-        self.ws.append([c if hasattr(c, "data_type") else self.cell(c) for c in cells])
+        if cells:
+            self.ws.write_row(self.row, [c if isinstance(c, Styled) else self.cell(c)
+                                         for c in cells], height)
         return self.row
 
     def blank(self, rows: int = 1) -> None:
-        for _ in range(rows):
-            self.append([])
+        self.row += rows  # an empty row is not written
 
     def banner(self, text: str, font: Font = NOTE_FONT, span: int | None = None) -> None:
         span = span or len(self.widths)
@@ -152,8 +134,7 @@ class Page:
         for k, name in enumerate(names):
             right = bool(numeric and numeric[k])
             cells.append(self.cell(name, font=HEADER_FONT, fill=HEADER_FILL,
-                                   align=Alignment(wrap_text=True, vertical="top",
-                                                   horizontal="right" if right else "left")))
+                                   align=HEADER_RIGHT if right else HEADER_LEFT))
             width = self.widths[k] if k < len(self.widths) else 9.0
             lines = max(lines, _lines(name, width / 1.1))
         return self.append(cells, height=LINE_HEIGHT * min(lines, 4))

@@ -10,6 +10,7 @@ import pandas as pd
 from .blocks import WRAP, Page
 from .labels import Labels
 from .sections import DECIMAL2, bar_chart, largest_gaps
+from .sheetxml import streamed_sheet
 from .workbook import COUNT, INDEX, MONEY, SHARE, Sheet, unique_sheet_name
 
 CARD_MEASURES = (("col.stage", "stage", None), ("col.abc", "abc", None),
@@ -54,7 +55,7 @@ def write_scorecard(wb: Any, used: set[str], code: str, data: Any, labels: Label
     accounts = data.table("accounts")
     row = accounts[accounts["account_id"].astype(str) == code].iloc[0].to_dict()
     name = unique_sheet_name(f"{labels('sheet.scorecard')} {code}", used)
-    page = Page(wb.create_sheet(name), [30, 16, 12, 12, 12, 8], landscape=False,
+    page = Page(streamed_sheet(wb, name), [30, 16, 12, 12, 12, 8], landscape=False,
                 one_page=True)
     page.title(f"{labels('t.card')}: {row.get('name') or code}", labels("n.card"), span=6)
     page.blank()
@@ -90,7 +91,7 @@ def write_scorecard(wb: Any, used: set[str], code: str, data: Any, labels: Label
 def write_method(wb: Any, name: str, data: Any, labels: Labels) -> None:
     from .method import definitions
 
-    page = Page(wb.create_sheet(name), [28, 100], landscape=False)
+    page = Page(streamed_sheet(wb, name), [28, 100], landscape=False)
     page.title(labels("t.method"), span=2)
     page.blank()
     facts = [(labels("w.wave"), data.wave),

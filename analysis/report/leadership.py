@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 from . import cards, sections
 from .blocks import BOLD, TOTAL_BORDER, Formula, Page, Span, stage_fill
 from .labels import Labels
+from .sheetxml import streamed_sheet
 from .workbook import COUNT, INDEX, MONEY, SHARE, unique_sheet_name
 
 DECIMAL2 = "0.00"
@@ -325,12 +326,12 @@ def leadership_workbook(data: ReportData, lang: str = "zh", out: IO[bytes] | Non
     columns = account_columns(data)
     n = len(data.table("accounts"))
     span = Span(ACCOUNT_HEADER_ROW, ACCOUNT_HEADER_ROW + 1, ACCOUNT_HEADER_ROW + n)
-    summary = Page(wb.create_sheet(names["summary"]), [30, 13, 13, 11, 11, 9],
+    summary = Page(streamed_sheet(wb, names["summary"]), [30, 13, 13, 11, 11, 9],
                    landscape=True, one_page=True)
     write_summary(summary, data, labels, names["accounts"], columns, span)
     step(names["summary"])
     if n:
-        page = Page(wb.create_sheet(names["accounts"]), [c.width for c in columns],
+        page = Page(streamed_sheet(wb, names["accounts"]), [c.width for c in columns],
                     freeze=f"C{ACCOUNT_HEADER_ROW + 1}")
         write_accounts(page, data, labels, names["accounts"])
         step(names["accounts"])
@@ -344,7 +345,7 @@ def leadership_workbook(data: ReportData, lang: str = "zh", out: IO[bytes] | Non
         step(code)
     cards.write_method(wb, unique_sheet_name(labels("sheet.method"), used), data, labels)
     for sheet, technical in cards.raw_sheets(data, labels) + analyst_sheets(data.tables, lang):
-        write_sheet(wb.create_sheet(unique_sheet_name(sheet.name, used)), sheet, technical)
+        write_sheet(streamed_sheet(wb, unique_sheet_name(sheet.name, used)), sheet, technical)
         step(sheet.name)
     if out is not None:
         wb.save(out)

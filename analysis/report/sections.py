@@ -15,6 +15,7 @@ from openpyxl.drawing.line import LineProperties
 
 from .blocks import Formula, Page, Span
 from .labels import Labels
+from .sheetxml import streamed_sheet
 from .workbook import COUNT, INDEX, MONEY, PVALUE, SHARE
 
 DECIMAL2 = "0.00"
@@ -49,7 +50,7 @@ def write_gaps(wb: Any, name: str, data: Any, labels: Labels) -> None:
     dims = (data.summary.get("servqual") or {}).get("dimensions") or {}
     if not dims:
         return
-    page = Page(wb.create_sheet(name), [36, 14, 10, 10, 10, 8, 8, 10, 10])
+    page = Page(streamed_sheet(wb, name), [36, 14, 10, 10, 10, 8, 8, 10, 10])
     page.title(labels("t.gaps"), labels("n.gaps"), span=9)
     page.blank()
     alpha = data.table("reliability")
@@ -100,7 +101,7 @@ def write_ipa(wb: Any, name: str, data: Any, labels: Labels) -> None:
     table = data.table("servqual_importance")
     if table.empty:
         return
-    page = Page(wb.create_sheet(name), [20, 12, 12, 22, 4, 12, 12])
+    page = Page(streamed_sheet(wb, name), [20, 12, 12, 22, 4, 12, 12])
     page.title(labels("t.ipa"), labels("n.ipa"), span=7)
     page.blank()
     records = table.to_dict(orient="records")
@@ -157,7 +158,7 @@ def write_stages(wb: Any, name: str, data: Any, labels: Labels, accounts_sheet: 
              if "customer_type" in table and (table["customer_type"] == t).any()]
     types += sorted({str(t) for t in table.get("customer_type", pd.Series(dtype=str))
                      .dropna()} - set(types))
-    page = Page(wb.create_sheet(name), [24, 14, 14, 14, 10, 40, 40, 16],
+    page = Page(streamed_sheet(wb, name), [24, 14, 14, 14, 10, 40, 40, 16],
                 freeze=None)
     page.title(labels("t.stages"), labels("n.stages"), span=8)
     page.blank()
@@ -223,7 +224,7 @@ def write_contribution(wb: Any, name: str, data: Any, labels: Labels) -> None:
     table = data.table("accounts")
     if table.empty or "contribution" not in table:
         return
-    page = Page(wb.create_sheet(name), [26, 8, 14, 10, 12, 4])
+    page = Page(streamed_sheet(wb, name), [26, 8, 14, 10, 12, 4])
     page.title(labels("t.contribution"), labels("n.contribution"), span=6)
     page.blank()
     ranked = table.sort_values("contribution", ascending=False, na_position="last")

@@ -64,12 +64,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
+
+from .sheetxml import StreamedSheet, StyleCache, date_format, kind, streamed_sheet
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -77,6 +78,10 @@ TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(italic=True, color="404040")
 TECHNICAL_FONT = Font(italic=True, size=9, color="7F7F7F")
 MAX_SHEET_NAME = 31
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+HEADER_LEFT = Alignment(wrap_text=True, vertical="top", horizontal="left")
+HEADER_RIGHT = Alignment(wrap_text=True, vertical="top", horizontal="right")  # over numbers
 
 MONEY = "#,##0"
 SHARE = "0.0%"
@@ -345,19 +350,13 @@ def _column_widths(table: pd.DataFrame, formats: Sequence[str | list[str] | None
     return widths
 
 
-def _banner(ws: Any, row: int, span: int, width: float, text: str, font: Font,
+def _banner(ws: StreamedSheet, row: int, span: int, width: float, text: str, style: int,
             line_height: float, scale: float) -> None:
-    """A title or note line: merged across ``span`` columns, wrapped, tall enough (a
-    streaming sheet: the row is appended here, its height set before)."""
-    cell = WriteOnlyCell(ws)
-    write_text_safe(cell, text)
-    cell.font = font
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    """A title or note line: merged across ``span`` columns, wrapped, tall enough."""
     if span > 1:
         ws.merged_cells.add(f"A{row}:{get_column_letter(span)}{row}")
     lines = _lines(text, width / scale)
-    ws.row_dimensions[row].height = min(line_height * lines, MAX_ROW_HEIGHT)
-    ws.append([cell])
+    ws.write_row(row, [(text, style)], min(line_height * lines, MAX_ROW_HEIGHT))
 
 
 def pages_wide(widths: Sequence[float]) -> int:
@@ -397,8 +396,9 @@ def banner_span(widths: Sequence[float]) -> tuple[int, float]:
     return span, banner_width
 
 
-def write_sheet(ws: Any, sheet: Sheet, technical: Sequence[str] | None = None) -> None:
-    """Write ``sheet`` into an empty streaming (write-only) worksheet, row by row.
+def write_sheet(ws: StreamedSheet, sheet: Sheet, technical: Sequence[str] | None = None
+                ) -> None:
+    """Write ``sheet`` into an empty streamed worksheet, row by row.
 
     ``technical``: a second header row with each column's technical name (the analysts'
     sheets show a readable header above the name the analysis uses)."""
@@ -411,67 +411,84 @@ def write_sheet(ws: Any, sheet: Sheet, technical: Sequence[str] | None = None) -
     header_row = 1 + bool(sheet.title) + bool(sheet.note) + bool(sheet.title or sheet.note)
     last_header = header_row + (1 if technical else 0)
     frozen = min(max(sheet.freeze_columns, 0), len(widths))
-    # the sheet's view and page setup are written with its first row
     ws.freeze_panes = f"{get_column_letter(frozen + 1)}{last_header + 1}"
     _print_setup(ws, last_header, widths, frozen)
+    styles = StyleCache(ws)
     row = 1
     if sheet.title:
-        _banner(ws, row, span, banner_width, sheet.title, TITLE_FONT, TITLE_LINE_HEIGHT,
-                scale=1.3)
+        _banner(ws, row, span, banner_width, sheet.title, styles(font=TITLE_FONT, align=WRAP),
+                TITLE_LINE_HEIGHT, scale=1.3)
         row += 1
     if sheet.note:
-        _banner(ws, row, span, banner_width, sheet.note, NOTE_FONT, LINE_HEIGHT, scale=1.0)
-        row += 1
-    if sheet.title or sheet.note:
-        ws.append([])
+        _banner(ws, row, span, banner_width, sheet.note, styles(font=NOTE_FONT, align=WRAP),
+                LINE_HEIGHT, scale=1.0)
     header_lines = 1
     header = []
-    for col, name in enumerate(table.columns, start=1):
-        cell = WriteOnlyCell(ws)
-        write_text_safe(cell, str(name))
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-        numeric = formats[col - 1] is not None  # numbers' headers align with them, right
-        cell.alignment = Alignment(wrap_text=True, vertical="top",
-                                   horizontal="right" if numeric else "left")
-        header_lines = max(header_lines, _lines(str(name), widths[col - 1] / 1.1))
-        header.append(cell)
-    ws.row_dimensions[header_row].height = LINE_HEIGHT * min(header_lines, MAX_HEADER_LINES)
-    ws.append(header)
+    for col, name in enumerate(table.columns):
+        numeric = formats[col] is not None  # numbers' headers align with them, right
+        header.append((str(name), styles(font=HEADER_FONT, fill=HEADER_FILL,
+                                         align=HEADER_RIGHT if numeric else HEADER_LEFT)))
+        header_lines = max(header_lines, _lines(str(name), widths[col] / 1.1))
+    ws.write_row(header_row, header, LINE_HEIGHT * min(header_lines, MAX_HEADER_LINES))
     if technical:
-        names = []
-        for name in technical:
-            cell = WriteOnlyCell(ws)
-            write_text_safe(cell, name)
-            cell.font = TECHNICAL_FONT
-            names.append(cell)
-        ws.append(names)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    r = last_header
+        technical_style = styles(font=TECHNICAL_FONT)
+        ws.write_row(header_row + 1, [(name, technical_style) for name in technical])
+    _write_rows(ws, table, formats, widths, styles, last_header + 1)
+
+
+def _write_rows(ws: StreamedSheet, table: pd.DataFrame,
+                formats: Sequence[str | list[str] | None], widths: Sequence[float],
+                styles: StyleCache, first: int) -> None:
+    """The table's rows: numbers in their column's format, long texts wrapped (the row
+    grows, and its other cells align at the top)."""
+    plain = [None if isinstance(f, list) else styles(fmt=f) for f in formats]
+    plain_top = [None if isinstance(f, list) else styles(fmt=f, align=TOP) for f in formats]
+    wrap, top, = styles(align=WRAP), styles(align=TOP)
+    limits = [w - 2 for w in widths]
     for k, values in enumerate(table.itertuples(index=False, name=None)):
-        r += 1
+        cells: list[tuple[Any, int]] = []
         lines = 1
-        cells = []
-        for c, value in enumerate(values, start=1):
-            cell = WriteOnlyCell(ws)
-            write_text_safe(cell, value)
-            cells.append(cell)
-            if cell.value is None:
-                continue
-            fmt = formats[c - 1]
-            if isinstance(fmt, list):
-                fmt = fmt[k]
-            if fmt and cell.data_type == "n":
-                cell.number_format = fmt
-            elif cell.data_type == "s" and text_width(cell.value) > widths[c - 1] - 2:
-                cell.alignment = wrap
-                lines = max(lines, _lines(cell.value, widths[c - 1]))
+        for c, value in enumerate(values):
+            what = kind(value)
+            if what == "n":
+                style = plain[c]
+                if style is None:  # one format per row (row_measures)
+                    style = styles(fmt=formats[c][k])  # type: ignore[index]
+                cells.append((value, style))
+            elif what == "s":
+                text = value if isinstance(value, str) else str(value)
+                if 2 * len(text) > limits[c] and text_width(text) > limits[c]:
+                    cells.append((text, wrap))
+                    lines = max(lines, _lines(text, widths[c]))
+                else:
+                    cells.append((text, 0))
+            elif what == "d":
+                cells.append((value, styles(fmt=date_format(value))))
+            elif what == "f":  # a table's text is never a formula
+                cells.append((str.__str__(value), 0))
+            else:
+                cells.append((value if what == "b" else None, 0))
+        height = None
         if lines > 1:  # a wrapped text: the row grows and its cells align at the top
-            ws.row_dimensions[r].height = min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
-            for cell in cells:
-                if cell.value is not None and not cell.alignment.wrap_text:
-                    cell.alignment = top
-        ws.append(cells)
+            height = min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
+            cells = [_at_top(cell, c, k, plain, plain_top, formats, wrap, top, styles)
+                     for c, cell in enumerate(cells)]
+        ws.write_row(first + k, cells, height)
+
+
+def _at_top(cell: tuple[Any, int], c: int, k: int, plain: Sequence[int | None],
+            plain_top: Sequence[int | None], formats: Sequence[str | list[str] | None],
+            wrap: int, top: int, styles: StyleCache) -> tuple[Any, int]:
+    value, style = cell
+    if value is None or style == wrap:
+        return cell
+    if kind(value) == "n":
+        fmt = formats[c]
+        return value, (plain_top[c] if plain_top[c] is not None
+                       else styles(fmt=fmt[k] if isinstance(fmt, list) else fmt, align=TOP))
+    if kind(value) == "d":
+        return value, styles(fmt=date_format(value), align=TOP)
+    return value, top
 
 
 def sheet_name(name: str) -> str:
@@ -499,7 +516,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     wb = Workbook(write_only=True)
     used: set[str] = set()
     for sheet in sheets:
-        write_sheet(wb.create_sheet(unique_sheet_name(sheet.name, used)), sheet)
+        write_sheet(streamed_sheet(wb, unique_sheet_name(sheet.name, used)), sheet)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

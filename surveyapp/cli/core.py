@@ -31,7 +31,8 @@ def init_db_command() -> None:
               help="Answers in the synthetic portfolio (at least one per account).")
 @with_appcontext
 def demo_command(n_accounts: int | None, n_responses: int | None) -> None:
-    """Seed a demo portfolio when the database is empty; print a login and survey links."""
+    """Seed a demo portfolio when the database is empty; print one login per role
+    ('Login (<role>): <email> / <password>') and open survey links."""
     if (n_accounts is None) != (n_responses is None):
         raise click.UsageError("give --accounts and --responses together")
     if n_accounts is not None and n_responses is not None and n_responses < n_accounts:
@@ -56,8 +57,6 @@ def demo_command(n_accounts: int | None, n_responses: int | None) -> None:
             raise click.ClickException(f"computing the figures failed: {run.error}")
     for each in login.logins:
         click.echo(f"Login ({each.role}): {each.email} / {each.password}")
-    # the line older scripts read: the administrator, who sees every demo account
-    click.echo(f"Manager login: {login.email} / {login.password}")
     for link in login.links:
         click.echo(f"Survey link: {link}")
 

@@ -80,8 +80,6 @@ class Login:
 
 @dataclass
 class DemoLogin:
-    email: str  # the administrator's (sees every demo account)
-    password: str
     links: list[str]
     created: bool
     logins: list[Login] = field(default_factory=list)  # one per role, administrator first
@@ -286,9 +284,9 @@ def _add_gap1(session: Session, campaign: Campaign, owners: list[str],
 
 def ensure_demo(session: Session, base_url: str, size: tuple[int, int] | None = None,
                 progress: Callable[[str], None] = lambda _m: None) -> DemoLogin | None:
-    """Seed the demo when the database has no accounts; return a login and open links.
+    """Seed the demo when the database has no accounts; return its logins and open links.
 
-    On a database that already holds the demo, the demo manager gets a fresh password and a
+    On a database that already holds the demo, every demo login gets a fresh password and a
     few unanswered demo invitations get fresh links (only hashes of tokens are stored, so
     old links cannot be shown again). A database with data of its own is left untouched
     (None): no real invitation link or password is ever replaced. ``size`` = (accounts,
@@ -314,9 +312,7 @@ def ensure_demo(session: Session, base_url: str, size: tuple[int, int] | None = 
     logins = ensure_logins(session)
     session.commit()
     base = base_url.rstrip("/")
-    admin = logins[0]
-    return DemoLogin(admin.email, admin.password, [f"{base}/s/{t}" for t in tokens], created,
-                     logins)
+    return DemoLogin([f"{base}/s/{t}" for t in tokens], created, logins)
 
 
 def ensure_logins(session: Session) -> list[Login]:

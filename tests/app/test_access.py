@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from surveyapp.models import Account, AuditEvent, User
 from surveyapp.services import access, audit, users, visible
@@ -418,12 +418,22 @@ def test_ensure_login_gives_a_role_and_a_fresh_password(app, session):
         users.ensure_login(session, "x@example.com", "boss")
 
 
-def test_the_demo_login_sees_every_demo_account(app, runner, client):
-    import re
+def test_the_demo_managers_see_their_own_accounts_and_the_administrator_every_one(
+        app, runner, client, session):
+    from tests.app.test_cli import demo_logins
 
-    result = runner.invoke(args=["demo"])
-    email, password = re.search(r"^Manager login: (\S+) / (\S+)$", result.output,
-                                re.M).groups()
-    assert client.post("/login", data={"email": email, "password": password}).status_code \
-        == 302
-    assert "36 accounts" in client.get("/accounts?lang=en").get_data(as_text=True)
+    logins = demo_logins(runner.invoke(args=["demo"]).output)
+    every = session.scalar(select(func.count()).select_from(Account))
+    seen = []
+    for role, email, password in [("admin", *logins["admin"][0]),
+                                  *(("manager", *m) for m in logins["manager"])]:
+        assert client.post("/login", data={"email": email, "password": password}
+                           ).status_code == 302, role
+        owned = every if role == "admin" else session.scalar(
+            select(func.count()).select_from(Account).join(User, User.id == Account.owner_id)
+            .where(User.email == email))
+        page = client.get("/accounts?lang=en").get_data(as_text=True)
+        assert f"{owned} accounts" in page, role
+        seen.append(owned)
+        client.post("/logout")
+    assert every == 36 and seen[0] == seen[1] + seen[2]  # the managers split the portfolio

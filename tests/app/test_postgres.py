@@ -36,7 +36,7 @@ def test_demo_survey_scorecard_export_and_analysis_on_postgresql(pg_app):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     token = re.findall(r"^Survey link: \S+/s/(\S+)$", result.output, re.M)[0]
-    email, password = re.search(r"^Manager login: (\S+) / (\S+)$", result.output, re.M).groups()
+    email, password = re.search(r"^Login \(admin\): (\S+) / (\S+)$", result.output, re.M).groups()
     client = pg_app.test_client()
     assert client.get(f"/s/{token}").status_code == 200
     with pg_app.app_context():  # submitted as the survey's last page does, through the service

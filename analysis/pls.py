@@ -315,17 +315,31 @@ def _acyclic(design: np.ndarray) -> bool:
     return np.trace(reach) == 0
 
 
-def _answers(data: pd.DataFrame, model: _Model) -> np.ndarray:
-    """Every row of ``data`` on the model's indicators (NaN = not answered), as float64."""
+def _as_float64(data: pd.DataFrame, columns: Sequence[str],
+                rows: np.ndarray | None = None) -> np.ndarray:
+    """``data[columns]`` (only ``rows``, a boolean mask, when given) as one float64 array,
+    filled column by column from the frame's own columns: no copy of the selected columns
+    is made first (at a million rows, answers stored narrower than float64 are widened
+    here, one column at a time)."""
+    n = len(data) if rows is None else int(rows.sum())
+    out = np.empty((n, len(columns)), dtype="float64")
+    for j, column in enumerate(columns):
+        values = data[column].to_numpy(dtype="float64", na_value=np.nan)
+        out[:, j] = values if rows is None else values[rows]
+    return out
+
+
+def _complete_rows(data: pd.DataFrame, model: _Model) -> tuple[np.ndarray, pd.Index]:
+    """The rows with every indicator answered, as float64, and their index labels.
+
+    Read from the frame column by column: the indicators of every row (complete or not)
+    are not held as one array beside the complete rows."""
     require_frame(data, "data")
     require_numeric_columns(data, model.columns, "data (columns named in blocks)")
-    return data.loc[:, list(model.columns)].to_numpy(dtype="float64", na_value=np.nan)
-
-
-def _complete_rows(answers: np.ndarray, index: pd.Index,
-                   model: _Model) -> tuple[np.ndarray, pd.Index]:
-    keep = np.isfinite(answers).all(axis=1)
-    x = answers[keep]
+    keep = np.ones(len(data), dtype=bool)
+    for column in model.columns:
+        keep &= np.isfinite(data[column].to_numpy(dtype="float64", na_value=np.nan))
+    x = _as_float64(data, list(model.columns), keep)
     n = x.shape[0]
     most_predictors = int(model.design.sum(axis=1).max())
     if n < max(3, most_predictors + 2):
@@ -337,7 +351,15 @@ def _complete_rows(answers: np.ndarray, index: pd.Index,
     flat = [c for c, s in zip(model.columns, spread, strict=True) if not s > 0]
     if flat:
         raise ValueError(f"data: indicator(s) {flat} do not vary in the {n} rows used")
-    return x, index[keep]
+    return x, data.index[keep]
+
+
+def _check_on_scale(data: pd.DataFrame, model: _Model, lo: np.ndarray,
+                    hi: np.ndarray) -> None:
+    """:func:`check_on_scale` over every row, one indicator at a time (same message)."""
+    for j, column in enumerate(model.columns):
+        check_on_scale(_as_float64(data, [column]), lo[j:j + 1], hi[j:j + 1], [column],
+                       "ranges")
 
 
 def _check_options(scaled: bool, scheme: str, tol: float, max_iter: int) -> None:
@@ -443,7 +465,9 @@ def _covariance(x: np.ndarray, scaled: bool) -> tuple[np.ndarray, np.ndarray, np
     """Treated data (centred, or standardized with divisor n), its ``S`` and the sd used."""
     mean = x.mean(axis=0)
     sd = x.std(axis=0)
-    treated = (x - mean) / sd if scaled else x - mean
+    treated = x - mean
+    if scaled:  # in place: the same values as (x - mean) / sd, one array fewer
+        treated /= sd
     s = treated.T @ treated / x.shape[0]
     return treated, s, sd
 
@@ -572,12 +596,11 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
     """
     _check_options(scaled, scheme, tol, max_iter)
     model = _model(blocks, paths)
-    answers = _answers(data, model)
-    x, rows = _complete_rows(answers, data.index, model)
+    x, rows = _complete_rows(data, model)
     lo_hi = None
     if ranges is not None:
         lo_hi = scale_bounds(ranges, model.columns)
-        check_on_scale(answers, *lo_hi, model.columns, "ranges")
+        _check_on_scale(data, model, *lo_hi)
     n = x.shape[0]
     treated, s, sd = _covariance(x, scaled)
     try:
@@ -655,7 +678,7 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
     constructs["index"] = np.nan
     constructs["index_n"] = 0
     if lo_hi is not None:
-        index_scores = _index_scores(answers, data.index, model,
+        index_scores = _index_scores(data, model,
                                      weights / sd if scaled else weights, *lo_hi)
         outer["index_weight"] = index_scores.attrs.pop("index_weight")
         constructs["index"] = index_scores.mean(axis=0).to_numpy()
@@ -668,9 +691,10 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
         gof=gof, index_scores=index_scores)
 
 
-def _index_scores(answers: np.ndarray, index: pd.Index, model: _Model,
-                  unstandardized: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
-    """Per row of ``answers`` and construct, the ACSI-style index over the items answered.
+def _index_scores(data: pd.DataFrame, model: _Model, unstandardized: np.ndarray,
+                  lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
+    """Per row of ``data`` and construct, the ACSI-style index over the items answered
+    (each block's answers read on their own: never every indicator of every row at once).
 
     The weights come from the complete rows' fit and apply to every row, complete or not.
     The ACSI weights are returned in ``attrs["index_weight"]``.
@@ -680,9 +704,9 @@ def _index_scores(answers: np.ndarray, index: pd.Index, model: _Model,
     scores = {}
     for name, start, stop in zip(model.names, np.r_[0, ends[:-1]], ends, strict=True):
         block = slice(int(start), int(stop))
-        scores[name] = block_index(rescale_0_100(answers[:, block], lo[block], hi[block]),
-                                   iw[block])
-    out = pd.DataFrame(scores, index=index, columns=list(model.names))
+        answers = _as_float64(data, list(model.columns[block]))
+        scores[name] = block_index(rescale_0_100(answers, lo[block], hi[block]), iw[block])
+    out = pd.DataFrame(scores, index=data.index, columns=list(model.names))
     out.attrs["index_weight"] = iw
     return out
 
@@ -740,7 +764,7 @@ def bootstrap(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Se
     original = pls_pm(data, blocks, paths, scaled=scaled, scheme=scheme, tol=tol,
                       max_iter=max_iter)
     model = _model(blocks, paths)
-    x, _ = _complete_rows(_answers(data, model), data.index, model)
+    x, _ = _complete_rows(data, model)
     n = x.shape[0]
     xc = x - x.mean(axis=0)  # centring first keeps the resample moments accurate
     draws = bootstrap_indices(n, n_boot, seed)

@@ -6,12 +6,13 @@ Build the portfolio first, in an instance folder of its own::
     SURVEYAPP_INSTANCE=/tmp/big surveyapp demo --accounts 10000 --responses 1000000
 
 then ``python bench/pages.py --instance /tmp/big``. It serves the app (``surveyapp run``) on a
-free port, logs in, and prints the median time of ``/login`` (a page that reads no figures),
-the accounts list (first page, a sorted and filtered page, a far page) and account
-scorecards, all from the same server in the same run. Then, each in a fresh process so its
-peak memory is its own: the recompute of the whole wave (``surveyapp wave recompute
---force``) and the true floor — the same responses read from a Parquet file into the same
-frame and their dimension gap means computed.
+free port, logs in as the demo's first manager, and prints the median time of ``/login`` (a
+page that reads no figures), the accounts list (first page, a sorted and filtered page, a
+far page), account scorecards, the dashboard ``/`` (after its first, cache-filling view)
+and the download ``/accounts.csv``, all from the same server in the same run. Then, each
+in a fresh process so its peak memory is its own: the recompute of the whole wave
+(``surveyapp wave recompute --force``) and the true floor — the same responses read from a
+Parquet file into the same frame and their dimension gap means computed.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def _login(instance: str) -> tuple[str, str]:
     """A fresh password for the demo manager (the demo command prints it)."""
     out = subprocess.run([SURVEYAPP, "demo"], env=_env(instance), capture_output=True,
                          text=True, check=True).stdout
-    match = re.search(r"^Manager login: (\S+) / (\S+)$", out, re.M)
+    # the demo's labelled line (the first manager), or the older unlabelled one
+    match = re.search(r"^(?:Login \(manager\)|Manager login): (\S+) / (\S+)$", out, re.M)
     if match is None:
         raise SystemExit(f"no demo login in this instance:\n{out}")
     return match.group(1), match.group(2)
@@ -109,6 +111,7 @@ def pages(instance: str, repeat: int) -> None:
         codes = re.findall(rb'href="/accounts/([A-Z0-9]+)\?', first[2])[:10]
         scorecards = [f"/accounts/{c.decode()}" for c in codes]
         client.get(scorecards[0])
+        client.get("/")  # the dashboard is built once per run and account set
         rows = [
             ("/login (reads no figures)", ["/login"]),
             ("/accounts, first page", ["/accounts"]),
@@ -116,6 +119,8 @@ def pages(instance: str, repeat: int) -> None:
                                                     "value_added&gap_below=0"]),
             ("/accounts, page 150", ["/accounts?page=150&sort=gap"]),
             ("scorecard (10 accounts)", scorecards),
+            ("dashboard /", ["/"]),
+            ("download /accounts.csv", ["/accounts.csv"]),
         ]
         print(f"\nfirst /accounts view after start (decodes the run): "
               f"{1000 * first[0]:.0f} ms")

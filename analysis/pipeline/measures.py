@@ -119,12 +119,15 @@ def satisfaction_model_summary(
     # listwise, the fit reads only complete rows, and a row that answered none of the
     # indicators is never complete: the rows are not copied out for it (mean replacement
     # fills the rows that answered, so there they are)
-    data = subset(responses, rows if options.model_missing == "mean" else
-                  pd.Series(True, index=responses.index), inst.numeric_columns)
+    # indicators of every row: the frame itself (the fit reads its columns one at a time)
+    data = subset(responses, rows, inst.numeric_columns) if options.model_missing == "mean" \
+        else responses
     n_answering = int(rows.sum())
     if options.model_missing == "mean" and len(data):
-        # mean replacement: an item's mean over the rows that answered the model
-        data = data.assign(**{c: data[c].fillna(data[c].mean()) for c in indicators})
+        # mean replacement: an item's mean over the rows that answered the model (in
+        # float64 whatever width the answers are stored in)
+        wide = {c: data[c].astype("float64") for c in indicators}
+        data = data.assign(**{c: wide[c].fillna(wide[c].mean()) for c in indicators})
     # rows with every indicator, counted column by column (no copy of the rows)
     answered_all = np.ones(len(data), dtype=bool)
     for column in indicators:

@@ -82,7 +82,7 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
 
     Metadata ``response_id, account_id, contact_id, role, wave, submitted_at, lang`` (text;
     all but ``response_id`` categorical: a million rows hold a few thousand codes), then
-    one float64 column per numeric answer of any of the waves (in the order they first
+    one float32 column per numeric answer of any of the waves (in the order they first
     appear); a wave's rows are NaN in the other waves' columns. ``with_contacts``
     per wave (default all): False leaves that wave's ``contact_id`` empty.
     """
@@ -93,7 +93,10 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
     counts = [session.scalar(select(func.count(Response.id)).where(
         Response.campaign_id == c.id)) or 0 for c in campaigns]
     total = sum(counts)
-    values = np.full((len(columns), total), np.nan)  # column-major: one block per column
+    # float32, as stored: every answer is a small integer (exact in float32), and half the
+    # memory of float64 (a million rows × 117 answers: 0.47 GB, not 0.94); each model
+    # converts only its own columns to float64 before any arithmetic
+    values = np.full((len(columns), total), np.nan, dtype=VALUE_DTYPE)
     rid = np.empty(total, dtype="int64")
     account = np.full(total, np.nan)
     contact = np.full(total, np.nan)

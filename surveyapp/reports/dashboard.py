@@ -4,8 +4,9 @@ Nothing here computes a statistic: the run holds the NPS with its margin of erro
 gaps with their tests, importance and performance, contribution, classes and quadrants.
 This module picks the accounts a user may see and asked for (customer type, industry,
 owner), counts them by stage, class and quadrant, and shapes each chart's series for the
-page. Figures that rest on respondents rather than accounts (NPS, gaps, importance) are the
-wave's as the run scored it; the page says so when a filter is set.
+page. Figures that rest on respondents rather than accounts (NPS, gaps, satisfaction,
+loyalty) are a segment's when one filter is set or the user is a manager (:mod:`.segments`),
+else the wave's as the run scored it; importance stays the wave's. The page says which.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from .. import labels
 from ..models import Account, Campaign
 from ..services.figures import MIN_ANSWERS, Freshness, WaveFigures, enough, wave_figures
 from ..services.scoring import COVERAGE_TABLE
+from . import segments
+from .segments import SIGNIFICANCE, Scope, p_text
 
 PARETO_BARS = 40  # the largest contributors drawn; the ABC table covers all
 SCATTER_POINTS = 600  # accounts drawn in the quadrant chart (the largest contributors)
 QUADRANT_ORDER = ("loyalist", "mercenary", "hostage", "defector")
 ABC_ORDER = ("A", "B", "C", "D")
-SIGNIFICANCE = 0.05  # Holm-adjusted p below this reads as "significant"
 IPA_QUADRANTS = {CONCENTRATE: _l("Concentrate here"), KEEP_UP: _l("Keep up the good work"),
                  LOW_PRIORITY: _l("Low priority"), OVERKILL: _l("Possible overkill")}
 
@@ -42,10 +44,16 @@ class DashboardQuery:
     customer_type: str | None = None
     industry: str | None = None
     owner: str | None = None
+    own: str | None = None  # a manager's email: their own accounts' figures are shown
 
     @property
     def filtered(self) -> bool:
         return any((self.customer_type, self.industry, self.owner))
+
+    @property
+    def scope(self) -> Scope:
+        return segments.scope_of({"customer_type": self.customer_type,
+                                  "industry": self.industry, "owner": self.owner}, self.own)
 
 
 @dataclass
@@ -58,8 +66,12 @@ class Dashboard:
     unplaced: int = 0  # of which without answers in the wave: no stage, no class
     options: dict[str, list[str]] = field(default_factory=dict)
     stages: list[dict[str, Any]] = field(default_factory=list)
-    nps: dict[str, Any] | None = None
-    gaps: list[dict[str, Any]] = field(default_factory=list)
+    scope: Scope = field(default_factory=lambda: Scope(segments.WAVE))
+    nps: dict[str, Any] | None = None  # the scope's (a segment's, or the wave's)
+    gaps: list[dict[str, Any]] = field(default_factory=list)  # the scope's, each with "wave"
+    indices: dict[str, dict[str, Any]] = field(default_factory=dict)  # satisfaction, loyalty
+    wave_nps: dict[str, Any] | None = None  # the whole wave's, beside a segment's
+    wave_indices: dict[str, dict[str, Any]] = field(default_factory=dict)
     importance: list[dict[str, Any]] = field(default_factory=list)
     importance_split: tuple[float | None, float | None] = (None, None)
     abc: list[dict[str, Any]] = field(default_factory=list)
@@ -138,6 +150,7 @@ def _build(campaign: Campaign, figures: WaveFigures, every: pd.DataFrame,
     _stages(board, accounts, figures.inputs.get("stage_order") or [], stage_model, lang)
     _nps(board, summary.get("nps") or {})
     _gaps(board, figures, lang)
+    _scoped(board, figures, lang)
     _importance(board, figures, lang)
     _contribution(board, accounts)
     _quadrant(board, accounts, summary.get("quadrant_cutoffs") or {})
@@ -160,8 +173,7 @@ def _stages(board: Dashboard, accounts: pd.DataFrame, order: list[str],
 def _nps(board: Dashboard, nps: dict[str, Any]) -> None:
     if not nps:
         return
-    n = int(nps.get("n") or 0)
-    board.nps = {**nps, "n": n, "enough": enough(n)}
+    board.nps = board.wave_nps = segments.nps_figure(nps)
 
 
 def _gaps(board: Dashboard, figures: WaveFigures, lang: str) -> None:
@@ -180,13 +192,24 @@ def _gaps(board: Dashboard, figures: WaveFigures, lang: str) -> None:
             "enough": enough(n), "p_holm": p_holm, "p_t_holm": _value(test.get("p_t_holm")),
             "significant": p_holm is not None and p_holm < SIGNIFICANCE,
             "p_text": p_text(p_holm)})
+    for gap in board.gaps:
+        gap["wave"] = gap["gap"]
 
 
-def p_text(p: float | None) -> str:
-    """A p-value as a reader takes it in: "< 0.001" rather than "0.000"."""
-    if p is None:
-        return "–"
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+def _scoped(board: Dashboard, figures: WaveFigures, lang: str) -> None:
+    """The segment's NPS, gaps and indices in place of the wave's (kept beside them)."""
+    scope = board.query.scope
+    board.scope = scope
+    board.wave_indices = board.indices = segments.wave_indices(figures)
+    if not scope.scoped:
+        return
+    row = segments.scoped_row(figures, scope)
+    board.nps = segments.segment_nps(row)
+    dims = [g["dimension"] for g in board.gaps]
+    wave = {g["dimension"]: g["gap"] for g in board.gaps}
+    board.gaps = [{**g, "wave": wave.get(g["dimension"])}
+                  for g in segments.segment_gaps(row, dims, _dimension_names(figures, lang))]
+    board.indices = segments.segment_indices(row)
 
 
 def _dimension_names(figures: WaveFigures, lang: str) -> dict[str, str]:
@@ -307,6 +330,12 @@ def _charts(board: Dashboard) -> dict[str, dict[str, Any]]:
                           "series": [{"label": _("Gap (P − E)"),
                                       "data": [g["gap"] for g in shown]}],
                           "y": _("Gap (P − E)"), "colors": "sign"}
+        if board.scope.scoped:  # the segment's bars beside the whole wave's
+            charts["gaps"]["series"] = [
+                {"label": _("These accounts") if board.scope.kind == segments.SEGMENT
+                 else _("Your accounts"), "data": [g["gap"] for g in shown]},
+                {"label": _("Whole wave"), "data": [g["wave"] for g in shown]}]
+            del charts["gaps"]["colors"]
         charts["ep"] = {"kind": "bar", "labels": [g["name"] for g in shown],
                         "series": [{"label": _("Expectation"), "data": [g["e"] for g in shown]},
                                    {"label": _("Perception"), "data": [g["p"] for g in shown]}],

@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from analysis import StageModel
 from analysis.stages import Criterion
 
-from ..services.figures import WaveFigures, enough
+from ..services.figures import WaveFigures, enough, segment_items, segment_row
+from .roles import role_views
 
 GRID_STEPS = {"zh": ["寒暄", "事实", "观念", "行为", "价值观"],
               "en": ["Greeting", "Facts", "Shared views", "Interests", "Values"]}
@@ -156,6 +157,17 @@ def _missing(value: object) -> bool:
 WORST_ITEMS = 5
 
 
+def _type_figure(gap: Any, n: Any) -> dict[str, Any]:
+    """The customer type's gap beside the account's; None under the minimum of answers."""
+    try:
+        answers = int(float(n))
+    except (TypeError, ValueError):
+        answers = 0
+    shown = enough(answers) and gap is not None and not _missing(gap)
+    return {"type_gap": float(gap) if shown else None, "type_n": answers,
+            "type_enough": shown}
+
+
 def scorecard_extras(session: Any, card: Any, lang: str, instruments_dir: str,
                      waves: list[WaveFigures]) -> dict[str, Any]:
     """Everything the scorecard shows beside the card's own tables, ready to display."""
@@ -182,14 +194,27 @@ def scorecard_extras(session: Any, card: Any, lang: str, instruments_dir: str,
     figures = wave_figures(session, card.campaign)
     dims = (figures.summary.get("servqual") or {}).get("dimensions") or {}
     shown = [d for d in card.records("dimensions") if enough(d.get("gap_n"))]
-    extras["compare"] = [{**d, "portfolio": (dims.get(d["dimension"]) or {}).get("gap")}
+    # the account's customer type, computed from that type's own answers (every account of
+    # the type, whoever owns it: a segment figure, as the portfolio's is)
+    ctype = account.customer_type
+    type_row = (segment_row(figures, "customer_type", ctype) if ctype else None) or {}
+    type_items = segment_items(figures, "customer_type", ctype) if ctype else {}
+    extras["customer_type"] = ctype
+    extras["compare"] = [{**d, "portfolio": (dims.get(d["dimension"]) or {}).get("gap"),
+                          **_type_figure(type_row.get(f"servqual.{d['dimension']}.gap"),
+                                         type_row.get(f"servqual.{d['dimension']}.n"))}
                          for d in card.records("dimensions")]
     portfolio_items = figures.table("servqual_items")
     by_item = dict(zip(portfolio_items["item"], portfolio_items["gap"], strict=True)) \
         if not portfolio_items.empty else {}
     items = sorted((r for r in card.records("items") if r.get("gap") is not None),
                    key=lambda r: r["gap"])[:WORST_ITEMS]
-    extras["worst"] = [{**r, "portfolio": by_item.get(r["item"])} for r in items]
+    extras["worst"] = [{**r, "portfolio": by_item.get(r["item"]),
+                        **_type_figure((type_items.get(r["item"]) or {}).get("gap"),
+                                       (type_items.get(r["item"]) or {}).get("n"))}
+                       for r in items]
+    dimension_names = {d: (card.names[d].get(lang) if d in card.names else d) for d in dims}
+    extras["role_views"] = role_views(card.records("roles"), list(dims), dimension_names)
     drivers = figures.table("model_drivers")
     extras["drivers"] = drivers.sort_values("rank").to_dict(orient="records") \
         if not drivers.empty and "rank" in drivers.columns else []
@@ -202,6 +227,11 @@ def scorecard_extras(session: Any, card: Any, lang: str, instruments_dir: str,
                        {"label": _("Portfolio"), "data": [
                            (dims.get(d["dimension"]) or {}).get("gap") for d in shown]}],
             "y": _("Gap (P − E)")}
+        if any(d["type_enough"] for d in extras["compare"]):
+            by_dim = {d["dimension"]: d["type_gap"] for d in extras["compare"]}
+            extras["charts"]["gaps"]["series"].append(
+                {"label": _("Same customer type"),
+                 "data": [by_dim.get(d["dimension"]) for d in shown]})
     points = [h for h in extras["history"] if h.get("enough")]
     if points:
         extras["charts"]["history"] = {

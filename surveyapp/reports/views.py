@@ -32,7 +32,7 @@ from ..services import (
     visible,
 )
 from ..services.figures import MIN_ANSWERS, wave_figures
-from . import bp, dashboard, evidence
+from . import bp, dashboard, evidence, segments
 
 DASHBOARD_LIST = 10  # open alerts and overdue tasks listed on the dashboard
 
@@ -91,7 +91,8 @@ def index():
     args = request.args
     query = dashboard.DashboardQuery(
         customer_type=args.get("type") or None, industry=args.get("industry") or None,
-        owner=args.get("owner") or None)
+        owner=args.get("owner") or None,
+        own=current_user.email if current_user.role == access.MANAGER else None)
     waves = campaigns.customer_campaigns(session)
     trend = [visible.restrict(f, codes) for f in dashboard.trend_figures(session, waves)]
     board = dashboard.build(campaign, figures, lambda: dashboard.portfolio(session, codes), query,
@@ -100,6 +101,7 @@ def index():
     today = datetime.now(UTC).date()
     return render_template(
         "reports/dashboard.html", board=board, campaign=campaign, campaigns=waves,
+        segment_kinds=segments.SEGMENT_NAMES,
         freshness=board.freshness, open_alerts=dashboard.describe_alerts(
             alerts.open_for(session, current_user, limit=DASHBOARD_LIST), campaign,
             get_locale_code()),

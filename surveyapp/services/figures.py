@@ -26,6 +26,11 @@ CACHE_SIZE = 32  # decoded tables kept per process (a few runs' worth)
 # below this many answers a page says "too few answers" instead of a figure: a mean or an
 # NPS of two or three people moves by tens of points with one more answer
 MIN_ANSWERS = 5
+# each run's figures per segment: one row per (segment, value) with the wave's measures, and
+# the SERVQUAL items per (segment, value); segment is one of SEGMENT_KINDS
+SEGMENTS_TABLE = "segments"
+SEGMENT_ITEMS_TABLE = "segment_items"
+SEGMENT_KINDS = ("customer_type", "industry", "owner")
 
 
 def enough(n: object) -> bool:
@@ -149,3 +154,46 @@ class WaveFigures:
 
 def wave_figures(session: Session, campaign: Campaign) -> WaveFigures:
     return WaveFigures(session, campaign, newest_run(session, campaign.id))
+
+
+def _plain(value: Any) -> Any:
+    try:
+        return None if bool(pd.isna(value)) else value
+    except (TypeError, ValueError):  # lists and the like are values
+        return value
+
+
+def segment_row(figures: WaveFigures, segment: str, value: str) -> dict[str, Any] | None:
+    """The run's figures of one segment (e.g. ``"customer_type", "partnership"``), missing
+    values as None; None when the run has no such segment (nobody in it answered)."""
+    def build() -> dict[tuple[str, str], dict[str, Any]]:
+        table = figures.table(SEGMENTS_TABLE)
+        if table.empty or not {"segment", "value"} <= set(table.columns):
+            return {}
+        return {_segment_key(row["segment"], row["value"]): {k: _plain(v)
+                                                              for k, v in row.items()}
+                for row in table.to_dict(orient="records")}
+    rows: dict[tuple[str, str], dict[str, Any]] = figures.derived("segment rows", build)
+    return rows.get(_segment_key(segment, value))
+
+
+def _segment_key(segment: Any, value: Any) -> tuple[str, str]:
+    # an owner is an email address, which the accounts file and the login may spell in
+    # different case
+    return str(segment), str(value).casefold() if segment == "owner" else str(value)
+
+
+def segment_items(figures: WaveFigures, segment: str, value: str) -> dict[str, dict[str, Any]]:
+    """One segment's SERVQUAL items by item id (e, p, gap, n)."""
+    def build() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+        table = figures.table(SEGMENT_ITEMS_TABLE)
+        out: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+        if table.empty or not {"segment", "value", "item"} <= set(table.columns):
+            return out
+        for row in table.to_dict(orient="records"):
+            key = _segment_key(row["segment"], row["value"])
+            out.setdefault(key, {})[str(row["item"])] = {k: _plain(v) for k, v in row.items()}
+        return out
+    items: dict[tuple[str, str], dict[str, dict[str, Any]]] = figures.derived(
+        "segment items", build)
+    return items.get(_segment_key(segment, value), {})

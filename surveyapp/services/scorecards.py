@@ -88,6 +88,13 @@ class AccountsQuery:
     page: int = 1
     per_page: int = PER_PAGE
 
+    @property
+    def active_filters(self) -> int:
+        """How many filters narrow the list (the page opens its filter panel when any do)."""
+        return sum(v is not None and v is not False for v in (
+            self.stage, self.abc, self.customer_type, self.owner, self.nps_below,
+            self.gap_below, self.contribution_below, self.attention or None, self.search))
+
 
 @dataclass
 class AccountsPage:

@@ -105,10 +105,14 @@ def test_new_user_errors_store_nothing(app, session, people):
             ({"email": "x@example.com", "role": "manager", "password": "short"},
              "Between 8 and 1024 characters."),
             ({"email": "x@example.com", "role": "owner", "password": "long enough"},
-             "Not a valid choice")):
+             "Not a valid choice"),
+            ({"email": "x" * 200_000 + "@example.com", "role": "manager",
+              "password": "long enough"}, "At most 254 characters.")):
         response = admin.post("/users/new?lang=en", data=data)
         assert response.status_code == 400, data
-        assert message in response.get_data(as_text=True), data
+        page = response.get_data(as_text=True)
+        assert message in page, data
+        assert "x" * 255 not in page and len(page) < 50_000  # never the whole paste back
     assert len(users.list_users(session)) == count
 
 

@@ -2,7 +2,8 @@
 
 import re
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from surveyapp.models import User
 
@@ -223,3 +224,27 @@ def test_any_login_form_gets_an_answer_and_changes_no_user(app, session, manager
     session.expire_all()
     assert [(u.email, u.password_hash, u.session_version)
             for u in session.scalars(select(User))] == before
+
+
+@pytest.mark.parametrize("length", [255, 200_000])
+def test_an_email_too_long_is_refused_with_a_message_and_never_echoed_whole(
+        app, client, session, manager, length):
+    """RFC 5321: an address has at most 254 characters. A longer one (a 200 KB paste) is a
+    400 naming the limit; the page holds at most 254 of its characters; nothing is stored
+    (no login, no audit event)."""
+    from surveyapp.models import AuditEvent
+
+    events = session.scalar(select(func.count()).select_from(AuditEvent))
+    email = "m" * (length - len("@example.com")) + "@example.com"
+    assert len(email) == length
+    response = client.post("/login?lang=en", data={"email": email,
+                                                   "password": "correct horse battery"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "At most 254 characters." in page
+    assert email[:254] in page and email[:255] not in page  # the limit's worth, no more
+    assert len(page) < 20_000
+    assert client.get("/accounts").status_code == 302  # not logged in
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+    assert session.scalar(select(func.count()).select_from(User)) == 1

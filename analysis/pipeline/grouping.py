@@ -1,14 +1,20 @@
-"""Grouped means in numpy: respondent figures regrouped by segment or by buying role.
+"""Respondent figures summed per group once, then regrouped: by segment, by buying role.
 
-A million respondents fall into a few dozen segment values or tens of thousands of
-(account, role) pairs; one ``bincount`` per figure groups them without a pandas groupby or
-a copy of the rows.
+A million respondents fall into tens of thousands of (account, role) pairs. Every figure
+the segment and role tables show is a plain mean over respondents, so it is a ratio of a
+sum to a count; both are taken once per pair with ``bincount`` and then added up into any
+coarser grouping (an account, a customer type, an owner) without reading the rows again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
+
+from ..nps import nps_contribution
+from .respondents import RespondentFigures
 
 
 def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -30,25 +36,112 @@ def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
 
 
-def group_means(x: np.ndarray, codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and count of the finite values of ``x`` per code 0..size-1 (code −1: left out).
-
-    NaN where a group has no value. One correction pass (the mean of the residuals) brings
-    the mean to about the accuracy of pandas' compensated group sums, so a regrouped figure
-    equals the portfolio's computed by ``DataFrame.mean`` to ~1e-15.
-    """
-    keep = np.isfinite(x) & (codes >= 0)
-    values, groups = x[keep], codes[keep]
-    count = np.bincount(groups, minlength=size)
-    safe = np.where(count > 0, count, 1).astype(np.float64)
-    mean = np.bincount(groups, weights=values, minlength=size) / safe
-    mean += np.bincount(groups, weights=values - mean[groups], minlength=size) / safe
-    return np.where(count > 0, mean, np.nan), count.astype(np.int64)
-
-
 def positions_of(index: pd.Index, labels: pd.Index) -> np.ndarray:
     """Positions in ``index`` (the responses' unique row labels) of ``labels``."""
+    if labels.equals(index):
+        return np.arange(len(index), dtype=np.int64)
     found = index.get_indexer(labels)
     if (found < 0).any():
         raise ValueError("respondent figures refer to rows that are not in the responses")
     return np.asarray(found, dtype=np.int64)
+
+
+@dataclass
+class GroupSums:
+    """Per group 0..size-1: for each figure the sum of its values and how many there are.
+
+    Figures: ``nps.promoters`` and ``nps.detractors`` (0/1 per answer, counted over the
+    ``nps`` answers), ``servqual.<dim>.e|p|gap``, ``servqual.unweighted``,
+    ``servqual.weighted``, ``satisfaction``, ``loyalty_index``.
+    """
+
+    size: int
+    sums: dict[str, np.ndarray] = field(default_factory=dict)
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
+    dimensions: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, figures: RespondentFigures, index: pd.Index, codes: np.ndarray,
+           size: int) -> GroupSums:
+        """Sum every figure of ``figures`` per group; ``codes`` gives each responses row
+        (a position in ``index``) its group, −1 for none."""
+        out = cls(size)
+        if figures.nps_answers is not None:
+            bins = out.bins(codes[positions_of(index, figures.nps_answers.index)])
+            score = nps_contribution(figures.nps_answers).to_numpy()
+            out.add("nps.promoters", np.where(np.isnan(score), np.nan, score == 1), bins)
+            out.add("nps.detractors", np.where(np.isnan(score), np.nan, score == -1), bins)
+        scores, layout = figures.servqual, figures.servqual_layout
+        if scores is not None and layout is not None:
+            bins = out.bins(codes[positions_of(index, scores.index)])
+            out.dimensions = layout.dimensions
+            names = [f"{d}.{part}" for d in layout.dimensions for part in ("e", "p", "gap")]
+            weighted = ("weighted",) if layout.allocation is not None else ()
+            for name in (*names, "unweighted", *weighted):
+                out.add(f"servqual.{name}", scores[name].to_numpy(
+                    dtype="float64", na_value=np.nan), bins)
+        for name, series in (("satisfaction", figures.satisfaction),
+                             ("loyalty_index", figures.loyalty_index)):
+            if series is not None:
+                bins = out.bins(codes[positions_of(index, series.index)])
+                out.add(name, series.to_numpy(dtype="float64", na_value=np.nan), bins)
+        return out
+
+    def bins(self, codes: np.ndarray) -> np.ndarray:
+        """``codes`` with −1 (no group) sent to an extra last bin, dropped by :meth:`add`:
+        rows outside every group need no masked copies."""
+        return np.where(codes >= 0, codes, self.size)
+
+    def add(self, name: str, values: np.ndarray, bins: np.ndarray) -> None:
+        """Sum the finite ``values`` per group (``bins`` of :meth:`bins`)."""
+        present = np.isfinite(values)
+        self.sums[name] = np.bincount(bins, weights=np.where(present, values, 0.0),
+                                      minlength=self.size + 1)[:self.size]
+        self.counts[name] = np.bincount(bins, weights=present,
+                                        minlength=self.size + 1)[:self.size].astype(np.int64)
+
+    def merged(self, into: np.ndarray, size: int) -> GroupSums:
+        """These groups added up into ``size`` coarser ones (``into``: each group's new
+        code, −1 for none)."""
+        out = GroupSums(size, dimensions=self.dimensions)
+        keep = into >= 0
+        for name, total in self.sums.items():
+            out.sums[name] = np.bincount(into[keep], weights=total[keep], minlength=size)
+            out.counts[name] = np.bincount(into[keep], weights=self.counts[name][keep],
+                                           minlength=size).astype(np.int64)
+        return out
+
+    def mean(self, name: str) -> np.ndarray:
+        """The figure's mean per group (NaN without a value)."""
+        count = self.counts[name]
+        out = np.full(self.size, np.nan)
+        np.divide(self.sums[name], count, out=out, where=count > 0)
+        return out
+
+    def n(self, name: str) -> np.ndarray:
+        return self.counts[name]
+
+
+def item_sums(figures: RespondentFigures, index: pd.Index, codes: np.ndarray,
+              size: int) -> dict[str, GroupSums]:
+    """Per SERVQUAL item (``<dimension>/<item>``): sums and counts of E, P and the gap
+    ``P − E`` (respondents with both) per group, over the SERVQUAL respondents."""
+    layout, answers, scores = figures.servqual_layout, figures.servqual_answers, \
+        figures.servqual
+    if layout is None or answers is None or scores is None:
+        return {}
+    bins = GroupSums(size).bins(codes[positions_of(index, scores.index)])
+    rows = positions_of(answers.index, scores.index)
+    every_row = len(rows) == len(answers) and bool((rows == np.arange(len(rows))).all())
+    out: dict[str, GroupSums] = {}
+    for d in layout.dimensions:
+        for e_col, p_col in zip(layout.e_columns[d], layout.p_columns[d], strict=True):
+            e = answers[e_col].to_numpy(dtype="float64", na_value=np.nan)
+            p = answers[p_col].to_numpy(dtype="float64", na_value=np.nan)
+            if not every_row:
+                e, p = e[rows], p[rows]
+            sums = GroupSums(size)
+            for name, values in (("e", e), ("p", p), ("gap", p - e)):
+                sums.add(name, values, bins)
+            out[f"{d}/{e_col.rsplit('.', 1)[0]}"] = sums
+    return out

@@ -1,10 +1,10 @@
 """Each buying role's view of its account: who answered and what they said.
 
 ``account_roles`` has one row per account and buying role that answered (``account_id,
-role, n``) and the role's own figures, plain means over its respondents: NPS
-(:func:`analysis.nps.nps_table`), satisfaction and loyalty indices, each SERVQUAL
-dimension's gap and the unweighted SERVQUAL score, each with its n. In an anonymous wave
-(``min_answers`` > 0) roles with fewer answers in an account are merged into ``other``
+role, n``) and the role's own figures, plain means over its respondents: NPS, the
+satisfaction and loyalty indices, each SERVQUAL dimension's gap and the unweighted SERVQUAL
+score, each with its n. In an anonymous wave (``min_answers`` > 0) roles with fewer answers
+in an account are merged into ``other``
 (:func:`analysis.pipeline.account_detail.merge_small_roles`), and a group that is still
 smaller than the minimum shows its n but no figure, so no figure can be traced to the one
 or two people behind it.
@@ -13,88 +13,101 @@ or two people behind it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..rollup import BUYER_ROLES, UNKNOWN_ROLE
 from .account_detail import MERGED_ROLE, merge_small_roles
-from .grouping import positions_of, text_codes
-from .respondents import RespondentFigures
-from .segments import RespondentArrays, grouped_figures
+from .grouping import GroupSums, positions_of, text_codes
 
 ROLE_ORDER = (*BUYER_ROLES, MERGED_ROLE, UNKNOWN_ROLE)
 
 
-def role_figure_columns(figures: RespondentFigures) -> list[str]:
-    """The figure columns of ``account_roles`` for the models the run has."""
-    columns: list[str] = []
-    if figures.nps_answers is not None:
-        columns += ["nps", "nps.n"]
-    for name, series in (("satisfaction", figures.satisfaction),
-                         ("loyalty_index", figures.loyalty_index)):
-        if series is not None:
-            columns += [name, f"{name}.n"]
-    layout = figures.servqual_layout
-    if figures.servqual is not None and layout is not None:
-        columns += [c for d in layout.dimensions
-                    for c in (f"servqual.{d}.gap", f"servqual.{d}.n")]
-        columns += ["servqual.unweighted", "servqual.unweighted.n"]
-    return columns
+@dataclass(frozen=True)
+class BuyingGroups:
+    """The customers' responses as (account, role) groups, numbered by account (as text)
+    and then by the canonical role order: ``codes`` gives each responses row its group
+    (−1: not a customer's answer for an account); ``accounts`` and ``roles`` name the
+    groups, ``account_of`` gives each group its account's number in ``account_names``."""
+
+    codes: np.ndarray
+    account_names: np.ndarray
+    account_of: np.ndarray
+    roles: np.ndarray
+    n: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.n)
+
+    @property
+    def account_codes(self) -> np.ndarray:
+        """Each responses row's account number (−1: none)."""
+        return np.where(self.codes >= 0, self.account_of[np.maximum(self.codes, 0)], -1)
+
+    @classmethod
+    def of(cls, customers: pd.DataFrame, index: pd.Index, min_answers: int = 0,
+           weights: Mapping[str, float] | None = None) -> BuyingGroups:
+        """``customers``: the customers' rows (``account_id``, ``role``; labels of
+        ``index``); ``min_answers`` and ``weights`` as :func:`merge_small_roles` takes them."""
+        roles = merge_small_roles(customers["account_id"], customers["role"], min_answers,
+                                  weights)
+        account_codes, account_names = text_codes(customers["account_id"])
+        role_values, role_names = pd.factorize(roles, use_na_sentinel=False)
+        rank = {r: k for k, r in enumerate(ROLE_ORDER)}
+        names = [str(r) for r in role_names]
+        order = sorted(range(len(names)), key=lambda k: (rank.get(names[k], len(rank)),
+                                                         names[k]))
+        role_rank = np.empty(len(names), dtype=np.int64)
+        role_rank[order] = np.arange(len(order))
+        n_roles = max(len(names), 1)
+        pair = np.where(account_codes >= 0,
+                        account_codes * n_roles + role_rank[np.asarray(role_values)], -1)
+        counts = np.bincount(pair[pair >= 0], minlength=len(account_names) * n_roles)
+        present = np.flatnonzero(counts)  # sorted: by account, then by role order
+        renumber = np.full(len(counts), -1, dtype=np.int64)
+        renumber[present] = np.arange(len(present))
+        codes = np.full(len(index), -1, dtype=np.int64)
+        codes[positions_of(index, customers.index)] = np.where(
+            pair >= 0, renumber[np.maximum(pair, 0)], -1)
+        ordered = np.asarray([names[k] for k in order] or [""], dtype=object)
+        return cls(codes, account_names, present // n_roles, ordered[present % n_roles],
+                   counts[present].astype(np.int64))
 
 
-def account_role_table(figures: RespondentFigures, index: pd.Index, customers: pd.DataFrame,
-                       min_answers: int = 0,
-                       weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+def role_figures(sums: GroupSums) -> dict[str, np.ndarray]:
+    """The ``account_roles`` figures of the models the run has, per group of ``sums``."""
+    out: dict[str, np.ndarray] = {}
+    if "nps.promoters" in sums.sums:
+        n = sums.n("nps.promoters")
+        out["nps"] = 100.0 * (sums.mean("nps.promoters") - sums.mean("nps.detractors"))
+        out["nps.n"] = n
+    for name in ("satisfaction", "loyalty_index"):
+        if name in sums.sums:
+            out[name], out[f"{name}.n"] = sums.mean(name), sums.n(name)
+    for d in sums.dimensions:
+        out[f"servqual.{d}.gap"] = sums.mean(f"servqual.{d}.gap")
+        out[f"servqual.{d}.n"] = sums.n(f"servqual.{d}.gap")
+    if "servqual.unweighted" in sums.sums:
+        out["servqual.unweighted"] = sums.mean("servqual.unweighted")
+        out["servqual.unweighted.n"] = sums.n("servqual.unweighted")
+    return out
+
+
+def account_role_table(groups: BuyingGroups, sums: GroupSums,
+                       min_answers: int = 0) -> pd.DataFrame:
     """``account_roles``: per account and buying role, ``n`` and the role's figures.
 
-    Parameters
-    ----------
-    figures : RespondentFigures
-        The respondent figures of the run.
-    index : Index
-        The responses' row labels (unique).
-    customers : DataFrame
-        The customers' rows (``account_id`` and ``role``; labels of ``index``).
-    min_answers : int
-        Anonymous waves: the fewest answers a role shows on its own (0: every role).
-    weights : mapping, optional
-        The role weights, whose keys name the buying roles.
+    ``sums`` are the respondent figures summed per group of ``groups``; ``min_answers``
+    (anonymous waves) hides the figures of a group with fewer answers.
     """
-    roles = merge_small_roles(customers["account_id"], customers["role"], min_answers,
-                              weights)
-    account_codes, account_names = text_codes(customers["account_id"])
-    role_values, role_names = pd.factorize(roles, use_na_sentinel=False)
-    rank = {r: k for k, r in enumerate(ROLE_ORDER)}
-    order = sorted(range(len(role_names)),
-                   key=lambda k: (rank.get(str(role_names[k]), len(rank)), str(role_names[k])))
-    role_rank = np.empty(len(role_names), dtype=np.int64)
-    role_rank[order] = np.arange(len(order))
-    n_roles = max(len(role_names), 1)
-    pair = np.where(account_codes >= 0,
-                    account_codes * n_roles + role_rank[np.asarray(role_values)], -1)
-    size = len(account_names) * n_roles
-    counts = np.bincount(pair[pair >= 0], minlength=size)
-    present = np.flatnonzero(counts)  # sorted: by account, then by role order
-    codes = np.full(len(index), -1, dtype=np.int64)
-    codes[positions_of(index, customers.index)] = pair
-    # only the pairs that answered are groups: renumber them 0..len(present)-1
-    renumber = np.full(size, -1, dtype=np.int64)
-    renumber[present] = np.arange(len(present))
-    codes = np.where(codes >= 0, renumber[np.maximum(codes, 0)], -1)
-    values = grouped_figures(RespondentArrays.of(figures, index), codes, len(present),
-                             tests=False)
-    n = counts[present].astype(np.int64)
-    ordered_names = np.asarray([str(role_names[k]) for k in order], dtype=object)
     table = pd.DataFrame({
-        "account_id": pd.array(account_names[present // n_roles], dtype="string"),
-        "role": pd.array(ordered_names[present % n_roles] if len(present) else [],
-                         dtype="string"),
-        "n": n})
-    hidden = n < min_answers  # a merged group still too small to show
-    for column in role_figure_columns(figures):
-        value = values[column]
-        if not column.endswith(".n"):
-            value = np.where(hidden, np.nan, value)
-        table[column] = value
+        "account_id": pd.array(groups.account_names[groups.account_of], dtype="string"),
+        "role": pd.array(groups.roles, dtype="string"),
+        "n": groups.n})
+    hidden = groups.n < min_answers  # a merged group still too small to show
+    for column, value in role_figures(sums).items():
+        table[column] = value if column.endswith(".n") else np.where(hidden, np.nan, value)
     return table

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .. import loyalty as loyalty_mod
@@ -28,13 +27,13 @@ from .common import (
     subset,
 )
 from .detect import find_gap1, find_loyalty, find_nps_column, find_servqual
-from .grouping import positions_of
+from .grouping import GroupSums
 from .importance_run import rated_importance
 from .measures import reliability_summary, satisfaction_index, satisfaction_model_summary
 from .notices import model_warnings, nps_warnings, reliability_warnings, wallet_warnings
 from .respondents import RespondentFigures
-from .roles import account_role_table
-from .segments import account_positions, segment_tables
+from .roles import BuyingGroups, account_role_table
+from .segments import segment_tables
 from .servqual_run import derived_importance, gap1_summary, servqual_summary
 
 
@@ -87,6 +86,7 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
                 gap1_inst, servqual, keyed_answers, sq_scores.index)
         summary["servqual"] = sq_summary
         figures.servqual, figures.servqual_answers = sq_scores, keyed_answers
+        figures.servqual_tests = sq_tables["servqual_tests"]
         figures.servqual_layout = ServqualLayout.of(servqual)
         if has_accounts_col:
             layout = ServqualLayout.of(servqual)
@@ -230,15 +230,14 @@ def analyze(questionnaire: Questionnaire, responses: pd.DataFrame,
         tables["accounts"] = account_table.reset_index()
         if has_accounts_col:
             customers = customer_rows(questionnaire, responses, options)
-            tables["account_roles"] = account_role_table(
-                figures, responses.index, customers, options.min_role_answers,
-                options.role_weights)
+            groups = BuyingGroups.of(customers, responses.index, options.min_role_answers,
+                                     options.role_weights)
+            sums = GroupSums.of(figures, responses.index, groups.codes, groups.size)
+            tables["account_roles"] = account_role_table(groups, sums,
+                                                         options.min_role_answers)
             if accounts is not None:
-                row_account = np.full(len(responses), -1, dtype=np.int64)
-                at = positions_of(responses.index, customers.index)
-                row_account[at] = account_positions(customers["account_id"], accounts)
                 tables["segments"], tables["segment_items"] = segment_tables(
-                    figures, responses.index, row_account, accounts)
+                    figures, responses.index, groups, sums, accounts)
         tables.update(extra)
         if "stage_distribution" in extra:
             summary["stages"] = {str(r["stage"]): as_count(r["n"]) for _, r in

@@ -2,122 +2,97 @@
 
 A segment value (``customer_type = partnership``, ``owner = li@example.com``…) is the set of
 accounts with that value in the accounts frame; its figures are the portfolio's own —
-the NPS (:func:`analysis.nps.nps_table`), the SERVQUAL dimension E, P and gap means with
-their Holm-adjusted tests (:func:`analysis.significance.gap_significance`), the
-unweighted and weighted SERVQUAL scores, the satisfaction and loyalty indices — computed
-on the customers' responses of those accounts. Plain means over respondents, as the
-portfolio summary's; a segment value with no answers has no row, an account without a
-value is in no segment of that column. Every figure carries its n: pages decide whether it
-rests on enough answers to be shown (docs/METHODS.md).
+NPS with its margin of error, the SERVQUAL dimension E, P and gap means with their
+Holm-adjusted tests (:func:`analysis.significance.gap_significance`), the unweighted and
+weighted SERVQUAL scores, the satisfaction and loyalty indices — computed on the customers'
+responses of those accounts: plain means over respondents, as in the portfolio summary.
+A segment value with no answers has no row; an account without a value is in no segment
+of that column. The row ``segment = "all"`` (value ``""``) is every customer's response
+with an account, the like-for-like figure beside a segment's. Every figure carries its n:
+pages decide whether it rests on enough answers to be shown (docs/METHODS.md).
+
+The means are sums over (account, role) groups added up (:class:`GroupSums`), so a million
+answers are read once for every segment column; only the tests read the respondents' gaps.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
-from ..nps import nps_table
+from ..nps import Z95
 from ..significance import gap_significance
-from .grouping import group_means, positions_of, text_codes
+from .grouping import GroupSums, item_sums, positions_of, text_codes
 from .respondents import RespondentFigures
+from .roles import BuyingGroups
 
 SEGMENT_COLUMNS = ("customer_type", "industry", "owner")
+ALL = "all"  # the segment of every customer's response with an account
 ITEM_COLUMNS = ("segment", "value", "dimension", "item", "e", "p", "gap", "n")
-NPS_FIELDS = ("moe", "n", "promoters", "passives", "detractors")
 
 
-@dataclass
-class RespondentArrays:
-    """The respondent figures as arrays, each with the positions of its rows in the
-    responses, read once and regrouped by any number of groupings."""
-
-    columns: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
-    positions: dict[str, np.ndarray] = field(default_factory=dict)
-    nps_answers: np.ndarray | None = None
-    dimensions: tuple[str, ...] = ()
-    weighted: bool = False
-
-    @classmethod
-    def of(cls, figures: RespondentFigures, index: pd.Index) -> RespondentArrays:
-        out = cls()
-        if figures.nps_answers is not None:
-            out.positions["nps"] = positions_of(index, figures.nps_answers.index)
-            out.nps_answers = figures.nps_answers.to_numpy(dtype="float64", na_value=np.nan)
-        scores, layout = figures.servqual, figures.servqual_layout
-        if scores is not None and layout is not None:
-            out.positions["servqual"] = positions_of(index, scores.index)
-            out.dimensions, out.weighted = layout.dimensions, layout.allocation is not None
-            names = [f"{d}.{part}" for d in layout.dimensions for part in ("e", "p", "gap")]
-            for name in (*names, "unweighted", *(("weighted",) if out.weighted else ())):
-                out.columns[f"servqual.{name}"] = ("servqual", scores[name].to_numpy(
-                    dtype="float64", na_value=np.nan))
-        for name, series in (("satisfaction", figures.satisfaction),
-                             ("loyalty_index", figures.loyalty_index)):
-            if series is not None:
-                out.positions[name] = positions_of(index, series.index)
-                out.columns[name] = (name, series.to_numpy(dtype="float64", na_value=np.nan))
-        return out
+def _nps_of_counts(promoters: np.ndarray, detractors: np.ndarray,
+                   n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NPS and its margin of error from counts (docs/METHODS.md 5.3, as
+    :func:`analysis.nps.nps`): ``100·(p − d)``, ``1.96·100·sqrt((p + d − (p − d)²)/n)``."""
+    safe = np.where(n > 0, n, 1)
+    p, d = promoters / safe, detractors / safe
+    variance = np.maximum(p + d - (p - d) ** 2, 0.0)
+    score = np.where(n > 0, 100.0 * (p - d), np.nan)
+    moe = np.where(n > 0, Z95 * 100.0 * np.sqrt(variance / safe), np.nan)
+    return score, moe
 
 
-def grouped_figures(arrays: RespondentArrays, codes: np.ndarray, size: int,
-                    tests: bool = True) -> dict[str, np.ndarray]:
-    """Every respondent figure's group mean and n, per group code 0..size-1.
-
-    ``codes`` gives each row of the responses its group, −1 for none. ``tests`` adds each
-    dimension's Holm-adjusted Wilcoxon (``p_holm``) and t (``p_t_holm``) p-values within
-    the group, as the portfolio's gap table has them.
-    """
+def segment_figures(sums: GroupSums) -> dict[str, np.ndarray]:
+    """The ``segments`` figure columns per group of ``sums`` (the tests are added apart)."""
     out: dict[str, np.ndarray] = {}
-    at = {source: codes[where] for source, where in arrays.positions.items()}
-    if arrays.nps_answers is not None:
-        mine = at["nps"] >= 0
-        frame = pd.DataFrame({"group": at["nps"][mine], "answer": arrays.nps_answers[mine]})
-        table = nps_table(frame, "answer", by="group").reindex(range(size))
-        out["nps"] = table["nps"].to_numpy(dtype="float64")
-        for name in NPS_FIELDS:
-            column = table[name]
-            out[f"nps.{name}"] = (column.to_numpy(dtype="float64") if name == "moe" else
-                                  column.fillna(0).to_numpy(dtype="int64"))
-    for name, (source, values) in arrays.columns.items():
-        mean, n = group_means(values, at[source], size)
-        out[name] = mean
-        if name.endswith(".gap"):
-            out[f"{name.removesuffix('.gap')}.n"] = n
-        elif not name.endswith((".e", ".p")):
-            out[f"{name}.n"] = n
-    if tests and arrays.dimensions:
-        _add_gap_tests(out, arrays, at["servqual"], size)
+    if "nps.promoters" in sums.sums:
+        n = sums.n("nps.promoters")
+        promoters = np.rint(sums.sums["nps.promoters"]).astype(np.int64)
+        detractors = np.rint(sums.sums["nps.detractors"]).astype(np.int64)
+        out["nps"], out["nps.moe"] = _nps_of_counts(promoters, detractors, n)
+        out.update({"nps.n": n, "nps.promoters": promoters,
+                    "nps.passives": n - promoters - detractors, "nps.detractors": detractors})
+    for d in sums.dimensions:
+        for part in ("e", "p", "gap"):
+            out[f"servqual.{d}.{part}"] = sums.mean(f"servqual.{d}.{part}")
+        out[f"servqual.{d}.n"] = sums.n(f"servqual.{d}.gap")
+        out[f"servqual.{d}.p_holm"] = np.full(sums.size, np.nan)
+        out[f"servqual.{d}.p_t_holm"] = np.full(sums.size, np.nan)
+    for name in ("servqual.unweighted", "servqual.weighted", "satisfaction", "loyalty_index"):
+        if name in sums.sums:
+            out[name], out[f"{name}.n"] = sums.mean(name), sums.n(name)
     return out
 
 
-def _add_gap_tests(out: dict[str, np.ndarray], arrays: RespondentArrays, at: np.ndarray,
-                   size: int) -> None:
-    """The gap table's tests within each group: one Holm family per group."""
-    for d in arrays.dimensions:
-        out[f"servqual.{d}.p_holm"] = np.full(size, np.nan)
-        out[f"servqual.{d}.p_t_holm"] = np.full(size, np.nan)
+def _add_gap_tests(out: dict[str, np.ndarray], figures: RespondentFigures, index: pd.Index,
+                   codes: np.ndarray) -> None:
+    """The gap table's tests within each group (one Holm family per group), as the
+    portfolio's: Wilcoxon (``p_holm``) and t (``p_t_holm``)."""
+    scores, layout = figures.servqual, figures.servqual_layout
+    if scores is None or layout is None:
+        return
+    at = codes[positions_of(index, scores.index)]
     keep = at >= 0
     if not keep.any():
         return
-    frame = pd.DataFrame({f"{d}.gap": arrays.columns[f"servqual.{d}.gap"][1][keep]
-                          for d in arrays.dimensions})
+    portfolio = figures.servqual_tests
+    if portfolio is not None and keep.all() and not at.any():
+        # one group of every SERVQUAL respondent: the portfolio's own tests
+        tests = portfolio.set_index("dimension")
+        for d in layout.dimensions:
+            out[f"servqual.{d}.p_holm"][0] = tests.loc[d, "p_holm"]
+            out[f"servqual.{d}.p_t_holm"][0] = tests.loc[d, "p_t_holm"]
+        return
+    frame = pd.DataFrame({f"{d}.gap": scores[f"{d}.gap"].to_numpy(
+        dtype="float64", na_value=np.nan)[keep] for d in layout.dimensions})
     frame["_group"] = at[keep]
-    tests = gap_significance(frame, arrays.dimensions, by="_group")
+    tests = gap_significance(frame, layout.dimensions, by="_group")
     groups = tests["_group"].to_numpy(dtype=np.int64)
-    for d in arrays.dimensions:
+    for d in layout.dimensions:
         mine = (tests["dimension"] == d).to_numpy()
         out[f"servqual.{d}.p_holm"][groups[mine]] = tests.loc[mine, "p_holm"].to_numpy()
         out[f"servqual.{d}.p_t_holm"][groups[mine]] = tests.loc[mine, "p_t_holm"].to_numpy()
-
-
-def account_positions(account_ids: pd.Series, accounts: pd.DataFrame) -> np.ndarray:
-    """Each response row's position in ``accounts`` (−1: no account, or not in the frame)."""
-    codes, names = text_codes(account_ids)
-    known = pd.Index(accounts["account_id"].astype("string"))
-    at = np.asarray(known.get_indexer(pd.Index(names, dtype="string")), dtype=np.int64)
-    return np.where(codes >= 0, at[codes], -1) if len(at) else np.full(len(codes), -1)
 
 
 def segment_values(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -126,8 +101,9 @@ def segment_values(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return text_codes(text.mask(text == ""))
 
 
-def segment_tables(figures: RespondentFigures, index: pd.Index, row_account: np.ndarray,
-                   accounts: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def segment_tables(figures: RespondentFigures, index: pd.Index, groups: BuyingGroups,
+                   sums: GroupSums, accounts: pd.DataFrame | None,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``segments`` and ``segment_items`` tables.
 
     Parameters
@@ -136,79 +112,75 @@ def segment_tables(figures: RespondentFigures, index: pd.Index, row_account: np.
         The respondent figures of the run.
     index : Index
         The responses' row labels (unique).
-    row_account : ndarray
-        Per response row, the position of its account in ``accounts``; −1 for rows that
-        are not a customer's answers for a known account.
+    groups, sums : BuyingGroups, GroupSums
+        The customers' (account, role) groups and the figures summed per group.
     accounts : DataFrame or None
         The accounts frame with any of :data:`SEGMENT_COLUMNS`.
     """
     if accounts is None:
         return _empty_segments(), _empty_items()
-    arrays = RespondentArrays.of(figures, index)
-    segments, groupings = [], []
+    known = pd.Index(accounts["account_id"].astype("string"))
+    # each answering account's row in the accounts frame (−1: not in it)
+    account_row = np.asarray(known.get_indexer(pd.Index(groups.account_names, dtype="string")),
+                             dtype=np.int64) if len(groups.account_names) else \
+        np.zeros(0, dtype=np.int64)
+    groupings = [(ALL, np.array([""], dtype=object), np.zeros(len(account_row), np.int64))]
     for column in (c for c in SEGMENT_COLUMNS if c in accounts.columns):
-        value_of_account, values = segment_values(accounts[column])
-        codes = np.where(row_account >= 0, value_of_account[np.maximum(row_account, 0)], -1)
+        value_of_row, values = segment_values(accounts[column])
+        value_of_account = np.where(account_row >= 0,
+                                    value_of_row[np.maximum(account_row, 0)], -1) \
+            if len(value_of_row) else np.full(len(account_row), -1)
+        groupings.append((column, values, value_of_account))
+    by_account = sums.merged(groups.account_of, len(groups.account_names))
+    account_codes = groups.account_codes
+    items = item_sums(figures, index, account_codes, len(groups.account_names))
+    segments, item_tables = [], []
+    for column, values, value_of_account in groupings:
         size = len(values)
-        responses = np.bincount(codes[codes >= 0], minlength=size)
-        answered = np.unique(row_account[codes >= 0])
+        merged = by_account.merged(value_of_account, size)
+        of_group = value_of_account[groups.account_of]
+        responses = np.bincount(of_group[of_group >= 0], weights=groups.n[of_group >= 0],
+                                minlength=size).astype(np.int64)
         counted = pd.DataFrame({
             "segment": column, "value": pd.array(values, dtype="string"),
-            "accounts": np.bincount(value_of_account[answered], minlength=size),
+            "accounts": np.bincount(value_of_account[value_of_account >= 0],
+                                    minlength=size),
             "responses": responses})
-        part = counted.assign(**grouped_figures(arrays, codes, size))
-        segments.append(part[responses > 0])
-        groupings.append((column, values, codes))
-    if not segments:
-        return _empty_segments(), _empty_items()
+        out = segment_figures(merged)
+        codes = np.where(account_codes >= 0, value_of_account[np.maximum(account_codes, 0)],
+                         -1) if len(value_of_account) else account_codes
+        _add_gap_tests(out, figures, index, codes)
+        part = counted.assign(**out)
+        segments.append(part[part["responses"] > 0])
+        item_tables.append(_item_table(items, value_of_account, column, values,
+                                       np.flatnonzero(responses)))
     table = pd.concat(segments, ignore_index=True)
     table = table.astype({"segment": "string", "value": "string", "accounts": "int64",
                           "responses": "int64"})
-    return table, _segment_items(figures, index, groupings)
+    return table, pd.concat(item_tables, ignore_index=True).astype(
+        {"segment": "string", "value": "string", "dimension": "string", "item": "string",
+         "n": "int64"})
 
 
-def _segment_items(figures: RespondentFigures, index: pd.Index,
-                   groupings: list[tuple[str, np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    """Per segment value and item: mean E, P, gap (respondents with both) and n, as
-    :func:`analysis.servqual.item_gaps` over the value's SERVQUAL respondents. Each item's
-    answers are read once for every grouping."""
-    layout, answers, scores = figures.servqual_layout, figures.servqual_answers, \
-        figures.servqual
-    if layout is None or answers is None or scores is None or not groupings:
+def _item_table(items: dict[str, GroupSums], value_of_account: np.ndarray, column: str,
+                values: np.ndarray, present: np.ndarray) -> pd.DataFrame:
+    """Per value with answers (``present``) and item: E, P, gap means and n, as
+    :func:`analysis.servqual.item_gaps` over the value's respondents."""
+    size = len(values)
+    if not items or not len(present):
         return _empty_items()
-    where = positions_of(index, scores.index)
-    rows = positions_of(answers.index, scores.index)
-    every_row = len(rows) == len(answers) and bool((rows == np.arange(len(rows))).all())
-    at = [codes[where] for _, _, codes in groupings]
-    groups = [np.flatnonzero(np.bincount(a[a >= 0], minlength=len(values)))
-              for a, (_, values, _) in zip(at, groupings, strict=True)]
-    parts: list[list[pd.DataFrame]] = [[] for _ in groupings]
-    for d in layout.dimensions:
-        for e_col, p_col in zip(layout.e_columns[d], layout.p_columns[d], strict=True):
-            e = answers[e_col].to_numpy(dtype="float64", na_value=np.nan)
-            p = answers[p_col].to_numpy(dtype="float64", na_value=np.nan)
-            if not every_row:
-                e, p = e[rows], p[rows]
-            q = p - e
-            for k, (_, values, _) in enumerate(groupings):
-                size, present = len(values), groups[k]
-                e_mean, _ = group_means(e, at[k], size)
-                p_mean, _ = group_means(p, at[k], size)
-                gap, n = group_means(q, at[k], size)
-                parts[k].append(pd.DataFrame({
-                    "group": present, "dimension": d, "item": e_col.rsplit(".", 1)[0],
-                    "e": e_mean[present], "p": p_mean[present], "gap": gap[present],
-                    "n": n[present]}))
-    tables = []
-    for k, (column, values, _) in enumerate(groupings):
-        table = pd.concat(parts[k], ignore_index=True).sort_values("group", kind="stable")
-        table.insert(0, "value", pd.array(values[table.pop("group").to_numpy()],
-                                          dtype="string"))
-        table.insert(0, "segment", column)
-        tables.append(table)
-    out = pd.concat(tables, ignore_index=True)
-    return out.astype({"segment": "string", "dimension": "string", "item": "string",
-                       "n": "int64"})
+    parts = []
+    for key, sums in items.items():
+        merged = sums.merged(value_of_account, size)
+        dimension, item = key.split("/", 1)
+        parts.append(pd.DataFrame({
+            "group": present, "dimension": dimension, "item": item,
+            "e": merged.mean("e")[present], "p": merged.mean("p")[present],
+            "gap": merged.mean("gap")[present], "n": merged.n("gap")[present]}))
+    table = pd.concat(parts, ignore_index=True).sort_values("group", kind="stable")
+    table.insert(0, "value", pd.array(values[table.pop("group").to_numpy()], dtype="string"))
+    table.insert(0, "segment", column)
+    return table.reset_index(drop=True)
 
 
 def _empty_segments() -> pd.DataFrame:

@@ -89,13 +89,15 @@ def test_segment_values_rows_and_counts(data):
     table = result.tables["segments"]
     got = set(zip(table["segment"], table["value"], strict=True))
     # A3's blank industry and A4's missing owner are no segment; zhao (A5) has no answers
-    assert got == {("customer_type", "partnership"), ("customer_type", "value_added"),
+    assert got == {("all", ""), ("customer_type", "partnership"), ("customer_type", "value_added"),
                    ("customer_type", "price_sensitive"), ("industry", "auto"),
                    ("industry", "rail"), ("owner", "li@x.cn"), ("owner", "wang@x.cn")}
     row = _segment_row(result, "customer_type", "partnership")
     assert row["accounts"] == 2 and row["responses"] == 14 + 9  # A5 answered nothing
     assert _segment_row(result, "industry", "auto")["responses"] == 14 + 12
     assert _segment_row(result, "owner", "wang@x.cn")["accounts"] == 2
+    every = _segment_row(result, "all", "")
+    assert every["accounts"] == 5 and every["responses"] == len(responses) == 52
 
 
 @pytest.mark.parametrize(("segment", "value"), [("customer_type", "partnership"),
@@ -177,11 +179,14 @@ def test_satisfaction_by_hand_from_the_index_weights(data):
     assert row["satisfaction.n"] == len(per_respondent)
 
 
-def test_one_segment_of_everyone_is_the_portfolio(data):
+@pytest.mark.parametrize("same_type", [True, False])
+def test_one_segment_of_everyone_is_the_portfolio(data, same_type):
+    """Every account of one customer type, or the row "all": the portfolio's figures."""
     q, responses, accounts, _ = data
-    same = accounts.assign(customer_type="partnership")
+    same = accounts.assign(customer_type="partnership") if same_type else accounts
     result = analyze(q, responses, same)
-    row = _segment_row(result, "customer_type", "partnership")
+    row = _segment_row(result, *(("customer_type", "partnership") if same_type
+                                 else ("all", "")))
     summary = result.summary
     assert row["nps"] == pytest.approx(summary["nps"]["nps"])
     assert row["nps.moe"] == pytest.approx(summary["nps"]["moe"])
@@ -197,7 +202,8 @@ def test_one_segment_of_everyone_is_the_portfolio(data):
     assert row["loyalty_index"] == pytest.approx(summary["loyalty"]["loyalty_index"])
     assert row["loyalty_index.n"] == summary["loyalty"]["n"]
     items = result.tables["segment_items"]
-    items = items[items["segment"] == "customer_type"].set_index("item")
+    items = items[items["segment"] == ("customer_type" if same_type else "all")]
+    items = items.set_index("item")
     portfolio = result.tables["servqual_items"].set_index("item")
     for column in ("e", "p", "gap", "n"):
         np.testing.assert_allclose(items[column].to_numpy(dtype="float64"),
@@ -225,10 +231,11 @@ def test_segment_items_by_hand(data):
 def test_segments_need_a_segment_column_and_a_value(data):
     q, responses, accounts, _ = data
     bare = analyze(q, responses, accounts[["account_id"]])
-    assert bare.tables["segments"].empty and bare.tables["segment_items"].empty
+    assert list(bare.tables["segments"]["segment"]) == ["all"]  # no segment column
+    assert set(bare.tables["segment_items"]["segment"]) == {"all"}
     blank = accounts.assign(customer_type=pd.NA, industry="  ")
     table = analyze(q, responses, blank).tables["segments"]
-    assert set(table["segment"]) == {"owner"}  # nothing of the blank columns
+    assert set(table["segment"]) == {"all", "owner"}  # nothing of the blank columns
     without_accounts = analyze(q, responses)
     assert "segments" not in without_accounts.tables
 

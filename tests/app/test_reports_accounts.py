@@ -134,3 +134,22 @@ def test_bad_filter_values_are_ignored_not_errors(app, listed):
                   "attention=yes"):
         assert client.get(f"/accounts?{query}").status_code == 200, query
         assert client.get(f"/accounts.csv?{query}").status_code == 200, query
+
+
+def test_the_filters_fold_away_unless_one_is_set(app, listed):
+    """On a phone the filters must not push the list below the fold: the panel is served
+    closed when nothing is filtered (pages.js opens it on a wide screen), open when a filter
+    is active, so what narrows the list is always in view."""
+    client = _client(app, "admin@example.com")
+    text = client.get("/accounts?lang=en").get_data(as_text=True)
+    panel = text.split('<details class="filters-panel"', 1)[1].split(">", 1)[0]
+    assert panel.strip() == "data-open-wide"  # closed
+    assert 'src="/static/pages.js"' in text and "<script>" not in text
+    for query, active in (("gap_below=0", 1), ("type=value_added&attention=1", 2),
+                          ("q=K00", 1)):
+        text = client.get(f"/accounts?lang=en&{query}").get_data(as_text=True)
+        panel = text.split('<details class="filters-panel"', 1)[1].split(">", 1)[0]
+        assert panel.split() == ["data-open-wide", "open"], query
+        assert f"{active} active" in text and "Clear filters" in text
+    with client.get("/static/pages.js") as script:
+        assert b"details[data-open-wide]" in script.data

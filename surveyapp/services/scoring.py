@@ -252,7 +252,7 @@ def _compute(session: Session, campaign: Campaign, settings: ScoringSettings, di
                      inputs_json=json.dumps(facts, default=str, ensure_ascii=False))
     try:
         with no_cyclic_gc():
-            inputs = load_inputs(session, campaign, settings)
+            inputs = load_inputs(session, campaign, settings, facts)
             if inputs.stage_model is not None:  # the ladder's order, for sorting by stage
                 model = inputs.stage_model
                 facts["stage_order"] = [*model.ladder, *(

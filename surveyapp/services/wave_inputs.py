@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
 from analysis import AnalysisOptions, Questionnaire, StageModel, load_stage_model
@@ -142,13 +142,35 @@ def fingerprint(session: Session, campaign: Campaign,
     contacts = session.execute(
         select(func.count(Contact.id), func.max(Contact.id))).one()
     invited = session.execute(
-        select(func.count(Invitation.id), func.count(Invitation.responded_at))
+        select(func.count(Invitation.id), func.count(Invitation.responded_at),
+               _assignment_checksum())
+        .join(Contact, Contact.id == Invitation.contact_id)
         .where(Invitation.campaign_id == campaign.id)).one()
     facts["contacts"] = [int(contacts[0] or 0), contacts[1]]
     facts["invitations"] = [int(invited[0] or 0), int(invited[1] or 0)]
+    # the invited contacts' accounts: coverage counts each invitation under its contact's
+    # account today, so a contact moved to another account changes the figures
+    facts["invited_accounts"] = int(invited[2] or 0)
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode(
         "utf-8")).hexdigest()
     return digest, facts
+
+
+_CHECKSUM_MODULUS = 2_147_483_647  # a prime: (x mod p)² fits a 64-bit integer
+_CHECKSUM_MULTIPLIER = 1_000_003
+
+
+def _assignment_checksum() -> Any:
+    """An order-free checksum of the invited (contact, account) pairs, summed in the
+    database (one row back, whatever the wave's size). Each pair's term is
+    ``((c·m + a) mod p)² mod p``: a moved contact changes its term, and the square keeps two
+    contacts that swap accounts from cancelling out as a plain sum of ``c·a`` would. Each
+    term is below p, so the sum stays exact in SQLite's 64-bit integers."""
+    p, m = _CHECKSUM_MODULUS, _CHECKSUM_MULTIPLIER
+    contact, account = cast(Invitation.contact_id, BigInteger), cast(Contact.account_id,
+                                                                      BigInteger)
+    pair = ((contact % p) * m + account % p) % p  # 64-bit on PostgreSQL too
+    return func.sum((pair * pair) % p)
 
 
 def _versions(campaign: Campaign) -> list[dict[str, Any]]:
@@ -157,13 +179,17 @@ def _versions(campaign: Campaign) -> list[dict[str, Any]]:
              "sha256": s.instrument_version.sha256} for s in campaign.sections]
 
 
-def load_inputs(session: Session, campaign: Campaign, settings: ScoringSettings) -> WaveInputs:
+def load_inputs(session: Session, campaign: Campaign, settings: ScoringSettings,
+                facts: dict[str, Any] | None = None) -> WaveInputs:
     """The wave's customers' answers with the latest managers' assessment beside them.
 
     No customer's contact id enters the analysis; in an anonymous wave per-role views merge
     roles with fewer than :data:`ANONYMOUS_MIN_ROLE_ANSWERS` answers in an account.
+    ``facts``: the :func:`fingerprint` facts when the caller has just taken them (they
+    are not taken twice).
     """
-    _digest, facts = fingerprint(session, campaign, settings)
+    if facts is None:
+        _digest, facts = fingerprint(session, campaign, settings)
     waves = [campaign]
     instruments = list(questionnaire_of(campaign).instruments)
     assessment = latest_campaign(session, audience="manager")

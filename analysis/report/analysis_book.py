@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from .stats_words import SHEETS_ZH, ZH_OTHER_NOTE, by_sheet_zh, readable_header
 from .workbook import DECIMAL, Sheet, number_format_for, workbook_bytes
 
 GAP = "gap = P − E on the 1–7 scale (below 0: perception falls short of expectation)"
@@ -128,6 +129,16 @@ SHEETS: dict[str, tuple[str, str, str]] = {
         "Rated importance", "Importance–performance from rated importance",
         "importance = mean importance rating, performance = mean perception, each on "
         "0–100; quadrants split at the means over the constructs; n = respondents."),
+    "segments": (
+        "Segments", "The portfolio's figures per customer type, industry and owner",
+        "One row per segment (segment = the column, value = its value; all = every "
+        "respondent): NPS with its margin of error, per dimension mean e, p and "
+        f"{GAP} with Holm-adjusted p-values, the satisfaction and loyalty indices, each a "
+        "plain mean over the segment's respondents; '.n' = the respondents behind it."),
+    "segment_items": (
+        "Segment items", "Item gaps per segment",
+        f"Per segment and item: mean expectation e, perception p (1–7) and {GAP}; n = "
+        "respondents who answered both E and P."),
     "free_text": (
         "Free text", "The respondents' own words",
         "One row per response with its account and role; written as text, never as a "
@@ -162,46 +173,6 @@ def analysis_workbook(tables: dict[str, pd.DataFrame], summary: Mapping[str, Any
     return workbook_bytes(sheets)
 
 
-# readable headers of the statistics' columns (the technical name is shown beneath)
-HEADERS: dict[str, tuple[str, str]] = {
-    "dimension": ("维度", "Dimension"), "construct": ("构念", "Construct"),
-    "instrument": ("问卷", "Instrument"), "item": ("题项", "Item"), "n": ("样本数", "n"),
-    "k": ("题项数", "Items"), "alpha": ("信度 α", "Cronbach's alpha"),
-    "alpha_std": ("标准化 α", "Standardized alpha"), "ci_lo": ("95% 区间下限", "95% CI low"),
-    "ci_hi": ("95% 区间上限", "95% CI high"), "on": ("基于", "Computed on"),
-    "mean": ("均值", "Mean"), "sd": ("标准差", "SD"),
-    "item_total_r": ("校正题总相关", "Corrected item-total r"),
-    "alpha_if_deleted": ("删除该题后 α", "Alpha if deleted"),
-    "alpha_std_if_deleted": ("删除后标准化 α", "Std. alpha if deleted"),
-    "path": ("路径", "Path"), "source": ("自", "From"), "target": ("至", "To"),
-    "estimate": ("路径系数", "Path coefficient"), "std_error": ("标准误", "Std. error"),
-    "t": ("t 值", "t"), "p": ("p 值", "p"), "r2": ("决定系数 R²", "R²"),
-    "ave": ("平均提取方差", "AVE"), "dg_rho": ("组合信度 ρ", "Composite reliability ρ"),
-    "index": ("0–100 指数", "Index 0–100"), "weight": ("权重", "Weight"),
-    "loading": ("载荷", "Loading"), "direct": ("直接效应", "Direct"),
-    "indirect": ("间接效应", "Indirect"), "total": ("总效应", "Total"),
-    "p_wilcoxon": ("Wilcoxon p", "Wilcoxon p"), "p_holm": ("Holm 调整 p", "Holm p"),
-    "p_t": ("t 检验 p", "Paired t p"), "p_t_holm": ("t 检验 Holm p", "Paired t Holm p"),
-    "w_stat": ("Wilcoxon 统计量", "Wilcoxon W"), "w_method": ("Wilcoxon 方法", "W method"),
-    "n_zero": ("零缺口数", "Zero gaps"), "gap": ("缺口 P−E", "Gap P−E"),
-    "e": ("期望 E", "Expectation"), "percent": ("占比 %", "Percent"),
-    "r": ("相关 r", "Correlation r"), "beta": ("回归系数", "Beta"), "rank": ("排名", "Rank"),
-    "account_id": ("客户编号", "Account code"), "type": ("类型", "Type"),
-    "eig_1st": ("第一特征值", "1st eigenvalue"), "eig_2nd": ("第二特征值", "2nd eigenvalue"),
-    "communality": ("共同度", "Communality"), "redundancy": ("冗余度", "Redundancy"),
-    "index_weight": ("指数权重", "Index weight"), "driver": ("驱动因素", "Driver"),
-    "importance": ("重要性", "Importance"), "performance": ("绩效", "Performance"),
-    "quadrant": ("象限", "Quadrant"),
-}
-SHEET_NAMES_ZH = {
-    "SERVQUAL": "SERVQUAL 检验", "SERVQUAL items": "SERVQUAL 题项",
-    "Gap tests by account": "客户缺口检验", "Reliability": "信度",
-    "Reliability items": "信度题项", "Model paths": "模型路径", "Model constructs": "模型构念",
-    "Model indicators": "模型指标", "Model effects": "模型效应", "Model bootstrap": "模型自助法",
-    "Key drivers": "关键驱动因素", "Derived importance": "推导重要性",
-    "NPS": "净推荐值", "Loyalty": "忠诚度", "Rated importance": "评分重要性",
-    "Free text": "开放回答",
-}
 # shown on the leadership sheets already (accounts, stages, gaps, importance, Gap 1)
 LEADERSHIP_TABLES = ("accounts", "stage_distribution", "stage_evidence", "servqual_items",
                      "servqual_importance", "servqual_gap1", "coverage", "account_roles",
@@ -210,15 +181,19 @@ LEADERSHIP_TABLES = ("accounts", "stage_distribution", "stage_evidence", "servqu
 
 def analyst_sheets(tables: Mapping[str, pd.DataFrame], lang: str
                    ) -> list[tuple[Sheet, list[str]]]:
-    """The statistics sheets after the leadership sheets: readable headers with the
-    technical name beneath each."""
+    """The statistics sheets after the leadership sheets, in ``lang``: readable headers
+    with the technical name beneath each."""
     rest = {k: v for k, v in tables.items() if k not in LEADERSHIP_TABLES}
     out = []
-    for sheet in analysis_sheets(rest):
+    for table_name, sheet in _named_sheets(rest):
         technical = [str(c) for c in sheet.table.columns]
-        pick = 0 if lang == "zh" else 1
-        headers = {c: HEADERS[c][pick] for c in technical if c in HEADERS}
-        name = SHEET_NAMES_ZH.get(sheet.name, sheet.name) if lang == "zh" else sheet.name
+        headers = {c: h for c in technical if (h := readable_header(c, lang)) is not None}
+        name, title, note = sheet.name, sheet.title, sheet.note
+        if lang == "zh":
+            name, title, note = SHEETS_ZH.get(table_name) or (
+                by_sheet_zh(table_name.removeprefix("servqual_by_"))
+                if table_name.startswith("servqual_by_") else
+                (table_name, readable_header(table_name, lang) or table_name, ZH_OTHER_NOTE))
         formats = {headers.get(c, c): f for c, f in sheet.number_formats.items()}
         for c in technical:  # keep the formats the technical names give
             if c in headers and c not in sheet.number_formats:
@@ -226,7 +201,7 @@ def analyst_sheets(tables: Mapping[str, pd.DataFrame], lang: str
         renamed = sheet.table.rename(columns=headers)
         if renamed.columns.duplicated().any():  # two columns, one header: keep the names
             renamed, formats = sheet.table, dict(sheet.number_formats)
-        out.append((Sheet(name, renamed, title=sheet.title, note=sheet.note,
+        out.append((Sheet(name, renamed, title=title, note=note,
                           number_formats=formats, freeze_columns=sheet.freeze_columns,
                           row_measures={headers.get(k, k): headers.get(v, v) for k, v in
                                         sheet.row_measures.items()}), technical))
@@ -235,6 +210,10 @@ def analyst_sheets(tables: Mapping[str, pd.DataFrame], lang: str
 
 def analysis_sheets(tables: dict[str, pd.DataFrame]) -> list[Sheet]:
     """One sheet per non-empty table, in a reader's order, each with a title and a note."""
+    return [sheet for _name, sheet in _named_sheets(tables)]
+
+
+def _named_sheets(tables: Mapping[str, pd.DataFrame]) -> list[tuple[str, Sheet]]:
     order = [name for name in SHEETS if name in tables] + [
         name for name in tables if name not in SHEETS]
     sheets = []
@@ -251,12 +230,13 @@ def analysis_sheets(tables: dict[str, pd.DataFrame]) -> list[Sheet]:
                                        "respondents or accounts behind each number.")
         columns = [str(c) for c in table.columns]
         row_measures: dict[str, str] = {c: "indicator" for c in ("threshold", "value")
-                        if c in columns and "indicator" in columns}
+                                        if c in columns and "indicator" in columns}
         # the accounts' names stay in view beside their ids
         freeze = 2 if columns[:2] == ["account_id", "name"] else 1
         formats = {c: f for c, f in FORMATS.get(name, {}).items() if c in columns}
-        sheets.append(Sheet(sheet_name, table, title=title, note=note, number_formats=formats,
-                            row_measures=row_measures, freeze_columns=freeze))
+        sheets.append((name, Sheet(sheet_name, table, title=title, note=note,
+                                   number_formats=formats, row_measures=row_measures,
+                                   freeze_columns=freeze)))
     return sheets
 
 
@@ -266,7 +246,7 @@ def question_texts(questionnaire: Any, lang: str) -> dict[str, str]:
     for instrument in questionnaire.instruments:
         texts.update({f"dim.{c.id}": c.name.get(lang, "en") for c in instrument.constructs})
         texts.update({f"item.{i.id}": f"{i.id} {i.text.get(lang, 'en')}"
-                      for i in instrument.items})
+                      for i in (*instrument.items, *instrument.open)})
     return texts
 
 

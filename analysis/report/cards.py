@@ -147,8 +147,12 @@ def raw_sheets(data: Any, labels: Labels) -> list[tuple[Sheet, list[str] | None]
     sheets: list[tuple[Sheet, list[str] | None]] = []
     if data.responses is not None and not data.responses.empty:
         note = labels("n.responses") + (" " + labels("n.anonymous") if data.anonymous else "")
-        sheets.append((Sheet(labels("sheet.responses"), data.responses,
-                             title=labels("t.responses"), note=note), None))
+        technical = [str(c) for c in data.responses.columns]
+        readable = [response_header(c, labels) for c in technical]
+        if len(set(readable)) < len(readable):  # two columns, one header: keep the names
+            readable = technical
+        sheets.append((Sheet(labels("sheet.responses"), data.responses.set_axis(
+            readable, axis="columns"), title=labels("t.responses"), note=note), technical))
     actions, note = actions_table(data, labels)
     sheets.append((Sheet(labels("sheet.actions"), actions, title=labels("t.actions"),
                          note=note), None))
@@ -160,3 +164,21 @@ def raw_sheets(data: Any, labels: Labels) -> list[tuple[Sheet, list[str] | None]
         sheets.append((Sheet(labels("sheet.comments"), comments, title=labels("t.comments"),
                              note=labels("n.anonymous") if data.anonymous else None), None))
     return sheets
+
+
+RESPONSE_META = ("response_id", "account_id", "contact_id", "role", "wave", "lang",
+                 "submitted_at")
+
+
+def response_header(column: str, labels: Labels) -> str:
+    """A wide-format column as a reader knows it: the item's text and whether it is the
+    expectation or the perception; the id itself when the questionnaire does not name it."""
+    if column in RESPONSE_META:
+        return labels(f"col.{column}")
+    base, _, part = column.rpartition(".")
+    if base == "imp":
+        return labels("w.points", dim=labels.coded("dim", part))
+    if base and part in ("e", "p") and f"item.{base}" in labels.extra:
+        return f"{labels.extra[f'item.{base}']}（{labels('w.' + part)}）" if \
+            labels.lang == "zh" else f"{labels.extra[f'item.{base}']} ({labels('w.' + part)})"
+    return labels.extra.get(f"item.{column}", column)

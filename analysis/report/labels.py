@@ -84,6 +84,13 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "col.previous": ("上一期", "Previous wave"),
     "col.change": ("变化", "Change"),
     "col.target": ("目标", "Target"),
+    "col.segment_value": ("本细分群体", "This segment"),
+    "col.response_id": ("答卷编号", "Response"),
+    "col.contact_id": ("联系人编号", "Contact code"),
+    "col.wave": ("调查", "Wave"),
+    "col.lang": ("作答语言", "Language"),
+    "col.submitted_at": ("提交时间", "Submitted at"),
+    "col.portfolio": ("全部客户", "All accounts"),
     # summary measures
     "m.accounts": ("调查客户数", "Accounts surveyed"),
     "m.responses": ("答卷数", "Responses"),
@@ -146,12 +153,22 @@ _PAIRS: dict[str, tuple[str, str]] = {
                        "Contribution = revenue × margin − cost to serve. A: accounts up to "
                        "80 % of positive contribution, B to 95 %, C the rest, D zero or "
                        "loss-making."),
-    "n.responses": ("每行一份答卷；列名为题项编号（sq05.e = 第 5 题期望）。文本一律按文本保存。",
-                    "One row per response; columns are item ids (sq05.e = item 5's "
-                    "expectation). Free text is always stored as text."),
+    "n.responses": ("每行一份答卷；表头为题项，其下一行为列名（题项编号，sq05.e = 第 5 题期望），"
+                    "与 surveyapp analyze 读取的文件格式相同。文本一律按文本保存。",
+                    "One row per response; headers name the items, with the column names "
+                    "beneath (item ids, sq05.e = item 5's expectation), the file format "
+                    "'surveyapp analyze' reads. Free text is always stored as text."),
     "n.anonymous": ("匿名调查：不显示联系人，少于三份答卷的角色合并为“其他角色”。",
                     "Anonymous wave: no contact is shown; roles with fewer than three answers "
                     "in an account read as 'other roles'."),
+    "n.no_invitations": ("邀请数与回复率未知：分析的文件只记录了谁作答，没有记录邀请了谁。",
+                         "Invitations and the response rate are not known: the files "
+                         "analysed record who answered, not who was invited."),
+    "n.segment": ("本表只含 {segment} 的客户：NPS、缺口与指数为该细分群体受访者的数字，"
+                  "“全部客户”列为全部受访者的同口径数字。",
+                  "Only the accounts of {segment}: NPS, gaps and indices are this "
+                  "segment's respondents' figures; 'All accounts' gives every respondent's, "
+                  "computed the same way."),
     "n.tasks": ("来源：系统中未关闭的跟进任务。", "Source: the open follow-up tasks."),
     "n.gap_actions": ("来源：尚无跟进任务，以下为按最大服务缺口提出的改进措施（负责人待定）。",
                       "Source: no follow-up task is open; these are improvement actions from "
@@ -175,6 +192,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "w.improve": ("提升“{item}”（缺口 {gap}）", "Raise '{item}' (gap {gap})"),
     "w.gap_problem": ("{dim}：感知低于期望", "{dim}: perception below expectation"),
     "w.total": ("合计", "Total"),
+    "w.not_known": ("未知", "not known"),
+    "w.e": ("期望 E", "expectation E"),
+    "w.p": ("感知 P", "perception P"),
+    "w.points": ("重要性分配：{dim}", "Points given to {dim}"),
     # coded values
     "customer_type.price_sensitive": ("价格敏感型", "Price-sensitive"),
     "customer_type.value_added": ("附加价值型", "Value-added"),

@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 from . import cards, sections
 from .blocks import BOLD, TOTAL_BORDER, Formula, Page, Span, stage_fill
 from .labels import Labels
+from .segment import SegmentView, figures_of, segment_view
 from .sheetxml import streamed_sheet
 from .workbook import COUNT, INDEX, MONEY, SHARE, unique_sheet_name
 
@@ -53,6 +54,10 @@ class ReportData:
     texts: Mapping[str, str] = field(default_factory=dict)  # "item.sq01" / "dim.x" → text
     instruments: Sequence[str] = ()  # "servqual v1", …
     filters: str = ""
+    # the one segment the accounts are filtered to, (column, value): the Summary shows the
+    # run's figures of that segment (the ``segments`` table), the portfolio's beside them
+    segment: tuple[str, str] | None = None
+    previous_segment: Mapping[str, Any] | None = None  # its row in the previous wave's run
     min_answers: int = 3  # below this many answers a figure is flagged on the Method sheet
 
     def table(self, name: str) -> pd.DataFrame:
@@ -99,8 +104,9 @@ def account_columns(data: ReportData) -> list[AccountColumn]:
              AccountColumn("col.responded", "responded", COUNT, 7),
              AccountColumn("col.roles", "roles", None, 26)]
     accounts = data.table("accounts")
+    # invited / responded come from the wave's invitations: files alone do not have them
     return [c for c in cols if c.source is None and {"revenue", "wallet"} <= set(accounts)
-            or c.source in accounts.columns or c.source in ("invited", "responded")]
+            or c.source in accounts.columns]
 
 
 def letter_of(columns: Sequence[AccountColumn], key: str) -> str | None:
@@ -130,8 +136,9 @@ def write_accounts(page: Page, data: ReportData, labels: Labels, sheet: str) -> 
     accounts = data.table("accounts").sort_values(
         "contribution", ascending=False, na_position="last") \
         if "contribution" in data.table("accounts") else data.table("accounts")
+    invitations = "" if letter_of(columns, "col.invited") else " " + labels("n.no_invitations")
     page.title(labels("t.accounts") + (f" — {data.wave}" if data.wave else ""),
-               labels("n.accounts") + " " + labels("n.formulas"), span=10)
+               labels("n.accounts") + " " + labels("n.formulas") + invitations, span=10)
     page.blank()
     rev, wal = letter_of(columns, "col.revenue"), letter_of(columns, "m.wallet")
     rows = []
@@ -203,10 +210,13 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
         return f"{q}${letter}${span.first}:${letter}${span.last}" if letter else ""
 
     summary, previous = data.summary, data.previous or {}
+    view = segment_view(data.tables, data.segment, summary)
     as_of = f"{labels('w.as_of')}: {data.as_of:%Y-%m-%d %H:%M} UTC" if data.as_of else ""
     page.title(labels("t.summary"), " · ".join(x for x in (
         f"{labels('w.wave')}: {data.wave}" if data.wave else "", as_of,
         f"{labels('w.filters')}: {data.filters}" if data.filters else "") if x), span=6)
+    if view is not None:
+        page.banner(labels("n.segment", segment=segment_name(view, labels)), span=7)
     page.blank()
     page.section(labels("t.headline"))
 
@@ -223,6 +233,11 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
 
     now, before = headline(summary), headline(previous)
     before["m.responses"] = data.previous_response_count
+    beside: dict[str, Any] = {}
+    if view is not None:  # the segment's figures; the previous wave's of the same segment
+        now = {**view.figures, "m.responses": None}
+        before = {**figures_of(data.previous_segment), "m.responses": None}
+        beside = view.portfolio
     has_accounts = span.last >= span.first
     cutoff = (summary.get("quadrant_cutoffs") or {}).get("satisfaction")
     rows: list[tuple[str, Any, str | None, Any, Any]] = []
@@ -235,6 +250,8 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
         rows.append(("m.response_rate", Formula(
             f'=IF(SUM({col("col.invited")})>0,SUM({col("col.responded")})/'
             f'SUM({col("col.invited")}),"")'), SHARE, None, None))
+    elif has_accounts:  # analysed from files: nothing says who was invited
+        rows.append(("m.response_rate", labels("w.not_known"), None, None, None))
     if has_accounts and col("col.revenue") and col("col.responses"):
         rows.append(("m.revenue_coverage", Formula(
             f'=IF(SUM({col("col.revenue")})>0,SUMIF({col("col.responses")},">0",'
@@ -256,9 +273,11 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
                      MONEY, None, None))
         rows.append(("m.loss_makers", Formula(f'=COUNTIF({col("col.contribution")},"<=0")'),
                      COUNT, None, None))
-    page.header([labels("col.measure"), labels("col.value"), labels("col.previous"),
-                 labels("col.change"), labels("col.target"), ""],
-                [False, True, True, True, True, False])
+    page.header([labels("col.measure"),
+                 labels("col.segment_value") if view else labels("col.value"),
+                 labels("col.previous"), labels("col.change"), labels("col.target"), "",
+                 *([labels("col.portfolio")] if view else [])],
+                [False, True, True, True, True, False, True])
     for key, value, fmt, prior, target in rows:
         r = page.row + 1
         change = Formula(f'=IF(AND(ISNUMBER(B{r}),ISNUMBER(C{r})),B{r}-C{r},"")') \
@@ -268,13 +287,16 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
         label = labels(key) + (f" (≥ {cutoff:g})" if key == "m.satisfied_rate" else "")
         page.append([page.cell(label), page.cell(value, fmt=fmt), page.cell(prior, fmt=fmt),
                      page.cell(change, fmt=fmt), page.cell(target, fmt=fmt),
-                     page.cell(status, font=BOLD)])
+                     page.cell(status, font=BOLD),
+                     *([page.cell(beside.get(key), fmt=fmt)] if view else [])])
     page.blank()
     _summary_stages(page, data, labels, col("col.stage"), has_accounts)
     page.blank()
-    top = sections.largest_gaps(data, 5)
+    top = sections.largest_gaps(data, 5) if view is None else \
+        sections.largest_gaps_of(view.items, 5)
     if not top.empty:
-        page.section(labels("t.top_gaps"))
+        page.section(labels("t.top_gaps") + (f" — {segment_name(view, labels)}" if view
+                                             else ""))
         gaps = page.table([labels("col.item"), labels("col.dimension"), labels("col.gap"),
                            labels("col.n")],
                           [[labels(f"item.{r['item']}"), labels.coded("dim", r["dimension"]),
@@ -326,7 +348,7 @@ def leadership_workbook(data: ReportData, lang: str = "zh", out: IO[bytes] | Non
     columns = account_columns(data)
     n = len(data.table("accounts"))
     span = Span(ACCOUNT_HEADER_ROW, ACCOUNT_HEADER_ROW + 1, ACCOUNT_HEADER_ROW + n)
-    summary = Page(streamed_sheet(wb, names["summary"]), [30, 13, 13, 11, 11, 9],
+    summary = Page(streamed_sheet(wb, names["summary"]), [30, 13, 13, 11, 11, 9, 13],
                    landscape=True, one_page=True)
     write_summary(summary, data, labels, names["accounts"], columns, span)
     step(names["summary"])
@@ -357,3 +379,10 @@ def leadership_workbook(data: ReportData, lang: str = "zh", out: IO[bytes] | Non
 
 def finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(float(value))
+
+
+def segment_name(view: SegmentView, labels: Labels) -> str:
+    """"客户类型 = 价格敏感型": the segment as a reader knows it."""
+    value = labels.coded(view.column, view.value) if view.column == "customer_type" \
+        else view.value
+    return f"{labels('col.' + view.column)} = {value}"

@@ -24,10 +24,14 @@ DECIMAL2 = "0.00"
 def largest_gaps(data: Any, k: int) -> pd.DataFrame:
     """The ``k`` items whose mean gap falls furthest below expectation (the analysis's
     item table, ordered)."""
-    items = data.table("servqual_items")
+    return largest_gaps_of(data.table("servqual_items"), k)
+
+
+def largest_gaps_of(items: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The ``k`` rows of an item-gap table (item, dimension, gap, n) with the lowest gap."""
     if items.empty or "gap" not in items:
         return items
-    return items.dropna(subset=["gap"]).sort_values("gap").head(k)
+    return items.dropna(subset=["gap"]).sort_values("gap", kind="stable").head(k)
 
 
 def bar_chart(ws: Any, title: str, span: Span, label_col: int, value_col: int,

@@ -23,7 +23,9 @@ kind          format                      names
 ============  ==========================  ==================================================
 p-value       ``[<0.001]0.00E+00;0.000``  the whole column name is ``p``, ``pvalue``,
                                           ``p_value``, ``p_*`` or ``*_p`` (``p_holm``,
-                                          ``p_t_holm``…) and no value lies outside [0, 1]
+                                          ``p_t_holm``…, a segment's
+                                          ``servqual.<dim>.p_holm``) and no value lies
+                                          outside [0, 1]
                                           (``tangibles.p``, or ``p`` holding mean
                                           perceptions, is no p-value). Below 0.001 in
                                           scientific notation.
@@ -120,7 +122,8 @@ class FormatRule:
 
 NUMBER_FORMAT_RULES: tuple[FormatRule, ...] = (
     FormatRule("p-value", PVALUE, frozenset({"p", "pvalue", "p_value"}),
-               prefixes=("p_",), suffixes=("_p",), whole_name=True),
+               prefixes=("p_",), suffixes=("_p", ".p_holm", ".p_t_holm", ".p_wilcoxon"),
+               whole_name=True),
     FormatRule("count", COUNT, frozenset({
         "n", "k", "responses", "invited", "responded", "respondents", "contacts",
         "roles_covered", "complaints", "rank", "count", "accounts", "promoters", "passives",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from analysis.pipeline.account_detail import merge_small_roles
 from analysis.report.analysis_book import question_texts
 from analysis.report.leadership import ReportData, leadership_workbook
+from analysis.report.segment import only_segment, segment_row
 
 from ..models import Account, Campaign, FollowUpTask, User
 from . import visible
@@ -46,6 +47,11 @@ class ExportFilters:
         return ", ".join(f"{k} = {v}" for k, v in (
             ("customer_type", self.customer_type), ("owner", self.owner),
             ("industry", self.industry)) if v)
+
+    def segment(self) -> tuple[str, str] | None:
+        """The one segment (column, value) the filters name, if they name exactly one."""
+        return only_segment({"customer_type": self.customer_type, "owner": self.owner,
+                             "industry": self.industry})
 
     def keep(self, accounts: pd.DataFrame) -> pd.Series:
         rows = pd.Series(True, index=accounts.index)
@@ -132,6 +138,9 @@ def report_data(session: Session, figures: WaveFigures, lang: str = "en",
         if "stage" in prior:
             prior_stages = {str(a): str(s) for a, s in zip(prior["account_id"], prior["stage"],
                                                           strict=True) if isinstance(s, str)}
+    segment = filters.segment()
+    previous_segment = segment_row(previous.table("segments"), *segment) \
+        if segment is not None and previous is not None else None
     comments = _comments(session, campaign, figures)
     # an account-keyed run limits every raw row to its (visible, filtered) accounts, even
     # when none is left; a run without accounts has nothing to limit by
@@ -155,7 +164,7 @@ def report_data(session: Session, figures: WaveFigures, lang: str = "en",
         tasks=_tasks(session, codes), texts=_texts(campaign, lang),
         instruments=[f"{s.instrument_version.instrument_id} v{s.instrument_version.version}"
                      for s in campaign.sections],
-        filters=filters.describe())
+        filters=filters.describe(), segment=segment, previous_segment=previous_segment)
 
 
 def portfolio_workbook(session: Session, figures: WaveFigures, lang: str = "en",

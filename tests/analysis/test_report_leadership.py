@@ -193,3 +193,87 @@ def test_the_file_analysis_gets_the_same_workbook(result):
     items = [r[0] for r in wb["服务缺口"].iter_rows(values_only=True)
              if isinstance(r[0], str) and r[0].startswith("sq01 ")]
     assert items and "sq01 " in items[0] and items[0] != "sq01 "
+
+
+def _nps(scores: pd.Series) -> tuple[float, float, int]:
+    """NPS and its 95 % margin of error from 0–10 answers, as defined on the Method sheet
+    (Reichheld 2003: % 9–10 minus % 0–6; moe = 1.96 × 100 × √((p + d − (p − d)²)/n))."""
+    x = scores.dropna()
+    n = len(x)
+    p, d = (x >= 9).sum() / n, (x <= 6).sum() / n
+    return 100 * (p - d), 1.96 * 100 * ((p + d - (p - d) ** 2) / n) ** 0.5, n
+
+
+def _summary_rows(ws) -> dict:
+    return {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0]}
+
+
+def test_from_files_the_accounts_show_responses_and_no_invitations(books, result):
+    _out, responses, _accounts = result
+    wb = load_workbook(io.BytesIO(books["en"]))
+    ws = wb["Accounts"]
+    header = [c.value for c in ws[4]]
+    assert "Responses" in header and "Invited" not in header and "Responded" not in header
+    assert LABELS["en"]["n.no_invitations"] in ws["A2"].value
+    # the customers' rows of each account in the responses file: those with a buying role
+    # (m*, a* and g* rows are the managers' assessment and the grid's own rows)
+    expected = responses[responses["role"].notna()].groupby("account_id").size()
+    shown = {r[0]: r[header.index("Responses")] for r in ws.iter_rows(min_row=5,
+                                                                       values_only=True)
+             if r[0] and r[0] != "Total"}
+    assert {k: v for k, v in shown.items() if v} == expected.to_dict()
+    summary = _summary_rows(wb["Summary"])
+    assert summary["Response rate"][1] == "not known"
+
+
+def _segment_data(result, customer_type: str) -> ReportData:
+    """The workbook data filtered to one customer type, as the export filters it."""
+    out, responses, _accounts = result
+    accounts = out.tables["accounts"]
+    codes = set(accounts.loc[accounts["customer_type"] == customer_type, "account_id"])
+    tables = {name: (t[t["account_id"].isin(codes)].reset_index(drop=True)
+                     if "account_id" in t.columns else t) for name, t in out.tables.items()}
+    return ReportData(tables=tables, summary=out.summary, wave="W1",
+                      filters=f"customer_type = {customer_type}",
+                      segment=("customer_type", customer_type))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_workbook_of_one_segment_shows_its_figures_beside_the_portfolios(result, lang):
+    out, responses, accounts = result
+    wb = load_workbook(io.BytesIO(leadership_workbook(_segment_data(result, "partnership"),
+                                                      lang)))
+    ws = wb[LABELS[lang]["sheet.summary"]]
+    words = LABELS[lang]
+    header = next(r for r in ws.iter_rows(values_only=True) if r[0] == words["col.measure"])
+    assert header[1] == words["col.segment_value"] and header[6] == words["col.portfolio"]
+    rows = _summary_rows(ws)
+    # computed here from the raw answers: the segment's respondents, then everyone's
+    partnership = set(accounts.loc[accounts["customer_type"] == "partnership", "account_id"])
+    mine = _nps(responses.loc[responses["account_id"].isin(partnership), "nps"])
+    everyone = _nps(responses.loc[responses["account_id"].notna(), "nps"])
+    assert rows[words["m.nps"]][1] == pytest.approx(mine[0])
+    assert rows[words["m.nps_moe"]][1] == pytest.approx(mine[1])
+    assert rows[words["m.nps"]][6] == pytest.approx(everyone[0])
+    assert rows[words["m.nps_moe"]][6] == pytest.approx(everyone[1])
+    assert mine[0] != pytest.approx(everyone[0])  # the data tell the two apart
+    segment_label = Labels(lang).coded("customer_type", "partnership")
+    texts = [v for r in ws.iter_rows(values_only=True) for v in r if isinstance(v, str)]
+    assert any(segment_label in t and LABELS[lang]["col.customer_type"] in t for t in texts)
+    # the five largest gaps are the segment's: its worst item first
+    items = out.tables["segment_items"]
+    worst = items[(items["segment"] == "customer_type") & (items["value"] == "partnership")] \
+        .dropna(subset=["gap"]).sort_values("gap", kind="stable").iloc[0]
+    column_a = [r[0] for r in ws.iter_rows(values_only=True)]
+    title = next(k for k, t in enumerate(column_a) if str(t).startswith(words["t.top_gaps"]))
+    assert segment_label in column_a[title]
+    assert column_a[title + 2] == Labels(lang)(f"item.{worst['item']}")  # under the header
+
+
+def test_a_segment_the_run_does_not_know_leaves_the_portfolio_summary(result):
+    data = _segment_data(result, "partnership")
+    data.segment = ("customer_type", "no_such_type")
+    ws = load_workbook(io.BytesIO(leadership_workbook(data, "en")))["Summary"]
+    header = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Measure")
+    assert header[1] == "Value" and "All accounts" not in header
+    assert _summary_rows(ws)["NPS"][1] == pytest.approx(result[0].summary["nps"]["nps"])

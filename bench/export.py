@@ -4,8 +4,10 @@ A synthetic portfolio (default 10,000 accounts, 200 of them key accounts with a 
 sheet) is written by our exporter; then xlsxwriter (constant-memory mode off, the usual way)
 writes the same cells — read back from our file, sheet by sheet — and the same number of
 charts. Each writer runs in its own process, so its peak memory (ru_maxrss) is its own.
+Both are run ``--runs`` times (default 3), alternating; the medians are printed: wall time,
+CPU time (steadier on a shared machine) and peak memory.
 
-    .venv/bin/python bench/export.py [--accounts 10000] [--cards 200]
+    .venv/bin/python bench/export.py [--accounts 10000] [--cards 200] [--runs 3]
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -76,11 +79,11 @@ def ours(n: int, cards: int, path: str, queue) -> None:
 
     data = synthetic(n, cards)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with open(path, "wb") as out:
         leadership_workbook(data, "zh", out=out)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((time.perf_counter() - start, peak, peak - base))
+    queue.put((time.perf_counter() - start, time.process_time() - cpu, peak, peak - base))
 
 
 def baseline(source: str, path: str, queue) -> None:
@@ -94,7 +97,7 @@ def baseline(source: str, path: str, queue) -> None:
               for ws in book.worksheets]
     book.close()
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     wb = xlsxwriter.Workbook(path)
     for title, rows, charts in sheets:
         ws = wb.add_worksheet(title)
@@ -114,7 +117,7 @@ def baseline(source: str, path: str, queue) -> None:
             ws.insert_chart("H3", chart)
     wb.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((time.perf_counter() - start, peak, peak - base))
+    queue.put((time.perf_counter() - start, time.process_time() - cpu, peak, peak - base))
 
 
 def run(target, *args):
@@ -130,18 +133,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--cards", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    mine_runs, base_runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
         mine, theirs = str(Path(tmp) / "ours.xlsx"), str(Path(tmp) / "xlsxwriter.xlsx")
-        t_ours, peak_ours, m_ours = run(ours, args.accounts, args.cards, mine)
-        t_base, peak_base, m_base = run(baseline, mine, theirs)
-        print(f"{args.accounts} accounts, {args.cards} scorecards")
-        print(f"ours:       {t_ours:6.1f} s  peak {peak_ours:5.0f} MB (+{m_ours:4.0f} MB "
-              f"while writing)  {Path(mine).stat().st_size / 1e6:5.1f} MB file")
-        print(f"xlsxwriter: {t_base:6.1f} s  peak {peak_base:5.0f} MB (+{m_base:4.0f} MB "
-              f"while writing)  {Path(theirs).stat().st_size / 1e6:5.1f} MB file")
-        print(f"ratio: time {t_ours / t_base:.2f}×, memory while writing "
-              f"{m_ours / max(m_base, 1):.2f}×, peak {peak_ours / peak_base:.2f}×")
+        for _ in range(max(args.runs, 1)):
+            mine_runs.append(run(ours, args.accounts, args.cards, mine))
+            base_runs.append(run(baseline, mine, theirs))
+        sizes = Path(mine).stat().st_size / 1e6, Path(theirs).stat().st_size / 1e6
+    t_ours, cpu_ours, peak_ours, m_ours = (statistics.median(x)
+                                           for x in zip(*mine_runs, strict=True))
+    t_base, cpu_base, peak_base, m_base = (statistics.median(x)
+                                           for x in zip(*base_runs, strict=True))
+    print(f"{args.accounts} accounts, {args.cards} scorecards; median of {len(mine_runs)} runs")
+    print(f"ours:       {t_ours:6.1f} s  cpu {cpu_ours:6.1f} s  peak {peak_ours:5.0f} MB "
+          f"(+{m_ours:4.0f} MB while writing)  {sizes[0]:5.1f} MB file")
+    print(f"xlsxwriter: {t_base:6.1f} s  cpu {cpu_base:6.1f} s  peak {peak_base:5.0f} MB "
+          f"(+{m_base:4.0f} MB while writing)  {sizes[1]:5.1f} MB file")
+    print(f"ratio: time {t_ours / t_base:.2f}×, cpu {cpu_ours / cpu_base:.2f}×, memory while "
+          f"writing {m_ours / max(m_base, 1):.2f}×, peak {peak_ours / peak_base:.2f}×")
+    print("runs (wall s, cpu s): ours " + ", ".join(f"{w:.1f}/{c:.1f}" for w, c, *_ in mine_runs)
+          + "; xlsxwriter " + ", ".join(f"{w:.1f}/{c:.1f}" for w, c, *_ in base_runs))
 
 
 if __name__ == "__main__":

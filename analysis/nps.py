@@ -116,11 +116,28 @@ def nps(answers: pd.Series | Sequence[float] | np.ndarray) -> NpsResult:
     passives = n - promoters - detractors
     if n == 0:
         return NpsResult(np.nan, np.nan, 0, 0, 0, 0, np.nan, np.nan)
-    p = promoters / n
-    d = detractors / n
-    variance = max(p + d - (p - d) ** 2, 0.0)
-    moe = Z95 * 100.0 * float(np.sqrt(variance / n))
-    return NpsResult(100.0 * (p - d), moe, n, promoters, passives, detractors, p, d)
+    score, moe, _n = nps_of_counts(promoters, passives, detractors)
+    return NpsResult(float(score), float(moe), n, promoters, passives, detractors,
+                     promoters / n, detractors / n)
+
+
+def nps_of_counts(promoters: np.ndarray | int, passives: np.ndarray | int,
+                  detractors: np.ndarray | int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NPS, its margin of error and ``n`` from counts: the formula's one home.
+
+    ``n = promoters + passives + detractors``, ``p``, ``d`` the shares;
+    ``NPS = 100·(p − d)``, ``MoE = 1.96·100·sqrt((p + d − (p − d)²)/n)`` (docs/METHODS.md
+    5.3). Counts are whole numbers or arrays of them (per group); NPS and MoE are float64
+    arrays (0-d for single counts), NaN where ``n = 0``; ``n`` is int64.
+    """
+    promoters, passives, detractors = (np.asarray(c, dtype="int64")
+                                       for c in (promoters, passives, detractors))
+    n = promoters + passives + detractors
+    with np.errstate(divide="ignore", invalid="ignore"):  # n = 0 → NaN, as documented
+        p = promoters / n
+        d = detractors / n
+        variance = np.maximum(p + d - (p - d) ** 2, 0.0)
+        return 100.0 * (p - d), Z95 * 100.0 * np.sqrt(variance / n), n
 
 
 def nps_table(frame: pd.DataFrame, column: str = "nps",
@@ -146,16 +163,12 @@ def nps_table(frame: pd.DataFrame, column: str = "nps",
     work["_d"] = (contribution == -1).to_numpy()
     grouped = work.groupby(keys, sort=True, observed=True, dropna=False)
     n = grouped["_c"].count()
-    promoters = grouped["_p"].sum()
-    detractors = grouped["_d"].sum()
-    p = promoters / n.where(n > 0)
-    d = detractors / n.where(n > 0)
-    variance = (p + d - (p - d) ** 2).clip(lower=0.0)
+    promoters = grouped["_p"].sum().astype("int64")
+    detractors = grouped["_d"].sum().astype("int64")
+    passives = (n - promoters - detractors).astype("int64")
+    score, moe, counted = nps_of_counts(promoters.to_numpy(), passives.to_numpy(),
+                                        detractors.to_numpy())
     return pd.DataFrame({
-        "nps": 100.0 * (p - d),
-        "moe": Z95 * 100.0 * np.sqrt(variance / n.where(n > 0)),
-        "n": n.astype("int64"),
-        "promoters": promoters.astype("int64"),
-        "passives": (n - promoters - detractors).astype("int64"),
-        "detractors": detractors.astype("int64"),
-    })
+        "nps": score, "moe": moe, "n": counted, "promoters": promoters,
+        "passives": passives, "detractors": detractors,
+    }, index=n.index)

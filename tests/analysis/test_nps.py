@@ -60,3 +60,26 @@ def test_nps_bad_input():
         nps_contribution([-1, 5])
     with pytest.raises(TypeError, match="numeric"):
         nps(pd.Series([True, False]))
+
+
+def test_nps_of_counts_is_the_formula_nps_and_nps_table_use():
+    from analysis.nps import nps_of_counts
+
+    # 6 promoters, 2 passives, 2 detractors: p = 0.6, d = 0.2, NPS = 40,
+    # MoE = 1.96·100·sqrt((0.6 + 0.2 − 0.4²)/10) = 196·sqrt(0.064) (worked by hand)
+    score, moe, n = nps_of_counts(6, 2, 2)
+    assert float(score) == pytest.approx(40.0) and int(n) == 10
+    assert float(moe) == pytest.approx(196 * 0.064 ** 0.5)
+    answers = [10, 9, 9, 10, 9, 10, 7, 8, 3, 6]
+    single = nps(answers)
+    assert (single.nps, single.moe) == (float(score), float(moe))  # the same code path
+    # per group, with an empty group: NaN, never 0
+    scores, moes, ns = nps_of_counts(np.array([6, 0, 3]), np.array([2, 0, 0]),
+                                     np.array([2, 0, 1]))
+    assert ns.tolist() == [10, 0, 4] and np.isnan(scores[1]) and np.isnan(moes[1])
+    assert scores[2] == pytest.approx(50.0)  # (3 − 1)/4
+    frame = pd.DataFrame({"nps": answers + [10, 10, 10, 0],
+                          "group": ["a"] * 10 + ["b"] * 4})
+    table = nps_table(frame, by="group")
+    assert table["nps"].tolist() == [scores[0], scores[2]]
+    assert table["moe"].tolist() == [moes[0], moes[2]]

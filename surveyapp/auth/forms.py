@@ -33,10 +33,11 @@ class EmailAddressField(EmailField):
     and never renders more than that back into the page: a 200 KB paste costs the reply
     254 characters, not 200 KB."""
 
-    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, label: str | None = None, required: bool = True, **kwargs: Any
+                 ) -> None:
         kwargs.setdefault("validators", [
-            InputRequired(), Length(max=MAX_EMAIL_LENGTH,
-                                    message=_l("At most %(max)d characters."))])
+            InputRequired() if required else Optional(),
+            Length(max=MAX_EMAIL_LENGTH, message=_l("At most %(max)d characters."))])
         super().__init__(label, **kwargs)
 
     def _value(self) -> str:

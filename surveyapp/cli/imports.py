@@ -43,30 +43,20 @@ def _run(kind: str, path: str, dry_run: bool) -> None:
     click.echo(f"{path}: {plan.summary()}")
 
 
-@click.command("import-accounts")
-@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@with_appcontext
-def import_accounts_command(path: str, dry_run: bool) -> None:
-    """Import or update accounts from a CSV or XLSX file (matched by account_id).
+def _import_command(kind: str, key: str) -> click.Command:
+    """``import-<kind> FILE [--dry-run]``: the same command for accounts and contacts."""
 
-    Any bad row rejects the whole file: every problem is listed by row and column, nothing
-    is written, and the exit status is 2.
-    """
-    _run("accounts", path, dry_run)
+    @click.command(f"import-{kind}")
+    @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+    @with_appcontext
+    def command(path: str, dry_run: bool) -> None:
+        _run(kind, path, dry_run)
 
-
-@click.command("import-contacts")
-@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@with_appcontext
-def import_contacts_command(path: str, dry_run: bool) -> None:
-    """Import or update contacts from a CSV or XLSX file (matched by contact_id).
-
-    Any bad row rejects the whole file: every problem is listed by row and column, nothing
-    is written, and the exit status is 2.
-    """
-    _run("contacts", path, dry_run)
+    command.help = (f"Import or update {kind} from a CSV or XLSX file (matched by {key}).\n\n"
+                    "Any bad row rejects the whole file: every problem is listed by row and "
+                    "column, nothing is written, and the exit status is 2.")
+    return command
 
 
-COMMANDS = (import_accounts_command, import_contacts_command)
+COMMANDS = (_import_command("accounts", "account_id"), _import_command("contacts", "contact_id"))

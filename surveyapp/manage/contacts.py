@@ -19,8 +19,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length
 
+from ..auth.forms import EmailAddressField
 from ..db import get_session
 from ..labels import ROLES
 from ..models import Contact
@@ -40,7 +41,7 @@ STATUS_LABELS = {
 
 class ContactForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    email = EmailAddressField(_l("Email"), required=False)
     role = SelectField(_l("Buying role"), validate_choice=True)
     lang = SelectField(_l("Survey language"), validate_choice=True)
 

@@ -46,10 +46,15 @@ def _env(instance: str) -> dict[str, str]:
     return {**os.environ, "SURVEYAPP_INSTANCE": instance}
 
 
-def _login(instance: str) -> tuple[str, str]:
+def _demo(instance: str) -> str:
+    """What ``surveyapp demo`` prints on a built portfolio: fresh logins and open links."""
+    return subprocess.run([SURVEYAPP, "demo"], env=_env(instance), capture_output=True,
+                          text=True, check=True).stdout
+
+
+def _login(instance: str, out: str | None = None) -> tuple[str, str]:
     """A fresh password for the demo manager (the demo command prints it)."""
-    out = subprocess.run([SURVEYAPP, "demo"], env=_env(instance), capture_output=True,
-                         text=True, check=True).stdout
+    out = _demo(instance) if out is None else out
     # the demo's labelled line (the first manager), or the older unlabelled one
     match = re.search(r"^(?:Login \(manager\)|Manager login): (\S+) / (\S+)$", out, re.M)
     if match is None:
@@ -133,6 +138,97 @@ def pages(instance: str, repeat: int) -> None:
         server.wait(timeout=30)
 
 
+# the survey pages' fields, as bench/submit.py fills them
+HIDDEN = re.compile(r'<input type="hidden" name="(csrf_token|page)" value="([^"]*)"')
+RADIO = re.compile(r'<input type="radio" id="[^"]+" name="([^"]+)" value="([^"]+)"')
+POINTS = re.compile(r'<input type="text" id="[^"]+" name="([^"]+)"[^>]*class="points"')
+FRESHNESS = re.compile(r'<div class="freshness[^"]*"[^>]*>(.*?)</div>', re.S)
+
+
+def _complete(client: Client, link: str) -> bool:
+    """Answer every page of the survey behind ``link`` (a middle point on each scale, the
+    points shared out); False when the link shows no form (already answered, closed)."""
+    path = urllib.parse.urlparse(link).path
+    for number in range(30):
+        _t, _status, body = client.get(f"{path}?page={number}")
+        html = body.decode()
+        hidden = dict(HIDDEN.findall(html))
+        if "page" not in hidden:
+            return False
+        form = {"csrf_token": hidden.get("csrf_token", ""), "page": hidden["page"],
+                "action": "next"}
+        for name, value in RADIO.findall(html):
+            if value != "na" and (name not in form or value in ("5", "6")):
+                form[name] = value
+        boxes = POINTS.findall(html)
+        for k, name in enumerate(boxes):
+            form[name] = str(100 // len(boxes) + (100 % len(boxes) if k == 0 else 0))
+        with client.opener.open(client.base + path, urllib.parse.urlencode(form).encode(),
+                                timeout=60) as response:
+            response.read()
+            if "/thanks" in response.geturl():
+                return True
+    raise SystemExit(f"{link}: the survey never ended")
+
+
+def _scored(client: Client, page: str) -> int | None:
+    """The response count of the figures the page shows (its freshness line)."""
+    _t, _s, body = client.get(page)
+    found = FRESHNESS.search(body.decode())
+    numbers = re.findall(r"\d+", re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "", found.group(1))
+                         ) if found else []
+    return int(numbers[0]) if numbers else None
+
+
+def freshness(instance: str, timeout: float) -> None:
+    """Submit one survey through a link the demo printed, with ``surveyapp run`` and
+    ``surveyapp worker`` serving (as ``make run`` does), and time until a scorecard shows
+    the new response count (the recompute delay plus the background recompute)."""
+    out = _demo(instance)
+    email, password = _login(instance, out)
+    links = re.findall(r"^Survey link: (\S+)$", out, re.M)
+    port = _free_port()
+    server = subprocess.Popen([SURVEYAPP, "run", "--port", str(port), "--no-reload",
+                               "--no-debugger"], env=_env(instance),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([SURVEYAPP, "worker"], env=_env(instance),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        manager = Client(f"http://127.0.0.1:{port}")
+        for _ in range(300):  # the server starts beside the worker
+            try:
+                manager.get("/login")
+                break
+            except OSError:
+                time.sleep(0.2)
+        manager.login(email, password)
+        code = re.search(rb'href="/accounts/([A-Z0-9]+)\?', manager.get("/accounts")[2])
+        if code is None:
+            raise SystemExit("no account on the accounts page")
+        scorecard = f"/accounts/{code.group(1).decode()}"
+        before = _scored(manager, scorecard)
+        for link in links:
+            if _complete(Client(f"http://127.0.0.1:{port}"), link):
+                break
+        else:
+            raise SystemExit("none of the demo's links shows an open survey")
+        submitted = time.perf_counter()
+        seen = before
+        while seen is None or before is None or seen <= before:
+            if time.perf_counter() - submitted > timeout:
+                raise SystemExit(f"the scorecard still shows {seen} responses after "
+                                 f"{timeout:.0f} s")
+            time.sleep(0.5)
+            seen = _scored(manager, scorecard)
+        seconds = time.perf_counter() - submitted
+        print(f"\nsurvey submitted through a link: the scorecard shows {seen:,} responses "
+              f"(was {before:,}) {seconds:.1f} s after the last page was sent")
+    finally:
+        for process in (worker, server):
+            process.terminate()
+            process.wait(timeout=60)
+
+
 def _child_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -194,10 +290,18 @@ def main() -> None:
                         "portfolio (SURVEYAPP_INSTANCE).")
     parser.add_argument("--repeat", type=int, default=5, help="Requests per page.")
     parser.add_argument("--skip-recompute", action="store_true")
+    parser.add_argument("--freshness", action="store_true", help="Only the end-to-end "
+                        "check: submit one survey through a demo link with the server and "
+                        "the worker running, and time until a scorecard shows it.")
+    parser.add_argument("--timeout", type=float, default=300.0, help="Seconds the "
+                        "freshness check waits (default 300).")
     parser.add_argument("--child", choices=["floor"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         floor_child(args.instance)
+        return
+    if args.freshness:
+        freshness(args.instance, args.timeout)
         return
     pages(args.instance, args.repeat)
     if not args.skip_recompute:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -163,6 +164,13 @@ class Page:
                      for k, value in enumerate(values)]
             self.append(cells, height=LINE_HEIGHT * min(lines, 8) if lines > 1 else None)
         return Span(header, first, max(self.row, first - 1))
+
+
+def records(table: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows of ``table`` as dicts of only ``columns`` (those it has): a wide run table
+    turned whole into dicts costs more than writing its sheet."""
+    return table[[c for c in dict.fromkeys(columns) if c in table.columns]].to_dict(
+        orient="records")
 
 
 def stage_fill(position: int, uncoupling: bool = False) -> PatternFill:

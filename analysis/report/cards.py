@@ -51,9 +51,21 @@ def _shown(key: str, value: Any, labels: Labels) -> Any:
     return value
 
 
-def write_scorecard(wb: Any, used: set[str], code: str, data: Any, labels: Labels) -> None:
+def card_rows(data: Any, codes: list[str]) -> dict[str, tuple[dict[str, Any], pd.DataFrame]]:
+    """Each key account's row of the accounts table and its item gaps, looked up once."""
     accounts = data.table("accounts")
-    row = accounts[accounts["account_id"].astype(str) == code].iloc[0].to_dict()
+    chosen = accounts[accounts["account_id"].astype(str).isin(codes)]
+    rows = {str(r["account_id"]): r for r in chosen.to_dict(orient="records")}
+    items = data.table("servqual_account_items")
+    by_account = {} if items.empty else {
+        str(k): g for k, g in items[items["account_id"].astype(str).isin(codes)].groupby(
+            items["account_id"].astype(str), sort=False)}
+    return {code: (rows[code], by_account.get(code, pd.DataFrame())) for code in codes
+            if code in rows}
+
+
+def write_scorecard(wb: Any, used: set[str], code: str, row: dict[str, Any],
+                    items: pd.DataFrame, data: Any, labels: Labels) -> None:
     name = unique_sheet_name(f"{labels('sheet.scorecard')} {code}", used)
     page = Page(streamed_sheet(wb, name), [30, 16, 12, 12, 12, 8], landscape=False,
                 one_page=True)
@@ -77,9 +89,8 @@ def write_scorecard(wb: Any, used: set[str], code: str, data: Any, labels: Label
         chart.height, chart.width = 6.0, 12.0
         page.ws.add_chart(chart, f"A{page.row + 2}")
         page.blank(14)
-    items = data.table("servqual_account_items")
     if not items.empty:
-        mine = items[items["account_id"].astype(str) == code].dropna(subset=["gap"])
+        mine = items.dropna(subset=["gap"])
         worst = mine.sort_values("gap").head(5)
         if not worst.empty:
             page.section(labels("t.top_gaps"))

@@ -23,7 +23,7 @@ from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.styles import Font
 
 from . import cards, sections
-from .blocks import BOLD, TOTAL_BORDER, Formula, Page, Span, stage_fill
+from .blocks import BOLD, TOTAL_BORDER, Formula, Page, Span, records, stage_fill
 from .labels import Labels
 from .segment import SegmentView, figures_of, segment_view
 from .sheetxml import streamed_sheet
@@ -142,7 +142,7 @@ def write_accounts(page: Page, data: ReportData, labels: Labels, sheet: str) -> 
     page.blank()
     rev, wal = letter_of(columns, "col.revenue"), letter_of(columns, "m.wallet")
     rows = []
-    for r, record in enumerate(accounts.to_dict(orient="records"),
+    for r, record in enumerate(records(accounts, [c.source for c in columns if c.source]),
                                start=ACCOUNT_HEADER_ROW + 1):
         values = []
         for col in columns:
@@ -362,8 +362,8 @@ def leadership_workbook(data: ReportData, lang: str = "zh", out: IO[bytes] | Non
     sections.write_stages(wb, names["stages"], data, labels, names["accounts"], columns, span)
     sections.write_contribution(wb, names["contribution"], data, labels)
     step(names["contribution"])
-    for code in cards.key_accounts(data):
-        cards.write_scorecard(wb, used, code, data, labels)
+    for code, (row, items) in cards.card_rows(data, cards.key_accounts(data)).items():
+        cards.write_scorecard(wb, used, code, row, items, data, labels)
         step(code)
     cards.write_method(wb, unique_sheet_name(labels("sheet.method"), used), data, labels)
     for sheet, technical in cards.raw_sheets(data, labels) + analyst_sheets(data.tables, lang):

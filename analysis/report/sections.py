@@ -13,7 +13,7 @@ from openpyxl.chart.marker import Marker
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.line import LineProperties
 
-from .blocks import Formula, Page, Span
+from .blocks import Formula, Page, Span, records
 from .labels import Labels
 from .sheetxml import streamed_sheet
 from .workbook import COUNT, INDEX, MONEY, PVALUE, SHARE
@@ -194,7 +194,8 @@ def write_stages(wb: Any, name: str, data: Any, labels: Labels, accounts_sheet: 
         str(k): g for k, g in evidence.groupby("account_id", sort=False, observed=True)}
     rank = {s: k for k, s in enumerate(order)}
     lines = []
-    for rec in table.sort_values("stage", key=lambda s: s.map(rank)).to_dict(orient="records"):
+    for rec in records(table.sort_values("stage", key=lambda s: s.map(rank)),
+                       ["account_id", "name", "stage", "next_stage"]):
         code = str(rec["account_id"])
         met, unmet = _criteria(by_account.get(code), labels)
         before = data.previous_stages.get(code)
@@ -234,7 +235,8 @@ def write_contribution(wb: Any, name: str, data: Any, labels: Labels) -> None:
     ranked = table.sort_values("contribution", ascending=False, na_position="last")
     rows = [[r.get("name") or r["account_id"], r.get("abc"), r.get("contribution"),
              r.get("contribution_share"), r.get("cumulative_share")]
-            for r in ranked.to_dict(orient="records")]
+            for r in records(ranked, ["account_id", "name", "abc", "contribution",
+                                      "contribution_share", "cumulative_share"])]
     span = page.table([labels("col.name"), labels("col.abc"), labels("col.contribution"),
                        labels("col.share"), labels("col.cumulative_share")], rows,
                       [None, None, MONEY, SHARE, SHARE])
@@ -256,6 +258,8 @@ def write_contribution(wb: Any, name: str, data: Any, labels: Labels) -> None:
     page.table([labels("col.name"), labels("col.abc"), labels("col.contribution"),
                 labels("col.revenue"), labels("col.owner")],
                [[r.get("name") or r["account_id"], r.get("abc"), r.get("contribution"),
-                 r.get("revenue"), r.get("owner")] for r in losers.to_dict(orient="records")],
+                 r.get("revenue"), r.get("owner")]
+                for r in records(losers, ["account_id", "name", "abc", "contribution",
+                                          "revenue", "owner"])],
                [None, None, MONEY, MONEY, None])
     page.ws.print_title_rows = f"{span.header}:{span.header}"

@@ -132,11 +132,38 @@ def test_an_anonymous_wave_stays_anonymous(runner, session, demo, tmp_path):
     scoring.request_recompute(session, [wave.id])
     wb = _export(runner, tmp_path, "--lang", "en")
     ws = wb["Responses"]
-    header = [c.value for c in ws[4]]
+    assert ws["A4"].value == "Response"  # the readable header, the column names beneath
+    header = [c.value for c in ws[5]]
     column = header.index("contact_id")
-    assert all(r[column] is None for r in ws.iter_rows(min_row=5, values_only=True))
+    assert all(r[column] is None for r in ws.iter_rows(min_row=6, values_only=True))
     names = {n for n in session.scalars(select(Contact.name)) if n}
     codes = {c for c in session.scalars(select(Contact.code)) if c}
     text = {str(v) for sheet in wb.worksheets for row in sheet.iter_rows(values_only=True)
             for v in row if v is not None}
     assert not text & names and not text & codes
+
+
+def test_one_customer_type_shows_its_own_figures_on_the_summary(runner, session, demo,
+                                                                 tmp_path):
+    from surveyapp.services.exports import _previous
+
+    wb = _export(runner, tmp_path, "--lang", "en", "--customer-type", "Partnership")
+    figures = wave_figures(session, demo)
+    segments = figures.table("segments")
+    mine = segments[(segments["segment"] == "customer_type")
+                    & (segments["value"] == "partnership")].iloc[0]
+    rows = {r[0]: r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0]}
+    header = rows["Measure"]
+    assert header[1] == "This segment" and header[6] == "All accounts"
+    assert rows["NPS"][1] == pytest.approx(mine["nps"])
+    assert rows["Weighted SERVQUAL gap"][1] == pytest.approx(mine["servqual.weighted"])
+    everyone = segments[segments["segment"] == "all"]
+    portfolio = everyone.iloc[0]["nps"] if not everyone.empty else figures.summary["nps"]["nps"]
+    assert rows["NPS"][6] == pytest.approx(portfolio)
+    previous = _previous(session, demo)
+    if previous is not None:  # the previous wave's figure of the same segment
+        before = previous.table("segments")
+        before = before[(before["segment"] == "customer_type")
+                        & (before["value"] == "partnership")]
+        if not before.empty and pd.notna(before.iloc[0]["nps"]):
+            assert rows["NPS"][2] == pytest.approx(before.iloc[0]["nps"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,6 +21,9 @@ from ..stages import (
 from .account_detail import merge_small_roles
 from .common import GRID_ITEMS, AnalysisOptions, as_count, num, rows_answering
 from .detect import find_assessment, find_gap1, find_grid, find_servqual
+
+if TYPE_CHECKING:
+    from .context import RunContext
 
 # Jones & Sasser cut-offs on the role-weighted 0–100 satisfaction and loyalty indices
 # (docs/METHODS.md section 5.4); reported in the summary so pages can show them
@@ -165,3 +168,19 @@ def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,
             str(roles).split(",")
         listing.append(entry)
     return table, listing, extra
+
+
+def run(ctx: RunContext) -> None:
+    """Table ``accounts`` (one row per account: the model steps' roll-ups, contribution,
+    quadrant, grid and stage), ``summary["accounts"]``, the stage tables and counts."""
+    table, listing, extra = account_summary(
+        ctx.questionnaire, ctx.responses, ctx.accounts, ctx.per_account,
+        ctx.satisfaction_by_account, ctx.loyalty_by_account, ctx.options)
+    ctx.summary["accounts"] = listing
+    if "quadrant" in table.columns:
+        ctx.summary["quadrant_cutoffs"] = dict(QUADRANT_CUTOFFS)
+    ctx.tables["accounts"] = table.reset_index()
+    ctx.tables.update(extra)
+    if "stage_distribution" in extra:
+        ctx.summary["stages"] = {str(r["stage"]): as_count(r["n"]) for _, r in
+                                 extra["stage_distribution"].iterrows()}

@@ -12,7 +12,7 @@ at the means (:func:`analysis.drivers.importance_performance`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from ..drivers import importance_performance
 from ..instrument import Instrument
 from ..scales import rescale_0_100
 from .common import as_count, num
+
+if TYPE_CHECKING:
+    from .context import RunContext
 
 
 def _index_per_respondent(responses: pd.DataFrame, inst: Instrument,
@@ -68,3 +71,16 @@ def rated_importance(inst: Instrument, responses: pd.DataFrame
                                        "quadrant": r["quadrant"], "n": as_count(r["n"])}
                               for c, r in ipa.iterrows()}}
     return summary, ipa.reset_index(names="construct")
+
+
+def run(ctx: RunContext) -> None:
+    """``summary["rated_importance"]`` per instrument with an importance facet, and table
+    ``rated_importance``."""
+    tables = []
+    for inst in ctx.questionnaire.instruments:
+        rated = rated_importance(inst, ctx.answers)
+        if rated is not None:
+            ctx.summary.setdefault("rated_importance", {})[inst.id] = rated[0]
+            tables.append(rated[1].assign(instrument=inst.id))
+    if tables:
+        ctx.tables["rated_importance"] = pd.concat(tables, ignore_index=True)

@@ -7,12 +7,17 @@ none of them changes a figure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..instrument import Questionnaire
+from ..rollup import unknown_roles
+from ..servqual import ServqualLayout
 from .detect import nps_refusal
+
+if TYPE_CHECKING:
+    from .context import RunContext
 
 LISTWISE_DROP_WARNED = 0.10
 """Listwise deletion that leaves out more than this share of the respondents is warned of."""
@@ -96,3 +101,55 @@ def wallet_warnings(accounts: pd.DataFrame | None) -> list[str]:
         out.append(f"{len(zero)} account(s) have a wallet of 0, read as unknown (no share of "
                    f"wallet): {_listed([str(a) for a in zero])}")
     return out
+
+
+def grouping_warnings(by: Sequence[str], has_servqual: bool) -> list[str]:
+    """``--by`` asked of a questionnaire without SERVQUAL, whose scores it groups."""
+    if not by or has_servqual:
+        return []
+    return [f"--by {', '.join(by)}: groups SERVQUAL scores, and the questionnaire has no "
+            f"SERVQUAL instrument; nothing was grouped"]
+
+
+def role_warnings(responses: pd.DataFrame, weights: Mapping[str, float] | None) -> list[str]:
+    """Role names that are no buying role (they weigh as an unknown role)."""
+    if "role" not in responses.columns:
+        return []
+    # only roles that weigh in an account roll-up matter (staff rows have no account)
+    rolled = responses["role"] if "account_id" not in responses.columns else \
+        responses.loc[responses["account_id"].notna(), "role"]
+    strange = unknown_roles(rolled, weights)
+    if not strange:
+        return []
+    return [f"{len(strange)} role name(s) are not buying roles and weigh as an unknown "
+            f"role: {_listed(strange)}"]
+
+
+def unknown_account_warnings(responses: pd.DataFrame,
+                             accounts: pd.DataFrame | None) -> list[str]:
+    """Accounts answered for that the accounts frame does not have."""
+    if accounts is None or "account_id" not in responses.columns:
+        return []
+    known = set(accounts["account_id"].astype(str))
+    unknown = sorted({str(a) for a in responses["account_id"].dropna().unique()} - known)
+    if not unknown:
+        return []
+    return [f"{len(unknown)} account(s) in the responses are not in the accounts file and "
+            f"have no account row: {_listed(unknown)}"]
+
+
+def run(ctx: RunContext) -> None:
+    """Every warning of the run, in the order a reader meets the models."""
+    q, options = ctx.questionnaire, ctx.options
+    out = [*reliability_warnings(ctx.summary["reliability"]),
+           *model_warnings(q, ctx.summary.get("model")), *nps_warnings(q),
+           *grouping_warnings(options.by, ctx.servqual is not None)]
+    servqual = ctx.servqual
+    if servqual is not None and servqual.allocations and \
+            ServqualLayout.of(servqual).allocation is None:
+        out.append(f"the allocation of '{servqual.id}' does not cover exactly its "
+                   "dimensions: no importance-weighted score and no stated importance")
+    out += wallet_warnings(ctx.accounts)
+    out += role_warnings(ctx.responses, options.role_weights)
+    out += unknown_account_warnings(ctx.responses, ctx.accounts)
+    ctx.warnings.extend(out)

@@ -14,13 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..nps import nps_of_counts
 from ..rollup import BUYER_ROLES, UNKNOWN_ROLE
 from .account_detail import MERGED_ROLE, merge_small_roles
+from .accounts import customer_rows
 from .grouping import GroupSums, positions_of, text_codes
+
+if TYPE_CHECKING:
+    from .context import RunContext
 
 ROLE_ORDER = (*BUYER_ROLES, MERGED_ROLE, UNKNOWN_ROLE)
 
@@ -77,13 +83,18 @@ class BuyingGroups:
                    counts[present].astype(np.int64))
 
 
+def nps_counts(sums: GroupSums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Promoters, passives and detractors per group (whole numbers summed as floats)."""
+    promoters = np.rint(sums.sums["nps.promoters"]).astype(np.int64)
+    detractors = np.rint(sums.sums["nps.detractors"]).astype(np.int64)
+    return promoters, sums.n("nps.promoters") - promoters - detractors, detractors
+
+
 def role_figures(sums: GroupSums) -> dict[str, np.ndarray]:
     """The ``account_roles`` figures of the models the run has, per group of ``sums``."""
     out: dict[str, np.ndarray] = {}
     if "nps.promoters" in sums.sums:
-        n = sums.n("nps.promoters")
-        out["nps"] = 100.0 * (sums.mean("nps.promoters") - sums.mean("nps.detractors"))
-        out["nps.n"] = n
+        out["nps"], _, out["nps.n"] = nps_of_counts(*nps_counts(sums))
     for name in ("satisfaction", "loyalty_index"):
         if name in sums.sums:
             out[name], out[f"{name}.n"] = sums.mean(name), sums.n(name)
@@ -111,3 +122,16 @@ def account_role_table(groups: BuyingGroups, sums: GroupSums,
     for column, value in role_figures(sums).items():
         table[column] = value if column.endswith(".n") else np.where(hidden, np.nan, value)
     return table
+
+
+def run(ctx: RunContext) -> None:
+    """Table ``account_roles``; leaves the groups and their sums for the segment step."""
+    if not ctx.has_accounts:
+        return
+    options = ctx.options
+    customers = customer_rows(ctx.questionnaire, ctx.responses, options)
+    index = ctx.responses.index
+    ctx.groups = groups = BuyingGroups.of(customers, index, options.min_role_answers,
+                                          options.role_weights)
+    ctx.group_sums = sums = GroupSums.of(ctx.figures, index, groups.codes, groups.size)
+    ctx.tables["account_roles"] = account_role_table(groups, sums, options.min_role_answers)

@@ -17,42 +17,34 @@ answers are read once for every segment column; only the tests read the responde
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from ..nps import Z95
+from ..nps import nps_of_counts
 from ..significance import gap_significance
 from .grouping import GroupSums, item_sums, positions_of, text_codes
 from .respondents import RespondentFigures
-from .roles import BuyingGroups
+from .roles import BuyingGroups, nps_counts
+
+if TYPE_CHECKING:
+    from .context import RunContext
 
 SEGMENT_COLUMNS = ("customer_type", "industry", "owner")
 ALL = "all"  # the segment of every customer's response with an account
 ITEM_COLUMNS = ("segment", "value", "dimension", "item", "e", "p", "gap", "n")
 
 
-def _nps_of_counts(promoters: np.ndarray, detractors: np.ndarray,
-                   n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """NPS and its margin of error from counts (docs/METHODS.md 5.3, as
-    :func:`analysis.nps.nps`): ``100·(p − d)``, ``1.96·100·sqrt((p + d − (p − d)²)/n)``."""
-    safe = np.where(n > 0, n, 1)
-    p, d = promoters / safe, detractors / safe
-    variance = np.maximum(p + d - (p - d) ** 2, 0.0)
-    score = np.where(n > 0, 100.0 * (p - d), np.nan)
-    moe = np.where(n > 0, Z95 * 100.0 * np.sqrt(variance / safe), np.nan)
-    return score, moe
-
-
 def segment_figures(sums: GroupSums) -> dict[str, np.ndarray]:
     """The ``segments`` figure columns per group of ``sums`` (the tests are added apart)."""
     out: dict[str, np.ndarray] = {}
     if "nps.promoters" in sums.sums:
-        n = sums.n("nps.promoters")
-        promoters = np.rint(sums.sums["nps.promoters"]).astype(np.int64)
-        detractors = np.rint(sums.sums["nps.detractors"]).astype(np.int64)
-        out["nps"], out["nps.moe"] = _nps_of_counts(promoters, detractors, n)
-        out.update({"nps.n": n, "nps.promoters": promoters,
-                    "nps.passives": n - promoters - detractors, "nps.detractors": detractors})
+        promoters, passives, detractors = nps_counts(sums)
+        out["nps"], out["nps.moe"], out["nps.n"] = nps_of_counts(promoters, passives,
+                                                                 detractors)
+        out.update({"nps.promoters": promoters, "nps.passives": passives,
+                    "nps.detractors": detractors})
     for d in sums.dimensions:
         for part in ("e", "p", "gap"):
             out[f"servqual.{d}.{part}"] = sums.mean(f"servqual.{d}.{part}")
@@ -194,3 +186,11 @@ def _empty_items() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="string" if c in (
         "segment", "value", "dimension", "item") else "int64" if c == "n" else "float64")
                          for c in ITEM_COLUMNS})
+
+
+def run(ctx: RunContext) -> None:
+    """Tables ``segments`` and ``segment_items`` (after the buying-role step)."""
+    if ctx.accounts is None or ctx.groups is None or ctx.group_sums is None:
+        return
+    ctx.tables["segments"], ctx.tables["segment_items"] = segment_tables(
+        ctx.figures, ctx.responses.index, ctx.groups, ctx.group_sums, ctx.accounts)

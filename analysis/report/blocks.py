@@ -145,24 +145,38 @@ class Page:
         """A header and rows; ``formats[k]`` is column k's number format (None: text)."""
         header = self.header(names, [f is not None for f in formats])
         first = self.row + 1
-        widths = [self.widths[k] if k < len(self.widths) else 9.0 for k in range(len(names))]
+        count = max(len(names), max((len(v) for v in rows), default=0))
+        widths = [self.widths[k] if k < len(self.widths) else 9.0 for k in range(count)]
+        fmts = [formats[k] if k < len(formats) else None for k in range(count)]
+        # the styles a cell of each column can take, looked up once: a number (or the
+        # writer's formula) in its format, at the top of a row that grows, or wrapped text
+        wrap, top = self.styles(align=WRAP), self.styles(align=TOP)
+        number = [self.styles(f) for f in fmts]
+        number_top = [self.styles(f, align=TOP) for f in fmts]
         for values in rows:
             # which texts wrap (a string of n characters is at most 2n wide: most need no
-            # measuring), so each cell is made once with its final style
-            wraps, lines = [], 1
+            # measuring), so each cell is written once with its final style
+            lines, wraps = 1, None
             for k, value in enumerate(values):
-                width = widths[k] if k < len(widths) else 9.0
-                wrap = isinstance(value, str) and not isinstance(value, Formula) and \
-                    2 * len(value) > width - 2 and text_width(value) > width - 2
-                if wrap:
-                    lines = max(lines, _lines(value, width))
-                wraps.append(wrap)
-            rest = TOP if lines > 1 else None  # a wrapped row: every cell reads from the top
-            cells = [self.cell(value, fmt=formats[k] if k < len(formats) else None,
-                               align=WRAP if wraps[k] else (rest if value is not None
-                                                             else None))
-                     for k, value in enumerate(values)]
-            self.append(cells, height=LINE_HEIGHT * min(lines, 8) if lines > 1 else None)
+                if type(value) is str and 2 * len(value) > widths[k] - 2 and \
+                        text_width(value) > widths[k] - 2:
+                    lines = max(lines, _lines(value, widths[k]))
+                    wraps = (wraps or set()) | {k}
+            grown = lines > 1  # a wrapped row: every cell reads from the top
+            cells: list[tuple[Any, int]] = []
+            for k, value in enumerate(values):
+                t = type(value)
+                if value is None:
+                    cells.append((None, 0))
+                elif t is str:
+                    cells.append((value, wrap if wraps and k in wraps else top if grown
+                                  else 0))
+                elif (t is float and value == value) or t is int or t is Formula:
+                    cells.append((value, number_top[k] if grown else number[k]))
+                else:  # NaN, booleans, dates, numpy scalars…
+                    cells.append(self.cell(value, fmt=fmts[k], align=TOP if grown else None))
+            self.row += 1
+            self.ws.write_row(self.row, cells, LINE_HEIGHT * min(lines, 8) if grown else None)
         return Span(header, first, max(self.row, first - 1))
 
 

@@ -41,6 +41,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+_SPACE = frozenset(" \t\n\r")  # leading or trailing, kept by xml:space="preserve"
 BUFFER_ROWS = 2000  # rows formatted before they are written out together
 _LETTERS = [get_column_letter(c) for c in range(1, 16385)]  # Excel's 16,384 columns
 
@@ -67,6 +68,20 @@ def _number(x: float) -> str | None:
 def cell_xml(ref: str, value: Any, style: int = 0) -> str:
     """One ``<c>`` element (empty string: nothing to write), see the module docstring."""
     s = f' s="{style}"' if style else ""
+    t = type(value)  # the common types first, by identity
+    if t is float:
+        number = _number(value)
+        if number is None:
+            return f'<c r="{ref}"{s}/>' if style else ""
+        return f'<c r="{ref}"{s} t="n"><v>{number}</v></c>'
+    if t is str:
+        text = escape(value)
+        if not text:
+            return f'<c r="{ref}"{s}/>' if style else ""
+        space = ' xml:space="preserve"' if text[0] in _SPACE or text[-1] in _SPACE else ""
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    if t is int:
+        return f'<c r="{ref}"{s} t="n"><v>{value}</v></c>'
     if value is None or value is pd.NA or value is pd.NaT:
         return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, str):
@@ -75,7 +90,7 @@ def cell_xml(ref: str, value: Any, style: int = 0) -> str:
         text = escape(value)
         if not text:
             return f'<c r="{ref}"{s}/>' if style else ""
-        space = ' xml:space="preserve"' if text != text.strip() else ""
+        space = ' xml:space="preserve"' if text[0] in _SPACE or text[-1] in _SPACE else ""
         return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if isinstance(value, (bool, np.bool_)):
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'

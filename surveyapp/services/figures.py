@@ -170,7 +170,7 @@ def segment_row(figures: WaveFigures, segment: str, value: str) -> dict[str, Any
         table = figures.table(SEGMENTS_TABLE)
         if table.empty or not {"segment", "value"} <= set(table.columns):
             return {}
-        return {_segment_key(row["segment"], row["value"]): {k: _plain(v)
+        return {_segment_key(row["segment"], row["value"]): {str(k): _plain(v)
                                                               for k, v in row.items()}
                 for row in table.to_dict(orient="records")}
     rows: dict[tuple[str, str], dict[str, Any]] = figures.derived("segment rows", build)
@@ -192,7 +192,8 @@ def segment_items(figures: WaveFigures, segment: str, value: str) -> dict[str, d
             return out
         for row in table.to_dict(orient="records"):
             key = _segment_key(row["segment"], row["value"])
-            out.setdefault(key, {})[str(row["item"])] = {k: _plain(v) for k, v in row.items()}
+            out.setdefault(key, {})[str(row["item"])] = {str(k): _plain(v)
+                                                          for k, v in row.items()}
         return out
     items: dict[tuple[str, str], dict[str, dict[str, Any]]] = figures.derived(
         "segment items", build)

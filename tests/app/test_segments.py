@@ -191,7 +191,7 @@ def _row(table, segment, value):
 
 
 def _role_views(text):
-    return text.split('<div class="role-views">', 1)[1].split("\n</div>", 1)[0]
+    return text.split('<div class="role-views', 1)[1].split("\n</div>", 1)[0]
 
 
 def _nps_card(text):
@@ -317,12 +317,13 @@ def test_each_roles_view_shows_figures_only_from_enough_answers(app, wave):
         as_text=True)
     view = _role_views(text)
     assert re.search(r"<dt>NPS</dt><dd>40 <small", view)
-    assert "n = 5" in view
+    assert "n = 5" in view and 'class="muted role-few"' not in text  # Q1's only role
     # P1: one answer per role → nothing but "too few answers"
     text = _client(app, LI).get("/accounts/P1?lang=en").get_data(as_text=True)
-    view = _role_views(text)
-    assert view.count("Too few answers (n = 1) to show this role") == 3
-    assert "<dt>NPS</dt>" not in view
+    assert "<dt>NPS</dt>" not in _role_views(text)
+    few = text.split('<p class="muted role-few">', 1)[1].split("</p>", 1)[0]
+    assert few.startswith("Too few answers to show these roles' own figures (5 are needed)")
+    assert few.count("n = 1") == 3
 
 
 def test_role_views_drop_values_under_the_minimum():

@@ -14,6 +14,14 @@ Which model runs is decided by the instruments, never by their file names:
 Each model uses the rows that answered its instrument, so customers' and managers' answers
 can share one file. The result is a JSON-ready summary (keys documented in the README) and
 tables for the workbook. Pure: frames in, frames out.
+
+The run (:mod:`.run`) is a loop over steps, one module per model, each ``run(ctx)`` on a
+:class:`~.context.RunContext`: ``reliability_run``, ``servqual_step``, ``satisfaction_run``,
+``nps_run``, ``loyalty_run``, ``importance_run``, ``free_text_run``, ``notices`` (warnings),
+then ``accounts`` (the account table), ``roles`` (each buying role's view of its account)
+and ``segments`` (the portfolio's figures per customer type, industry and owner). The
+models' arithmetic lives in ``analysis.*`` and in ``measures``, ``servqual_run``,
+``account_detail``; ``detect`` finds which instruments are present.
 """
 
 from .common import AnalysisOptions, AnalysisResult, jsonable

@@ -339,3 +339,20 @@ def test_role_views_drop_values_under_the_minimum():
     assert [g["name"] for g in economic["gaps"]] == ["Tangibles"]  # empathy not in the run
     assert not user["enough"] and user["nps"]["value"] is None
     assert user["gaps"][0]["value"] is None
+
+
+@pytest.mark.parametrize(("filters", "own", "expected"), [
+    ({}, None, ("wave", None, None, False)),
+    ({"industry": "钢铁"}, None, ("segment", "industry", "钢铁", False)),
+    ({"owner": LI}, None, ("segment", "owner", LI, False)),
+    ({"customer_type": "partnership", "industry": "钢铁"}, None,
+     ("combined", None, None, False)),
+    ({}, LI, ("own", "owner", LI, False)),
+    ({"owner": LI}, LI, ("own", "owner", LI, False)),  # their own owner filter narrows nothing
+    ({"customer_type": "partnership"}, LI, ("own", "owner", LI, True)),
+])
+def test_whose_figures_a_dashboard_shows(filters, own, expected):
+    from surveyapp.reports.segments import scope_of
+
+    scope = scope_of({"customer_type": None, "industry": None, "owner": None, **filters}, own)
+    assert (scope.kind, scope.segment, scope.value, scope.narrower) == expected

@@ -51,6 +51,8 @@ class BuyingGroups:
     @property
     def account_codes(self) -> np.ndarray:
         """Each responses row's account number (−1: none)."""
+        if not self.size:
+            return np.full(len(self.codes), -1, dtype=np.int64)
         return np.where(self.codes >= 0, self.account_of[np.maximum(self.codes, 0)], -1)
 
     @classmethod

@@ -296,3 +296,38 @@ def test_anonymous_roles_merge_and_small_groups_show_no_figure(data):
     assert small["nps.n"].notna().all()
     assert roles.groupby("account_id")["n"].sum().to_dict() == responses.groupby(
         "account_id").size().to_dict()
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def test_stored_run_shapes_give_the_same_tables(data):
+    """A stored run's frame: categorical account ids and float32 answers (as loaded)."""
+    q, responses, accounts, result = data
+    numeric = list(q.numeric_columns)
+    stored = responses.assign(account_id=responses["account_id"].astype("category"))
+    stored[numeric] = stored[numeric].astype("float32")
+    again = analyze(q, stored, accounts)
+    for name in ("segments", "segment_items", "account_roles"):
+        pd.testing.assert_frame_equal(again.tables[name], result.tables[name], rtol=1e-12)
+
+
+def test_no_customer_answers_for_an_account_give_empty_tables(data):
+    q, responses, accounts, _ = data
+    nobody = responses.assign(account_id=pd.Series(pd.NA, index=responses.index,
+                                                   dtype="string"))
+    result = analyze(q, nobody, accounts)
+    assert result.tables["segments"].empty and result.tables["account_roles"].empty
+    assert result.tables["segment_items"].empty
+    # responses that name no account at all: no role or segment table, no error
+    unnamed = analyze(q, responses.drop(columns=["account_id"]), accounts)
+    assert "segments" not in unnamed.tables and "account_roles" not in unnamed.tables
+
+
+def test_answers_for_accounts_missing_from_the_accounts_frame(data):
+    """They count in "all" (every customer's answer with an account), in no segment."""
+    q, responses, accounts, _ = data
+    result = analyze(q, responses, accounts[accounts["account_id"] != "A0"])
+    every = _segment_row(result, "all", "")
+    assert every["responses"] == len(responses) and every["accounts"] == 5
+    assert _segment_row(result, "customer_type", "partnership")["responses"] == 9  # A1 only

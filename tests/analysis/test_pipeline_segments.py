@@ -331,3 +331,11 @@ def test_answers_for_accounts_missing_from_the_accounts_frame(data):
     every = _segment_row(result, "all", "")
     assert every["responses"] == len(responses) and every["accounts"] == 5
     assert _segment_row(result, "customer_type", "partnership")["responses"] == 9  # A1 only
+
+
+def test_a_wave_without_responses_scores(data):
+    """A wave just created: no answers yet, the accounts known; empty tables, no error."""
+    q, responses, accounts, _ = data
+    result = analyze(q, responses.iloc[0:0], accounts)
+    assert result.tables["segments"].empty and result.tables["account_roles"].empty
+    assert len(result.tables["accounts"]) == len(accounts)

@@ -36,7 +36,7 @@ INSTRUMENTS = REPO / "instruments"
 SMALL = ("servqual", "loyalty", "servqual_gap1", "relationship", "grid25")
 DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
 ROLE_W = {"economic": 0.30, "technical": 0.25, "user": 0.15, "financial": 0.10,
-          "coach": 0.10, "influencer": 0.10}  # DESIGN.md "Account roll-up" defaults
+          "coach": 0.10, "influencer": 0.10}  # docs/METHODS.md section 6 defaults
 
 # The items each dimension's answered columns belong to in the small set (servqual.toml).
 SMALL_ITEMS = {"tangibles": ["sq01", "sq02", "sq03", "sq04"], "reliability": ["sq05", "sq06"],
@@ -237,7 +237,7 @@ def test_gap_significance_against_scipy(small, small_responses):
 def test_nps_and_margin_of_error(small):
     nps = small.summary["nps"]
     # hand-computed: answers 9, 6, 8, 3, 10, 10 (r1–r5, r7; r6 blank) → n 6, promoters 3,
-    # detractors 2; p = 1/2, d = 1/3; NPS = 100·(1/6); DESIGN: moe = 1.96·100·sqrt((p + d −
+    # detractors 2; p = 1/2, d = 1/3; NPS = 100·(1/6); METHODS 5.3: moe = 1.96·100·sqrt((p + d −
     # (p − d)²)/n)
     p, d, n = 0.5, 1 / 3, 6
     assert nps["n"] == n
@@ -247,7 +247,7 @@ def test_nps_and_margin_of_error(small):
 
 
 def _alpha(x: np.ndarray) -> float:
-    """Cronbach's alpha, DESIGN formula, sample variances (numpy, ddof = 1)."""
+    """Cronbach's alpha, docs/METHODS.md 3.1 formula, sample variances (numpy, ddof = 1)."""
     k = x.shape[1]
     return k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))
 
@@ -293,7 +293,7 @@ def test_reliability_against_numpy(small, construct, key, matrix):
 
 
 def test_reliability_is_on_perception_for_servqual(small):
-    # DESIGN: constructs asked with E and P report alpha on the P answers and on the gaps
+    # METHODS 3.2: constructs asked with E and P report alpha on the P answers and on the gaps
     assert small.summary["reliability"]["tangibles"]["on"] == "p"
     # reliability (sq05–sq09) has only sq05–sq06 answered: no complete row, so no alpha
     assert "reliability" not in small.summary["reliability"]
@@ -357,7 +357,7 @@ def test_account_servqual_is_role_weighted(small):
 def test_importance_performance_on_the_servqual_scale(small):
     table = small.tables["servqual_importance"].set_index("dimension")
     for dim, (_e, p, _gap, _n) in SQ_HAND.items():
-        # DESIGN "Index scores 0–100" on the 1–7 scale: 100·(P − 1)/6
+        # METHODS 1.5 "Index scores 0–100" on the 1–7 scale: 100·(P − 1)/6
         assert table.loc[dim, "performance"] == pytest.approx(100 * (p - 1) / 6)
     # hand-computed mean points over r1, r3, r4, r6: tangibles (20 + 10 + 10 + 20)/4 = 15
     assert small.summary["servqual"]["importance"]["tangibles"]["points"] == pytest.approx(15)
@@ -408,7 +408,7 @@ def test_importance_performance_uses_the_instruments_scale():
                         "imp.y": ["40", "60"]}, dtype="string")
     table = analyze(q, validate_responses(raw, q)).tables["servqual_importance"]
     perf = table.set_index("dimension")["performance"]
-    # DESIGN "Index scores 0–100" on 1–5: x P = (5 + 3)/2 = 4 → 75; y P = 1.5 → 12.5
+    # METHODS 1.5 "Index scores 0–100" on 1–5: x P = (5 + 3)/2 = 4 → 75; y P = 1.5 → 12.5
     assert perf["x"] == pytest.approx(75.0)
     assert perf["y"] == pytest.approx(12.5)
 

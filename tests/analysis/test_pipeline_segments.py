@@ -2,8 +2,8 @@
 
 Each figure is checked against an independent computation on the subset of respondents
 it stands for, written out in the test: NPS with ``analysis.nps.nps`` and by the formula
-(DESIGN.md "NPS"), gaps as row means of P − E then means over respondents (DESIGN.md
-"Gap per respondent"), Holm by hand from ``scipy.stats.wilcoxon`` and
+(docs/METHODS.md 5.3), gaps as row means of P − E then means over respondents
+(docs/METHODS.md 2.2–2.3), Holm by hand from ``scipy.stats.wilcoxon`` and
 ``scipy.stats.ttest_1samp`` p-values (Holm 1979), the indices against the account table's
 unweighted means and counts.
 """
@@ -108,7 +108,7 @@ def test_segment_nps_is_the_nps_of_its_respondents(data, segment, value):
     row = _segment_row(result, segment, value)
     answers = _members(responses, accounts, segment, value)["nps"].dropna().to_numpy()
     expected = nps(answers)
-    p, d = (answers >= 9).mean(), (answers <= 6).mean()  # DESIGN.md "NPS", by hand
+    p, d = (answers >= 9).mean(), (answers <= 6).mean()  # docs/METHODS.md 5.3, by hand
     assert row["nps"] == pytest.approx(100 * (p - d)) == pytest.approx(expected.nps)
     assert row["nps.moe"] == pytest.approx(1.96 * 100 * np.sqrt((p + d - (p - d) ** 2)
                                                                 / len(answers)))

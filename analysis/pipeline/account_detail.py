@@ -22,7 +22,8 @@ def account_item_gaps(answered: pd.DataFrame, layout: ServqualLayout,
     """Per account and item: mean E, mean P, mean gap (respondents with both) and n.
 
     The account-level counterpart of :func:`analysis.servqual.item_gaps`, as one long table
-    with columns ``account_id, item, dimension, e, p, gap, n`` (unweighted means: an item's
+    with columns ``account_id, item, dimension, e, p, gap, n, e.n, p.n`` (``n`` answered
+    both, ``e.n`` and ``p.n`` each; unweighted means: an item's
     detail is read beside the role-weighted dimension scores). ``rows`` (labels of
     ``answered``) limits it to those respondents; the frame itself is never copied.
     """
@@ -37,7 +38,7 @@ def account_item_gaps(answered: pd.DataFrame, layout: ServqualLayout,
                              "item": pd.Series([], dtype="string"),
                              "dimension": pd.Series([], dtype="string"),
                              **{c: pd.Series([], dtype="float64") for c in ("e", "p", "gap")},
-                             "n": pd.Series([], dtype="int64")})
+                             **{c: pd.Series([], dtype="int64") for c in ("n", "e.n", "p.n")}})
     k = len(accounts)
     keep = codes >= 0
     codes = codes[keep]
@@ -57,11 +58,11 @@ def account_item_gaps(answered: pd.DataFrame, layout: ServqualLayout,
 
     n_items = len(items)
     e_mean, p_mean, q_mean = (np.empty((k, n_items)) for _ in range(3))
-    q_n = np.empty((k, n_items), dtype=np.int64)
+    e_n, p_n, q_n = (np.empty((k, n_items), dtype=np.int64) for _ in range(3))
     for j, (e_col, p_col) in enumerate(zip(e_cols, p_cols, strict=True)):
         e, p = column(e_col), column(p_col)
-        e_mean[:, j], _ = group_mean(e)
-        p_mean[:, j], _ = group_mean(p)
+        e_mean[:, j], e_n[:, j] = group_mean(e)
+        p_mean[:, j], p_n[:, j] = group_mean(p)
         q_mean[:, j], q_n[:, j] = group_mean(p - e)
     return pd.DataFrame({
         "account_id": pd.array(np.repeat(np.asarray(accounts, dtype=object), n_items),
@@ -70,6 +71,8 @@ def account_item_gaps(answered: pd.DataFrame, layout: ServqualLayout,
         "dimension": pd.array(np.tile(np.asarray(dims, dtype=object), k), dtype="string"),
         "e": e_mean.ravel(), "p": p_mean.ravel(), "gap": q_mean.ravel(),
         "n": q_n.ravel().astype("int64"),
+        # the answers of E and of P apart, so groups of accounts can be summed from here
+        "e.n": e_n.ravel(), "p.n": p_n.ravel(),
     })
 
 

@@ -122,6 +122,9 @@ def _mark_stale(session: Session, campaign_id: int, now: datetime) -> None:
         session.rollback()
 
 
+MAX_ROUNDS = 20  # recomputes one job runs back to back while changes keep arriving
+
+
 @jobs.job(retries=2, retry_delay=10)
 def recompute_job(campaign_ids: list[int]) -> None:
     """Bring the waves' scoring runs up to date (nothing to do when they are current)."""
@@ -134,9 +137,23 @@ def recompute_job(campaign_ids: list[int]) -> None:
         for campaign_id in campaign_ids:
             campaign = session.get(Campaign, campaign_id)
             if campaign is not None:
-                recompute(session, campaign, settings)
+                catch_up(session, campaign, settings)
     finally:
         _in_job.reset(token)
+
+
+def catch_up(session: Session, campaign: Campaign, settings: ScoringSettings) -> None:
+    """Recompute until no change is left unscored.
+
+    A change that arrives while a recompute runs queues a job that finds the wave claimed
+    and returns at once; the running job then sees the wave still marked when it finishes
+    and computes again straight away, instead of leaving that change unscored until the
+    next one comes (or making it wait out a retry delay).
+    """
+    for _round in range(MAX_ROUNDS):
+        run = recompute(session, campaign, settings)
+        if run is None or run.status != "ok" or not is_stale(session, campaign.id):
+            return  # current, claimed by another worker, or failed (the mark stays)
 
 
 # --------------------------------------------------------------------------- computing

@@ -174,3 +174,29 @@ def test_gap1_customers_minus_managers_estimate():
     assert np.isnan(by.loc[("B", "R"), "gap1"]) and by.loc[("B", "R"), "customer_n"] == 0
     with pytest.raises(ValueError, match="argument managers"):
         gap1(c, m.drop(columns="R"), ["T", "R"])
+
+
+def test_account_item_gaps_count_the_answers_of_e_and_of_p_apart():
+    """Beside ``n`` (answered both), ``e.n`` and ``p.n`` count each facet's answers, by hand."""
+    from pathlib import Path
+
+    from analysis import load_instrument
+    from analysis.pipeline.account_detail import account_item_gaps
+
+    servqual = load_instrument(Path(__file__).resolve().parents[2] / "instruments"
+                               / "servqual.toml")
+    layout = ServqualLayout.of(servqual)
+    columns = [c for d in layout.dimensions for c in layout.e_columns[d] + layout.p_columns[d]]
+    frame = pd.DataFrame(np.nan, index=range(4), columns=columns)
+    first_e, first_p = layout.e_columns["tangibles"][0], layout.p_columns["tangibles"][0]
+    frame[first_e] = [7.0, 5.0, 6.0, np.nan]
+    frame[first_p] = [5.0, np.nan, 6.0, 1.0]
+    frame.insert(0, "account_id", pd.array(["A", "A", "B", "B"], dtype="string"))
+    table = account_item_gaps(frame, layout).set_index(["account_id", "item"])
+    item = first_e.rsplit(".", 1)[0]
+    # A: E answered twice, P once, both once; B: E once, P twice, both once
+    assert table.loc[("A", item), ["n", "e.n", "p.n"]].tolist() == [1, 2, 1]
+    assert table.loc[("B", item), ["n", "e.n", "p.n"]].tolist() == [1, 1, 2]
+    other = layout.e_columns["tangibles"][1].rsplit(".", 1)[0]  # never answered
+    assert table.loc[("A", other), ["n", "e.n", "p.n"]].tolist() == [0, 0, 0]
+    assert table["e.n"].dtype == np.int64 and table["p.n"].dtype == np.int64

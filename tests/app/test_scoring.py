@@ -326,3 +326,24 @@ def test_the_workbook_shows_the_figures_of_the_stored_run(app, runner, session, 
                 assert row[sheet_column] == pytest.approx(account[run_column])
                 compared += 1
     assert compared >= 4 * 30
+
+
+def test_a_change_during_a_recompute_is_scored_when_it_ends(app, session, wave, monkeypatch):
+    """A response submitted while a recompute runs: its job finds the wave claimed and
+    returns; the running job computes again when it ends, so the run has both answers."""
+    _account, campaign, invited = wave
+    real = scoring.analyze
+    calls = []
+
+    def analyze_while_someone_submits(*args, **kwargs):
+        calls.append(len(args[1]))  # the responses this recompute read
+        if len(calls) == 1:  # the second survey arrives during the first recompute
+            submit(app, session, invited[1], answers(7, 4))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scoring, "analyze", analyze_while_someone_submits)
+    submit(app, session, invited[0], answers(6, 5))
+    assert calls == [1, 2]  # the second recompute followed the first at once
+    latest = runs(session, campaign.id)
+    assert [r.response_count for r in latest] == [1, 2]
+    assert not scoring.is_stale(session, campaign.id)

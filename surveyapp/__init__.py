@@ -38,9 +38,11 @@ def create_app(test_config: dict[str, Any] | None = None,
     # a mistyped role in ROLE_WEIGHTS stops the start, rather than every report page
     role_weights(app.config.get("ROLE_WEIGHTS"))
     # so does a malformed webhook target, rather than every alert that would use it
+    from .services.alerts import AlertRules
     from .services.webhooks import targets
 
     targets(app.config)
+    AlertRules.from_config(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 

@@ -183,8 +183,9 @@ class Page:
 def records(table: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
     """The rows of ``table`` as dicts of only ``columns`` (those it has): a wide run table
     turned whole into dicts costs more than writing its sheet."""
-    return table[[c for c in dict.fromkeys(columns) if c in table.columns]].to_dict(
+    rows = table[[c for c in dict.fromkeys(columns) if c in table.columns]].to_dict(
         orient="records")
+    return rows  # type: ignore[return-value]  # the run tables' column names are strings
 
 
 def stage_fill(position: int, uncoupling: bool = False) -> PatternFill:

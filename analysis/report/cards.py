@@ -7,11 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from .blocks import WRAP, Page
+from .blocks import TOP, WRAP, Page
 from .labels import Labels
 from .sections import DECIMAL2, bar_chart, largest_gaps
 from .sheetxml import streamed_sheet
-from .workbook import COUNT, INDEX, MONEY, SHARE, Sheet, unique_sheet_name
+from .workbook import COUNT, INDEX, LINE_HEIGHT, MONEY, SHARE, Sheet, _lines, unique_sheet_name
 
 CARD_MEASURES = (("col.stage", "stage", None), ("col.abc", "abc", None),
                  ("col.customer_type", "customer_type", None), ("col.owner", "owner", None),
@@ -74,8 +74,11 @@ def write_scorecard(wb: Any, used: set[str], code: str, row: dict[str, Any],
     page.header([labels("col.measure"), labels("col.value")])
     for key, col, fmt in CARD_MEASURES:  # each measure in its own number format
         if col in row:
-            page.append([page.cell(labels(key)),
-                         page.cell(_shown(col, row.get(col), labels), fmt=fmt, align=WRAP)])
+            value = _shown(col, row.get(col), labels)
+            lines = _lines(value, page.widths[1]) if isinstance(value, str) and value else 1
+            page.append([page.cell(labels(key), align=TOP),
+                         page.cell(value, fmt=fmt, align=WRAP)],
+                        height=LINE_HEIGHT * min(lines, 8) if lines > 1 else None)
     dims = list((data.summary.get("servqual") or {}).get("dimensions") or {})
     if dims and f"servqual.{dims[0]}.gap" in row:
         page.blank()

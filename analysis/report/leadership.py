@@ -290,7 +290,8 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
                      page.cell(status, font=BOLD),
                      *([page.cell(beside.get(key), fmt=fmt)] if view else [])])
     page.blank()
-    _summary_stages(page, data, labels, col("col.stage"), has_accounts)
+    chart_col = "I" if view else "H"  # right of the portfolio's column, when it is there
+    _summary_stages(page, data, labels, col("col.stage"), has_accounts, chart_col)
     page.blank()
     top = sections.largest_gaps(data, 5) if view is None else \
         sections.largest_gaps_of(view.items, 5)
@@ -304,12 +305,12 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
                           [None, None, DECIMAL2, COUNT])
         chart = sections.bar_chart(page.ws, labels("t.top_gaps"), gaps, label_col=1,
                                    value_col=3, horizontal=True)
-        page.ws.add_chart(chart, f"H{gaps.header - 1}")
+        page.ws.add_chart(chart, f"{chart_col}{gaps.header - 1}")
     page.ws.print_area = f"A1:P{max(page.row, 40)}"
 
 
 def _summary_stages(page: Page, data: ReportData, labels: Labels, stage_ref: str,
-                    has_accounts: bool) -> None:
+                    has_accounts: bool, chart_col: str) -> None:
     order = list(data.summary.get("stages") or {})
     if not order:
         return
@@ -330,7 +331,7 @@ def _summary_stages(page: Page, data: ReportData, labels: Labels, stage_ref: str
                    titles_from_data=True)
     chart.set_categories(Reference(page.ws, min_col=1, min_row=span.first, max_row=span.last))
     chart.height, chart.width = 6.5, 12.0
-    page.ws.add_chart(chart, "H4")
+    page.ws.add_chart(chart, f"{chart_col}4")
 
 
 def leadership_workbook(data: ReportData, lang: str = "zh", out: IO[bytes] | None = None,

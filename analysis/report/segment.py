@@ -40,6 +40,14 @@ def only_segment(filters: Mapping[str, str | None]) -> tuple[str, str] | None:
     return given[0] if len(given) == 1 else None
 
 
+def describe_filters(filters: Mapping[str, str | None], labels: Any) -> str:
+    """"客户类型 = 合作伙伴型, 负责人 = li@example.com": the filters as a reader knows them."""
+    return ", ".join(
+        f"{labels('col.' + c)} = "
+        f"{labels.coded(c, v.strip().casefold()) if c == 'customer_type' else v}"
+        for c, v in filters.items() if v)
+
+
 def segment_row(table: pd.DataFrame, column: str, value: str) -> dict[str, Any] | None:
     """The ``segments`` row of ``column = value`` (compared as the export's filter does:
     stripped, case-insensitively), or None."""
@@ -48,7 +56,7 @@ def segment_row(table: pd.DataFrame, column: str, value: str) -> dict[str, Any] 
     wanted = value.strip().casefold()
     rows = table[(table["segment"].astype("string") == column)
                  & (table["value"].astype("string").str.strip().str.casefold() == wanted)]
-    return None if rows.empty else rows.iloc[0].to_dict()
+    return None if rows.empty else {str(k): v for k, v in rows.iloc[0].items()}
 
 
 def figures_of(row: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -486,8 +486,8 @@ def _at_top(cell: tuple[Any, int], c: int, k: int, plain: Sequence[int | None],
     if value is None or style == wrap:
         return cell
     if kind(value) == "n":
-        fmt = formats[c]
-        return value, (plain_top[c] if plain_top[c] is not None
+        fmt, ready = formats[c], plain_top[c]
+        return value, (ready if ready is not None
                        else styles(fmt=fmt[k] if isinstance(fmt, list) else fmt, align=TOP))
     if kind(value) == "d":
         return value, styles(fmt=date_format(value), align=TOP)

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from analysis.pipeline.account_detail import merge_small_roles
 from analysis.report.analysis_book import question_texts
+from analysis.report.labels import Labels
 from analysis.report.leadership import ReportData, leadership_workbook
-from analysis.report.segment import only_segment, segment_row
+from analysis.report.segment import describe_filters, only_segment, segment_row
 
 from ..models import Account, Campaign, FollowUpTask, User
 from . import visible
@@ -48,10 +49,13 @@ class ExportFilters:
             ("customer_type", self.customer_type), ("owner", self.owner),
             ("industry", self.industry)) if v)
 
+    def named(self) -> dict[str, str | None]:
+        return {"customer_type": self.customer_type, "owner": self.owner,
+                "industry": self.industry}
+
     def segment(self) -> tuple[str, str] | None:
         """The one segment (column, value) the filters name, if they name exactly one."""
-        return only_segment({"customer_type": self.customer_type, "owner": self.owner,
-                             "industry": self.industry})
+        return only_segment(self.named())
 
     def keep(self, accounts: pd.DataFrame) -> pd.Series:
         rows = pd.Series(True, index=accounts.index)
@@ -164,7 +168,8 @@ def report_data(session: Session, figures: WaveFigures, lang: str = "en",
         tasks=_tasks(session, codes), texts=_texts(campaign, lang),
         instruments=[f"{s.instrument_version.instrument_id} v{s.instrument_version.version}"
                      for s in campaign.sections],
-        filters=filters.describe(), segment=segment, previous_segment=previous_segment)
+        filters=describe_filters(filters.named(), Labels(lang)), segment=segment,
+        previous_segment=previous_segment)
 
 
 def portfolio_workbook(session: Session, figures: WaveFigures, lang: str = "en",

@@ -110,7 +110,7 @@ def export_command(xlsx_path: str | None, responses_path: str | None,
     if campaign_id is not None and not is_valid_id(campaign_id):
         raise click.ClickException("no such campaign")
     campaign = (session.get(Campaign, campaign_id) if campaign_id is not None
-                else campaigns.latest_campaign(session))
+                else campaigns.reported_campaign(session))
     if campaign is None:
         raise click.ClickException("no such campaign" if campaign_id is not None
                                    else "there is no campaign yet (try 'surveyapp demo')")

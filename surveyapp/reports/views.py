@@ -47,7 +47,7 @@ def _campaign() -> Campaign | None:
         if campaign is None or campaign.audience != "customer":  # reports read customer waves
             abort(404)
         return campaign
-    return campaigns.latest_campaign(session)
+    return campaigns.reported_campaign(session)
 
 
 def _stages_file() -> Path | None:

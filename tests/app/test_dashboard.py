@@ -133,3 +133,14 @@ def test_no_wave_yet_says_so(app, session):
 def test_an_unknown_wave_is_not_found(app, board):
     client = _client(app, "admin@example.com")
     assert client.get("/?campaign=999").status_code == 404
+
+
+def test_a_wave_just_created_does_not_replace_the_answered_one(app, board, make_campaign):
+    # a wave created but not yet sent has no answers: the pages keep showing the newest
+    # wave that has them, and the new one is a click away
+    fresh = make_campaign(("servqual", "loyalty"), name="Wave 2")
+    client = _client(app, "admin@example.com")
+    text = client.get("/?lang=en").get_data(as_text=True)
+    assert re.search(r'<p class="big">0 <small class="muted">± 78</small>', text)
+    assert client.get(f"/?campaign={fresh.id}&lang=en").status_code == 200
+    assert client.get(f"/accounts?campaign={fresh.id}&lang=en").status_code == 200

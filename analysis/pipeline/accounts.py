@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .. import loyalty as loyalty_mod
@@ -24,6 +25,7 @@ from .detect import find_assessment, find_gap1, find_grid, find_servqual
 
 if TYPE_CHECKING:
     from .context import RunContext
+    from .roles import BuyingGroups
 
 # Jones & Sasser cut-offs on the role-weighted 0–100 satisfaction and loyalty indices
 # (docs/METHODS.md section 5.4); reported in the summary so pages can show them
@@ -44,11 +46,40 @@ def customer_rows(questionnaire: Questionnaire, responses: pd.DataFrame,
     return responses.loc[rows, [c for c in ("account_id", "role") if c in responses.columns]]
 
 
+def _responses_and_roles(groups: BuyingGroups) -> pd.DataFrame:
+    """Per answering account: its customers' responses and the buying roles that answered,
+    comma-separated in the canonical order (an unknown role is not listed; an account of
+    unknown roles only has none)."""
+    names = pd.Index(groups.account_names.astype(str), name="account_id")
+    responses = np.bincount(groups.account_of, weights=groups.n, minlength=len(names))
+    known = groups.roles != UNKNOWN_ROLE
+    order = {r: k for k, r in enumerate(BUYER_ROLES)}
+    role_names = sorted(set(groups.roles[known].tolist()),
+                        key=lambda r: (order.get(r, len(order)), r))
+    bit = {r: 1 << k for k, r in enumerate(role_names)}
+    pattern = np.zeros(len(names), dtype=np.int64)
+    np.bitwise_or.at(pattern, groups.account_of[known],
+                     np.array([bit[r] for r in groups.roles[known].tolist()], dtype=np.int64))
+    # each distinct set of roles is spelled once
+    patterns, which = np.unique(pattern, return_inverse=True)
+    spelled = pd.array([",".join(r for r in role_names if p & bit[r]) if p else None
+                        for p in patterns.tolist()], dtype="string")
+    return pd.DataFrame({"responses": responses.astype(np.int64),
+                         "roles": spelled.take(which.ravel())}, index=names)
+
+
 def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,
                     accounts: pd.DataFrame | None, per_account: list[pd.DataFrame],
                     sat_by_account: pd.DataFrame | None,
                     loyalty_by_account: pd.DataFrame | None,
-                    options: AnalysisOptions) -> tuple[pd.DataFrame, list[dict], dict]:
+                    options: AnalysisOptions, customers: pd.DataFrame | None = None,
+                    groups: BuyingGroups | None = None,
+                    ) -> tuple[pd.DataFrame, list[dict], dict]:
+    """The account table, the summary's account listing and the stage tables.
+
+    ``customers`` (:func:`customer_rows`) and ``groups`` (their buying-role groups), when
+    the caller has them, spare reading the rows again for the counts and role lists.
+    """
     ids = set()
     if "account_id" in responses.columns:
         ids |= {str(a) for a in responses["account_id"].dropna().unique()}
@@ -60,7 +91,10 @@ def account_summary(questionnaire: Questionnaire, responses: pd.DataFrame,
     table = base.copy()
     extra: dict[str, pd.DataFrame] = {}
     keyed = responses.iloc[0:0]
-    if "account_id" in responses.columns:
+    if "account_id" in responses.columns and groups is not None and customers is not None:
+        keyed = customers
+        table = table.join(_responses_and_roles(groups))
+    elif "account_id" in responses.columns:
         keyed = customer_rows(questionnaire, responses, options)
         # customers' responses only: the managers' own assessment rows are not counted
         counts = keyed.groupby("account_id", observed=True).size().rename("responses")
@@ -175,7 +209,8 @@ def run(ctx: RunContext) -> None:
     quadrant, grid and stage), ``summary["accounts"]``, the stage tables and counts."""
     table, listing, extra = account_summary(
         ctx.questionnaire, ctx.responses, ctx.accounts, ctx.per_account,
-        ctx.satisfaction_by_account, ctx.loyalty_by_account, ctx.options)
+        ctx.satisfaction_by_account, ctx.loyalty_by_account, ctx.options, ctx.customers,
+        ctx.groups)
     ctx.summary["accounts"] = listing
     if "quadrant" in table.columns:
         ctx.summary["quadrant_cutoffs"] = dict(QUADRANT_CUTOFFS)

@@ -39,7 +39,8 @@ class RunContext:
     servqual_scores: pd.DataFrame | None = None  # per respondent, with the metadata columns
     satisfaction_by_account: pd.DataFrame | None = None
     loyalty_by_account: pd.DataFrame | None = None
-    # left by the buying-role step for the segment step
+    # left by the buying-role step for the account and segment steps
+    customers: pd.DataFrame | None = None  # the customers' rows: account_id, role
     groups: BuyingGroups | None = None
     group_sums: GroupSums | None = None
 

@@ -127,11 +127,12 @@ def account_role_table(groups: BuyingGroups, sums: GroupSums,
 
 
 def run(ctx: RunContext) -> None:
-    """Table ``account_roles``; leaves the groups and their sums for the segment step."""
+    """Table ``account_roles``; leaves the customers' rows, their groups and the groups'
+    sums for the account and segment steps."""
     if not ctx.has_accounts:
         return
     options = ctx.options
-    customers = customer_rows(ctx.questionnaire, ctx.responses, options)
+    ctx.customers = customers = customer_rows(ctx.questionnaire, ctx.responses, options)
     index = ctx.responses.index
     ctx.groups = groups = BuyingGroups.of(customers, index, options.min_role_answers,
                                           options.role_weights)

@@ -4,8 +4,8 @@ Every step is one module with one signature, ``run(ctx: RunContext) -> None``
 (:mod:`analysis.pipeline.context`); a step whose instrument is absent adds nothing. The
 order matters only where a step reads what an earlier one left: the satisfaction step
 reads the SERVQUAL scores (derived importance), the warnings read every model's summary,
-the account table joins every step's per-account roll-up, and the segment tables regroup
-the sums of the buying-role step.
+the account table joins every step's per-account roll-up and counts the buying-role step's
+groups, and the segment tables regroup that step's sums.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ MODEL_STEPS: tuple[Step, ...] = (
     notices.run,  # what was skipped or weakened, in words
 )
 ACCOUNT_STEPS: tuple[Step, ...] = (
+    roles.run,  # each buying role's view of its account (and who answered, for the next)
     accounts.run,  # one row per account: roll-ups, contribution, quadrant, grid, stage
-    roles.run,  # each buying role's view of its account
     segments.run,  # the figures per customer type, industry and owner
 )
 

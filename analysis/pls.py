@@ -465,23 +465,27 @@ def _covariance(x: np.ndarray, scaled: bool) -> tuple[np.ndarray, np.ndarray, np
     """Treated data (centred, or standardized with divisor n), its ``S`` and the sd used."""
     mean = x.mean(axis=0)
     sd = x.std(axis=0)
-    treated = x - mean
-    if scaled:  # in place: the same values as (x - mean) / sd, one array fewer
-        treated /= sd
-    s = treated.T @ treated / x.shape[0]
-    return treated, s, sd
+    # in place: ``x`` becomes the treated data (the same values as (x − mean) / sd), so
+    # the complete rows are held once, not twice, at a million respondents
+    x -= mean
+    if scaled:
+        x /= sd
+    s = x.T @ x / x.shape[0]
+    return x, s, sd
 
 
-def _unidimensionality(x: np.ndarray, model: _Model) -> pd.DataFrame:
+def _unidimensionality(s: np.ndarray, model: _Model) -> pd.DataFrame:
+    """Each block's standardized alpha, Dillon-Goldstein's rho and eigenvalues, from its
+    indicators' correlations: the block of the treated covariance ``s`` (correlations are
+    the same whether the indicators were standardized or only centred)."""
     rows = []
     for j in range(len(model.names)):
-        block = x[:, model.block_of == j]
-        k = block.shape[1]
+        members = model.block_of == j
+        k = int(members.sum())
         if k == 1:
             rows.append({"alpha_std": 1.0, "dg_rho": 1.0, "eig_1st": 1.0, "eig_2nd": 0.0})
             continue
-        dev = block - block.mean(axis=0)
-        cov = dev.T @ dev
+        cov = s[np.ix_(members, members)]
         sd = np.sqrt(np.diag(cov))
         corr = cov / np.outer(sd, sd)
         values, vectors = np.linalg.eigh(corr)
@@ -664,7 +668,7 @@ def pls_pm(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]], paths: Seque
         "mean_redundancy": np.where(endogenous, mean_red.to_numpy(), np.nan),
         "ave": ave.to_numpy(),
     }, index=pd.Index(model.names, name="construct"))
-    constructs = constructs.join(_unidimensionality(x, model))
+    constructs = constructs.join(_unidimensionality(s, model))
 
     multi = k_block.to_numpy()[model.block_of] > 1
     gof = (float(np.sqrt(communality[multi].mean() * np.nanmean(r2_v[endogenous])))

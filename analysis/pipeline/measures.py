@@ -55,10 +55,9 @@ def _reliability_summary(q: Questionnaire, responses: pd.DataFrame,
             gaps = {}
             for c_id in gap_blocks:
                 e_cols, p_cols = inst.facet_columns(c_id, "e"), inst.facet_columns(c_id, "p")
-                diff = (responses[p_cols].to_numpy(dtype="float64", na_value=np.nan)
-                        - responses[e_cols].to_numpy(dtype="float64", na_value=np.nan))
-                gaps.update({f"{p_col}.gap": diff[:, j] for j, p_col in enumerate(p_cols)})
-            frame = pd.DataFrame(gaps, index=responses.index)
+                for p_col, e_col in zip(p_cols, e_cols, strict=True):
+                    gaps[f"{p_col}.gap"] = _item_gap(responses, p_col, e_col)
+            frame = pd.DataFrame(gaps, index=responses.index, copy=False)
         for name, table_blocks, data in (("answers", blocks, responses),
                                          ("gaps", gap_blocks, frame)):
             present = {c: np.isfinite(data[cols].to_numpy(dtype="float64", na_value=np.nan))
@@ -96,6 +95,16 @@ def _reliability_summary(q: Questionnaire, responses: pd.DataFrame,
         first = ["instrument", "construct", "on", "item"]
         items_table = items_table[first + [c for c in items_table.columns if c not in first]]
     return out, pd.DataFrame(rows), items_table
+
+
+def _item_gap(responses: pd.DataFrame, p_col: str, e_col: str) -> np.ndarray:
+    """``P − E`` of one item per respondent, computed in float64 and kept in float32 when
+    that holds every value exactly (whole-number answers always: half the memory of a
+    million-row gap table; readers widen it back, exactly)."""
+    gap = (responses[p_col].to_numpy(dtype="float64", na_value=np.nan)
+           - responses[e_col].to_numpy(dtype="float64", na_value=np.nan))
+    narrow = gap.astype(np.float32)
+    return narrow if np.array_equal(narrow, gap, equal_nan=True) else gap
 
 
 def _no_model(inst: Instrument, n: int, why: str) -> dict[str, Any]:

@@ -120,28 +120,3 @@ class GroupSums:
 
     def n(self, name: str) -> np.ndarray:
         return self.counts[name]
-
-
-def item_sums(figures: RespondentFigures, index: pd.Index, codes: np.ndarray,
-              size: int) -> dict[str, GroupSums]:
-    """Per SERVQUAL item (``<dimension>/<item>``): sums and counts of E, P and the gap
-    ``P − E`` (respondents with both) per group, over the SERVQUAL respondents."""
-    layout, answers, scores = figures.servqual_layout, figures.servqual_answers, \
-        figures.servqual
-    if layout is None or answers is None or scores is None:
-        return {}
-    bins = GroupSums(size).bins(codes[positions_of(index, scores.index)])
-    rows = positions_of(answers.index, scores.index)
-    every_row = len(rows) == len(answers) and bool((rows == np.arange(len(rows))).all())
-    out: dict[str, GroupSums] = {}
-    for d in layout.dimensions:
-        for e_col, p_col in zip(layout.e_columns[d], layout.p_columns[d], strict=True):
-            e = answers[e_col].to_numpy(dtype="float64", na_value=np.nan)
-            p = answers[p_col].to_numpy(dtype="float64", na_value=np.nan)
-            if not every_row:
-                e, p = e[rows], p[rows]
-            sums = GroupSums(size)
-            for name, values in (("e", e), ("p", p), ("gap", p - e)):
-                sums.add(name, values, bins)
-            out[f"{d}/{e_col.rsplit('.', 1)[0]}"] = sums
-    return out

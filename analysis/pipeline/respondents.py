@@ -19,9 +19,9 @@ class RespondentFigures:
 
     ``nps_answers`` — the 0–10 recommend answers; ``servqual`` — the respondent scores of
     :func:`analysis.servqual.respondent_scores` (``<dim>.e|p|gap``, ``unweighted``,
-    ``weighted``) with ``servqual_layout``, and ``servqual_answers`` (the answers of those
-    rows, for the item table) and ``servqual_tests`` (the portfolio's gap tests, one row per
-    dimension, as :func:`analysis.significance.gap_significance` returns them);
+    ``weighted``) with ``servqual_layout``, and ``servqual_tests`` (the portfolio's gap
+    tests, one row per dimension, as :func:`analysis.significance.gap_significance` returns
+    them);
     ``satisfaction`` — the 0–100 satisfaction index of
     :func:`analysis.pipeline.measures.satisfaction_index`; ``loyalty_index`` — of
     :func:`analysis.loyalty.loyalty_scores`.
@@ -30,7 +30,6 @@ class RespondentFigures:
     nps_answers: pd.Series | None = None
     servqual: pd.DataFrame | None = None
     servqual_layout: ServqualLayout | None = None
-    servqual_answers: pd.DataFrame | None = None
     servqual_tests: pd.DataFrame | None = None
     satisfaction: pd.Series | None = None
     loyalty_index: pd.Series | None = None

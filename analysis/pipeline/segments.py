@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..nps import nps_of_counts
 from ..significance import gap_significance
-from .grouping import GroupSums, item_sums, positions_of, text_codes
+from .grouping import GroupSums, positions_of, text_codes
 from .respondents import RespondentFigures
 from .roles import BuyingGroups, nps_counts
 
@@ -95,6 +95,7 @@ def segment_values(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def segment_tables(figures: RespondentFigures, index: pd.Index, groups: BuyingGroups,
                    sums: GroupSums, accounts: pd.DataFrame | None,
+                   account_items: pd.DataFrame | None = None,
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``segments`` and ``segment_items`` tables.
 
@@ -108,6 +109,9 @@ def segment_tables(figures: RespondentFigures, index: pd.Index, groups: BuyingGr
         The customers' (account, role) groups and the figures summed per group.
     accounts : DataFrame or None
         The accounts frame with any of :data:`SEGMENT_COLUMNS`.
+    account_items : DataFrame, optional
+        The per-account item gaps (``servqual_account_items``: ``account_id, item,
+        dimension, e, p, gap, n, e.n, p.n``), summed up into the item table.
     """
     if accounts is None:
         return _empty_segments(), _empty_items()
@@ -125,7 +129,7 @@ def segment_tables(figures: RespondentFigures, index: pd.Index, groups: BuyingGr
         groupings.append((column, values, value_of_account))
     by_account = sums.merged(groups.account_of, len(groups.account_names))
     account_codes = groups.account_codes
-    items = item_sums(figures, index, account_codes, len(groups.account_names))
+    items = _AccountItems.of(account_items, groups.account_names)
     segments, item_tables = [], []
     for column, values, value_of_account in groupings:
         size = len(values)
@@ -154,25 +158,64 @@ def segment_tables(figures: RespondentFigures, index: pd.Index, groups: BuyingGr
          "n": "int64"})
 
 
-def _item_table(items: dict[str, GroupSums], value_of_account: np.ndarray, column: str,
+class _AccountItems:
+    """Each account's item sums and counts of E, P and the gap, from the per-account item
+    table (mean × n: the answers are whole numbers, so the sums are exact)."""
+
+    def __init__(self, account: np.ndarray, item: np.ndarray, names: pd.Index,
+                 dimensions: np.ndarray, sums: dict[str, np.ndarray],
+                 counts: dict[str, np.ndarray]) -> None:
+        self.account, self.item, self.names, self.dimensions = account, item, names, dimensions
+        self.sums, self.counts = sums, counts
+
+    @classmethod
+    def of(cls, table: pd.DataFrame | None,
+           account_names: np.ndarray) -> _AccountItems | None:
+        if table is None or table.empty:
+            return None
+        known = pd.Index(pd.array(account_names, dtype="string"))
+        account = np.asarray(known.get_indexer(pd.Index(table["account_id"].astype("string"))),
+                             dtype=np.int64)
+        item, names = pd.factorize(table["item"], sort=False)  # the instrument's order
+        first = np.unique(item, return_index=True)[1]
+        dimensions = table["dimension"].to_numpy(dtype=object)[first]
+        sums, counts = {}, {}
+        for part, n in (("e", "e.n"), ("p", "p.n"), ("gap", "n")):
+            count = table[n].to_numpy(dtype=np.int64)
+            mean = table[part].to_numpy(dtype="float64", na_value=np.nan)
+            sums[part] = np.where(count > 0, mean * count, 0.0)
+            counts[part] = count
+        return cls(account, np.asarray(item, dtype=np.int64), pd.Index(names), dimensions,
+                   sums, counts)
+
+
+def _item_table(items: _AccountItems | None, value_of_account: np.ndarray, column: str,
                 values: np.ndarray, present: np.ndarray) -> pd.DataFrame:
     """Per value with answers (``present``) and item: E, P, gap means and n, as
     :func:`analysis.servqual.item_gaps` over the value's respondents."""
-    size = len(values)
-    if not items or not len(present):
+    if items is None or not len(present) or not len(value_of_account):
         return _empty_items()
-    parts = []
-    for key, sums in items.items():
-        merged = sums.merged(value_of_account, size)
-        dimension, item = key.split("/", 1)
-        parts.append(pd.DataFrame({
-            "group": present, "dimension": dimension, "item": item,
-            "e": merged.mean("e")[present], "p": merged.mean("p")[present],
-            "gap": merged.mean("gap")[present], "n": merged.n("gap")[present]}))
-    table = pd.concat(parts, ignore_index=True).sort_values("group", kind="stable")
-    table.insert(0, "value", pd.array(values[table.pop("group").to_numpy()], dtype="string"))
-    table.insert(0, "segment", column)
-    return table.reset_index(drop=True)
+    size, n_items = len(values), len(items.names)
+    value = np.where(items.account >= 0, value_of_account[np.maximum(items.account, 0)], -1)
+    keep = value >= 0
+    cell = value[keep] * n_items + items.item[keep]
+    means, counts = {}, {}
+    for part in ("e", "p", "gap"):
+        total = np.bincount(cell, weights=items.sums[part][keep], minlength=size * n_items)
+        count = np.bincount(cell, weights=items.counts[part][keep],
+                            minlength=size * n_items).astype(np.int64)
+        mean = np.full(size * n_items, np.nan)
+        np.divide(total, count, out=mean, where=count > 0)
+        means[part], counts[part] = mean.reshape(size, n_items), count.reshape(size, n_items)
+    rows = len(present) * n_items
+    return pd.DataFrame({
+        "segment": pd.array([column] * rows, dtype="string"),
+        "value": pd.array(np.repeat(values[present], n_items), dtype="string"),
+        "dimension": pd.array(np.tile(items.dimensions, len(present)), dtype="string"),
+        "item": pd.array(np.tile(np.asarray(items.names, dtype=object), len(present)),
+                         dtype="string"),
+        "e": means["e"][present].ravel(), "p": means["p"][present].ravel(),
+        "gap": means["gap"][present].ravel(), "n": counts["gap"][present].ravel()})
 
 
 def _empty_segments() -> pd.DataFrame:
@@ -193,4 +236,5 @@ def run(ctx: RunContext) -> None:
     if ctx.accounts is None or ctx.groups is None or ctx.group_sums is None:
         return
     ctx.tables["segments"], ctx.tables["segment_items"] = segment_tables(
-        ctx.figures, ctx.responses.index, ctx.groups, ctx.group_sums, ctx.accounts)
+        ctx.figures, ctx.responses.index, ctx.groups, ctx.group_sums, ctx.accounts,
+        ctx.tables.get("servqual_account_items"))

@@ -29,7 +29,7 @@ def run(ctx: RunContext) -> None:
     layout = ServqualLayout.of(servqual)
     figures = ctx.figures
     figures.servqual, figures.servqual_layout = scores, layout
-    figures.servqual_answers, figures.servqual_tests = answers, tables["servqual_tests"]
+    figures.servqual_tests = tables["servqual_tests"]
     if not ctx.has_accounts:
         return
     measures = [f"{d}.{part}" for d in layout.dimensions

@@ -324,9 +324,18 @@ def _as_float64(data: pd.DataFrame, columns: Sequence[str],
     n = len(data) if rows is None else int(rows.sum())
     out = np.empty((n, len(columns)), dtype="float64")
     for j, column in enumerate(columns):
-        values = data[column].to_numpy(dtype="float64", na_value=np.nan)
-        out[:, j] = values if rows is None else values[rows]
+        values = _stored_values(data, column)
+        out[:, j] = values if rows is None else values[rows]  # widened on assignment
     return out
+
+
+def _stored_values(data: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric column as a numpy array of its own float width (no copy when it is one
+    already); other numeric columns (whole numbers, nullable) as float64 with NaN."""
+    series = data[column]
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
+        return series.to_numpy()
+    return series.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _complete_rows(data: pd.DataFrame, model: _Model) -> tuple[np.ndarray, pd.Index]:
@@ -338,7 +347,7 @@ def _complete_rows(data: pd.DataFrame, model: _Model) -> tuple[np.ndarray, pd.In
     require_numeric_columns(data, model.columns, "data (columns named in blocks)")
     keep = np.ones(len(data), dtype=bool)
     for column in model.columns:
-        keep &= np.isfinite(data[column].to_numpy(dtype="float64", na_value=np.nan))
+        keep &= np.isfinite(_stored_values(data, column))
     x = _as_float64(data, list(model.columns), keep)
     n = x.shape[0]
     most_predictors = int(model.design.sum(axis=1).max())

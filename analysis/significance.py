@@ -176,6 +176,42 @@ def _group_order(code: np.ndarray, magnitude: np.ndarray, n_groups: int) -> np.n
     return by_magnitude[by_group]
 
 
+_MAX_CELLS = 4_000_000  # groups × distinct |d| values counted in one histogram
+
+
+def _tie_blocks(code: np.ndarray, d: np.ndarray,
+                n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The blocks of equal ``|d|`` within each group, in (group, ``|d|``) order: each
+    block's group, size and number of positive ``d``.
+
+    Respondent gaps take few distinct values (means of a few whole-number item gaps), so
+    the blocks are counted in a (group, value) histogram: the distinct values are hashed
+    and only they are sorted, not the million values. With too many distinct values for
+    that, the values are sorted by (group, ``|d|``) (:func:`_group_order`).
+    """
+    magnitude = np.abs(d)
+    positive = d > 0
+    value_code, values = pd.factorize(magnitude)
+    width = len(values)
+    if width and n_groups * width <= _MAX_CELLS:
+        rank_of = np.empty(width, dtype=np.int64)
+        rank_of[np.argsort(values)] = np.arange(width)
+        cell = code * width + rank_of[value_code]
+        counts = np.bincount(cell, minlength=n_groups * width)
+        positives = np.bincount(cell[positive], minlength=n_groups * width)
+        blocks = np.flatnonzero(counts)
+        return blocks // width, counts[blocks], positives[blocks]
+    order = _group_order(code, magnitude, n_groups)
+    magnitude, code, positive = magnitude[order], code[order], positive[order]
+    total = magnitude.size
+    new_block = np.ones(total, dtype=bool)
+    new_block[1:] = (code[1:] != code[:-1]) | (magnitude[1:] != magnitude[:-1])
+    starts = np.flatnonzero(new_block)
+    sizes = np.diff(np.append(starts, total))
+    return code[starts], sizes, np.add.reduceat(positive.astype(np.int64), starts) \
+        if total else np.zeros(0, dtype=np.int64)
+
+
 def _wilcoxon_codes(x: np.ndarray, codes: np.ndarray, n_groups: int) -> pd.DataFrame:
     """The grouped signed-rank test on NaN-free ``x`` with group codes 0..n_groups-1."""
     size = np.bincount(codes, minlength=n_groups)  # non-missing, zeros included
@@ -185,24 +221,17 @@ def _wilcoxon_codes(x: np.ndarray, codes: np.ndarray, n_groups: int) -> pd.DataF
     n = np.bincount(code, minlength=n_groups)
     n_zero = size - n
 
-    # sort by (group, |d|); blocks of equal |d| within a group are ties
-    magnitude = np.abs(d)
-    order = _group_order(code, magnitude, n_groups)
-    magnitude = magnitude[order]
-    code = code[order]
-    positive = d[order] > 0
-    total = magnitude.size
+    # blocks of equal |d| within a group are ties
+    block_group, sizes, block_positive = _tie_blocks(code, d, n_groups)
     first = np.concatenate(([0], np.cumsum(n)[:-1]))  # first sorted position of each group
-    new_block = np.ones(total, dtype=bool)
-    new_block[1:] = (code[1:] != code[:-1]) | (magnitude[1:] != magnitude[:-1])
-    starts = np.flatnonzero(new_block)
-    sizes = np.diff(np.append(starts, total))
-    block_group = code[starts]
+    starts = np.cumsum(sizes) - sizes  # each block's first sorted position
     # average rank of a tie block: its first ordinal rank (1-based) + (t − 1) / 2
     block_rank = (starts - first[block_group] + 1).astype(np.float64) + (sizes - 1) / 2.0
-    rank = np.repeat(block_rank, sizes)
-    r_plus = np.bincount(code[positive], weights=rank[positive], minlength=n_groups)
-    r_minus = np.bincount(code[~positive], weights=rank[~positive], minlength=n_groups)
+    # ranks are halves and counts whole: these sums are exact, in any order
+    r_plus = np.bincount(block_group, weights=block_positive * block_rank,
+                         minlength=n_groups)
+    r_minus = np.bincount(block_group, weights=(sizes - block_positive) * block_rank,
+                          minlength=n_groups)
     t = sizes.astype(np.float64)
     tie_term = np.bincount(block_group, weights=t ** 3 - t, minlength=n_groups)
     has_ties = np.bincount(block_group, weights=sizes > 1, minlength=n_groups) > 0
@@ -220,10 +249,14 @@ def _wilcoxon_codes(x: np.ndarray, codes: np.ndarray, n_groups: int) -> pd.DataF
         rows = np.flatnonzero(permutation)
         row_of = np.full(n_groups, -1, dtype=np.int64)
         row_of[rows] = np.arange(rows.size)
-        in_perm = row_of[code] >= 0
+        taken = row_of[block_group] >= 0  # the blocks of these small groups, element-wise
+        repeat = sizes[taken]
+        element_block = np.repeat(np.arange(repeat.size), repeat)
+        within = np.arange(element_block.size) - (np.cumsum(repeat) - repeat)[element_block]
+        group = block_group[taken][element_block]
+        position = (starts[taken] - first[block_group[taken]])[element_block] + within
         doubled = np.zeros((rows.size, _PERMUTATION_MAX), dtype=np.int64)
-        position = np.arange(total) - first[code]
-        doubled[row_of[code[in_perm]], position[in_perm]] = np.rint(2.0 * rank[in_perm])
+        doubled[row_of[group], position] = np.rint(2.0 * block_rank[taken][element_block])
         pvalue[permutation] = _permutation_pvalues(doubled, r_plus[permutation])
     if normal.any():
         count = n[normal].astype(np.float64)

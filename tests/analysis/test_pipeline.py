@@ -746,11 +746,15 @@ def test_account_item_gaps_and_roles_by_hand():
     """Per-account item gaps (unweighted means over respondents with both E and P) and
     customers per role, against values worked by hand; small roles merge when asked."""
     from analysis import ServqualLayout
-    from analysis.pipeline.account_detail import (
-        MERGED_ROLE,
-        account_item_gaps,
-        account_roles,
-    )
+    from analysis.pipeline.account_detail import MERGED_ROLE, account_item_gaps
+    from analysis.pipeline.grouping import GroupSums
+    from analysis.pipeline.respondents import RespondentFigures
+    from analysis.pipeline.roles import BuyingGroups, account_role_table
+
+    def account_roles(frame: pd.DataFrame, min_answers: int = 0) -> pd.DataFrame:
+        groups = BuyingGroups.of(frame[["account_id", "role"]], frame.index, min_answers)
+        sums = GroupSums.of(RespondentFigures(), frame.index, groups.codes, groups.size)
+        return account_role_table(groups, sums, min_answers)
 
     layout = ServqualLayout.of(load_instrument(INSTRUMENTS / "servqual.toml"))
     columns = [c for d in layout.dimensions for c in layout.e_columns[d] + layout.p_columns[d]]

@@ -40,13 +40,13 @@ def demo_command(n_accounts: int | None, n_responses: int | None) -> None:
     upgrade()
     session = get_session()
     size = (n_accounts, n_responses) if n_accounts and n_responses else None
-    login = demo.ensure_demo(session, base_url(), size,
-                             progress=lambda m: click.echo(f"  {m}", err=True))
-    if login is None:
+    seeded = demo.seed_if_empty(session, size,
+                                progress=lambda m: click.echo(f"  {m}", err=True))
+    if seeded is None:
         click.echo("This database holds data of its own: the demo was not seeded and nothing "
                    "was changed.")
         return
-    if login.created:
+    if seeded.created:
         click.echo("Seeded the demo portfolio.")
         if size is None:  # the small demo's detractors and large gaps await follow-up
             _raise_demo_alerts(session)
@@ -54,7 +54,9 @@ def demo_command(n_accounts: int | None, n_responses: int | None) -> None:
     for run in scoring.recompute_now(session, None,
                                      ScoringSettings.from_config(current_app.config)):
         if run.status != "ok":
+            # before any password or link changed: the logins printed last time still work
             raise click.ClickException(f"computing the figures failed: {run.error}")
+    login = demo.issue_logins(session, base_url(), seeded)
     for each in login.logins:
         click.echo(f"Login ({each.role}): {each.email} / {each.password}")
     for link in login.links:

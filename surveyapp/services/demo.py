@@ -282,16 +282,24 @@ def _add_gap1(session: Session, campaign: Campaign, owners: list[str],
                              values=pack(values, columns)))
 
 
-def ensure_demo(session: Session, base_url: str, size: tuple[int, int] | None = None,
-                progress: Callable[[str], None] = lambda _m: None) -> DemoLogin | None:
-    """Seed the demo when the database has no accounts; return its logins and open links.
+@dataclass(frozen=True)
+class DemoSeed:
+    """A database that holds the demo: ``created`` now (with the new links' tokens, which
+    only exist at this moment), or seeded before (links are reissued with the logins)."""
 
-    On a database that already holds the demo, every demo login gets a fresh password and a
-    few unanswered demo invitations get fresh links (only hashes of tokens are stored, so
-    old links cannot be shown again). A database with data of its own is left untouched
-    (None): no real invitation link or password is ever replaced. ``size`` = (accounts,
-    responses) builds a synthetic portfolio of that size instead of the small demo.
-    """
+    created: bool
+    tokens: tuple[str, ...] = ()
+
+
+def seed_if_empty(session: Session, size: tuple[int, int] | None = None,
+                  progress: Callable[[str], None] = lambda _m: None) -> DemoSeed | None:
+    """Seed the demo when the database has no accounts (committed), with its users and
+    their accounts but no password yet; None for a database with data of its own, which is
+    left untouched. ``size`` = (accounts, responses) builds a synthetic portfolio of that
+    size instead of the small demo.
+
+    Nothing a person holds changes here: passwords and links change last, in
+    :func:`issue_logins`, once every step that can fail (the figures) has succeeded."""
     created = session.scalar(select(Account.id).limit(1)) is None
     if created and size is not None:
         from .demo_scale import seed_scale
@@ -300,31 +308,44 @@ def ensure_demo(session: Session, base_url: str, size: tuple[int, int] | None = 
     elif created:
         _campaign, tokens = seed_demo(session)
         tokens = tokens[:LINKS_TO_PRINT]
+    elif session.scalar(select(Campaign.id).where(Campaign.name == DEMO_CAMPAIGN)) is None:
+        return None
     else:
+        tokens = []
+    _demo_users(session)  # owners decide what the figures show each manager
+    session.commit()
+    return DemoSeed(created, tuple(tokens))
+
+
+def issue_logins(session: Session, base_url: str, seed: DemoSeed) -> DemoLogin:
+    """Fresh passwords for every demo login and, for a demo seeded before, fresh links for a
+    few of its unanswered invitations (only hashes of tokens are stored, so old links cannot
+    be shown again); all in one commit."""
+    tokens = list(seed.tokens)
+    if not seed.created:
         demo = session.scalar(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN))
-        if demo is None:
-            return None
         pending = session.scalars(
             select(Invitation).where(Invitation.campaign_id == demo.id,
                                      Invitation.responded_at.is_(None))
-            .order_by(Invitation.id.desc()).limit(LINKS_TO_PRINT)).all()
+            .order_by(Invitation.id.desc()).limit(LINKS_TO_PRINT)).all() if demo else []
         tokens = [invitations.reissue(inv) for inv in pending]
-    logins = ensure_logins(session)
+    logins = []
+    for role, email, name, _owners in DEMO_LOGINS:
+        _user, password = users.ensure_login(session, email, role, name)
+        logins.append(Login(role, email, password))
     session.commit()
     base = base_url.rstrip("/")
-    return DemoLogin([f"{base}/s/{t}" for t in tokens], created, logins)
+    return DemoLogin([f"{base}/s/{t}" for t in tokens], seed.created, logins)
 
 
-def ensure_logins(session: Session) -> list[Login]:
-    """One demo login per role with a fresh password (not committed); the accounts of each
-    manager's demo owners become theirs (``owner`` = their email, as an accounts import
-    would give it)."""
-    logins = []
+def _demo_users(session: Session) -> None:
+    """The demo's users with their roles (not committed; a password only from
+    :func:`issue_logins`); the accounts of each manager's demo owners become theirs
+    (``owner`` = their email, as an accounts import would give it)."""
     for role, email, name, owners in DEMO_LOGINS:
-        user, password = users.ensure_login(session, email, role, name)
+        user, _added = users.owner_for_email(session, email)
+        user.role, user.active, user.name = role, True, name
         if owners:
             session.flush()  # the user's id
             session.execute(update(Account).where(Account.owner.in_([*owners, email]))
                             .values(owner=email, owner_id=user.id))
-        logins.append(Login(role, email, password))
-    return logins

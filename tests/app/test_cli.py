@@ -138,6 +138,36 @@ def test_demo_prints_one_login_per_role_and_splits_the_accounts_between_two_mana
     assert all(p1 != p2 for (_r, _e, p1), (_s, _f, p2) in zip(logins, fresh, strict=True))
 
 
+def test_a_demo_run_that_fails_leaves_the_printed_logins_and_links_working(
+        runner, client, monkeypatch):
+    """Passwords and links change only after every step that can fail: a second run whose
+    figures fail (exit 1) leaves the first run's logins and survey links as they were."""
+    from types import SimpleNamespace
+
+    from surveyapp.cli import core
+
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    logins = demo_logins(first.output)
+    links = re.findall(r"^Survey link: http://\S+/s/(\S+)$", first.output, re.M)
+    monkeypatch.setattr(core.scoring, "recompute_now", lambda *_a, **_k: [
+        SimpleNamespace(status="failed", error="the database went away")])
+    failed = runner.invoke(args=["demo"])
+    assert failed.exit_code == 1 and "computing the figures failed" in failed.output
+    assert demo_lines(failed.stdout) == []  # no login printed, none changed
+    for role, people in logins.items():
+        for email, password in people:
+            assert client.post("/login", data={"email": email, "password": password}
+                               ).status_code == 302, role
+            client.post("/logout")
+    for token in links:
+        assert client.get(f"/s/{token}").status_code == 200  # the printed links still open
+    monkeypatch.undo()
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and demo_lines(again.stdout) == DEMO_LINES
+    assert demo_logins(again.output)["admin"] != logins["admin"]  # now fresh ones
+
+
 def _assessment_rows(session):
     """Responses stored for the managers' assessment (not the customers' wave)."""
     from surveyapp.models import Campaign

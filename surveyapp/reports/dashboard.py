@@ -63,6 +63,7 @@ class Dashboard:
     freshness: Freshness | None
     available: bool
     accounts: int = 0  # accounts shown (visible and matching the filters)
+    chosen_codes: frozenset[str] | None = None  # their codes when a filter is set
     unplaced: int = 0  # of which without answers in the wave: no stage, no class
     options: dict[str, list[str]] = field(default_factory=dict)
     stages: list[dict[str, Any]] = field(default_factory=list)
@@ -145,6 +146,8 @@ def _build(campaign: Campaign, figures: WaveFigures, every: pd.DataFrame,
     chosen = _matching(every, query)
     accounts = _matching(figures.table("accounts"), query)
     board.accounts = len(chosen)
+    if query.filtered:
+        board.chosen_codes = frozenset(str(c) for c in chosen["account_id"])
     board.unplaced = len(chosen) - len(accounts)
     summary = figures.summary
     _stages(board, accounts, figures.inputs.get("stage_order") or [], stage_model, lang)
@@ -374,15 +377,15 @@ def _charts(board: Dashboard) -> dict[str, dict[str, Any]]:
     return charts
 
 
-def describe_alerts(open_alerts: list[Any], campaign: Campaign, lang: str
+def describe_alerts(session: Session, open_alerts: list[Any], lang: str
                     ) -> list[dict[str, Any]]:
-    """Open alerts as the dashboard lists them: the account, the rule in words, the value."""
-    from ..services.alerts import rule_label
-    from ..services.instruments import questionnaire_of
+    """Open alerts as the dashboard lists them: the account, what happened (every rule the
+    response broke, the role, the date) and when the alert was raised."""
+    from ..services.alerts import alert_title
 
-    questionnaire = questionnaire_of(campaign)
+    questionnaires: dict = {}
     return [{"code": a.account.code, "account": a.account.name,
-             "rule": rule_label(a.rule, questionnaire, lang), "value": a.value,
+             "what": alert_title(session, a, lang, questionnaires, with_account=False),
              "created_at": a.created_at} for a in open_alerts]
 
 

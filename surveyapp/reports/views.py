@@ -99,14 +99,17 @@ def index():
                             scorecards.stage_model(_stages_file()), get_locale_code(),
                             trend)
     today = datetime.now(UTC).date()
+    shown = board.chosen_codes  # the filters' accounts; None = every account the user sees
     return render_template(
         "reports/dashboard.html", board=board, campaign=campaign, campaigns=waves,
         segment_kinds=segments.SEGMENT_NAMES,
         freshness=board.freshness, open_alerts=dashboard.describe_alerts(
-            alerts.open_for(session, current_user, limit=DASHBOARD_LIST), campaign,
-            get_locale_code()),
-        overdue=tasks.overdue(session, current_user, today, limit=DASHBOARD_LIST),
-        task_counts=tasks.open_counts(session, current_user, today))
+            session, alerts.open_for(session, current_user, limit=DASHBOARD_LIST,
+                                     account_codes=shown), get_locale_code()),
+        open_alert_count=alerts.count_open(session, current_user, shown),
+        overdue=tasks.overdue(session, current_user, today, limit=DASHBOARD_LIST,
+                              account_codes=shown),
+        task_counts=tasks.open_counts(session, current_user, today, shown))
 
 
 @bp.route("/accounts")

@@ -8,12 +8,16 @@ Rules (thresholds are settings, :class:`AlertRules`):
 - ``gap``: the respondent's unweighted SERVQUAL score (the mean of their dimension gaps) at
   or below ``ALERT_OVERALL_GAP_THRESHOLD``.
 
-The survey queues :func:`alert_job` once the response is committed; the job stores one
-:class:`Alert` per response and rule (a unique key, so a retried job raises nothing twice),
-opens each alert's follow-up task, then queues the notifications: the email to the owner
-(in the owner's language, through :mod:`services.mail`) and each configured webhook
-(:mod:`services.webhooks`). An alert on an anonymous wave names the account, never the
-person. The dashboard reads :func:`open_for`.
+The survey queues :func:`alert_job` once the response is committed; the job stores **one**
+:class:`Alert` per response however many rules it breaks (a response with an alert raises no
+second one, so a retried job raises nothing twice), opens its one follow-up task, then
+queues one email to the owner (in the owner's language, through :mod:`services.mail`) and
+one call per configured webhook (:mod:`services.webhooks`). The alert's ``rule``, ``value``
+and ``threshold`` are its headline finding (the detractor score, else the worst gap); every
+rule the response broke is worked out again from its stored answers when it is described
+(:func:`findings_of`). A title says what happened — the respondent's role (named waves
+only: an anonymous wave's alert names the account, never the person or role), the score,
+the dimensions and the date. The dashboard reads :func:`open_for` and :func:`count_open`.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -122,6 +127,15 @@ def _answers(response: Response, campaign: Campaign) -> dict[str, float]:
     return dict(zip(columns, row.tolist(), strict=True))
 
 
+def dimension_name(rule: str, questionnaire: Questionnaire | None, lang: str) -> str:
+    """The gap rule's dimension as the instrument names it in ``lang``."""
+    dimension = rule.removeprefix(GAP_PREFIX)
+    servqual = find_servqual(questionnaire) if questionnaire is not None else None
+    construct = next((c for c in servqual.constructs if c.id == dimension), None) \
+        if servqual is not None else None
+    return (construct.name.get(lang) or dimension) if construct is not None else dimension
+
+
 def rule_label(rule: str, questionnaire: Questionnaire | None = None,
                lang: str = "en") -> str:
     """The rule in words (in the current locale; dimension names in ``lang``)."""
@@ -129,127 +143,210 @@ def rule_label(rule: str, questionnaire: Questionnaire | None = None,
         return _("Detractor: recommendation score 0–6")
     if rule == OVERALL_GAP:
         return _("Large negative service gap overall")
-    dimension = rule.removeprefix(GAP_PREFIX)
-    name = dimension
-    if questionnaire is not None:
-        servqual = find_servqual(questionnaire)
-        construct = next((c for c in servqual.constructs if c.id == dimension), None) \
-            if servqual is not None else None
-        if construct is not None:
-            name = construct.name.get(lang) or dimension
-    return _("Large negative service gap: %(dimension)s", dimension=name)
+    return _("Large negative service gap: %(dimension)s",
+             dimension=dimension_name(rule, questionnaire, lang))
 
 
 def alert_title(session: Session, alert: Alert, lang: str,
-                questionnaires: dict[int, Questionnaire | None] | None = None) -> str:
-    """"<account>: <rule>" in the current locale (dimension names in ``lang``);
-    ``questionnaires`` keeps each wave's questionnaire for the next title of a list."""
+                questionnaires: dict[int, Questionnaire | None] | None = None,
+                with_account: bool = True) -> str:
+    """The alert's title (:func:`compose_title`) in the current locale, dimension names in
+    ``lang``; ``questionnaires`` keeps each wave's questionnaire for the next title of a
+    list."""
     known = {} if questionnaires is None else questionnaires
-    campaign_id = alert.response.campaign_id
-    if campaign_id not in known:
-        campaign = session.get(Campaign, campaign_id)
-        known[campaign_id] = questionnaire_of(campaign) if campaign is not None else None
-    return f"{alert.account.name}: {rule_label(alert.rule, known[campaign_id], lang)}"
+    response = alert.response
+    campaign = session.get(Campaign, response.campaign_id)
+    if response.campaign_id not in known:
+        known[response.campaign_id] = questionnaire_of(campaign) if campaign else None
+    questionnaire = known[response.campaign_id]
+    found = findings_of(session, alert, questionnaire=questionnaire) \
+        if questionnaire is not None else [Finding(alert.rule, alert.value, alert.threshold)]
+    return compose_title(alert.account.name if with_account else None, response.role,
+                         bool(campaign.anonymous) if campaign else True, found,
+                         questionnaire, lang,
+                         _answered_on(response, current_app.config.get("SURVEY_TIMEZONE")))
+
+
+def headline(found: list[Finding]) -> Finding:
+    """The finding an alert is filed under: the detractor score, else the worst gap."""
+    detractor = next((f for f in found if f.rule == DETRACTOR), None)
+    return detractor or min(found, key=lambda f: f.value)
+
+
+def _number(value: float) -> str:
+    """3, −2, −2.4: a minus sign, one decimal only where there is one."""
+    text = f"{value:.1f}" if value % 1 else f"{value:.0f}"
+    return text.replace("-", "\u2212")
+
+
+def what_happened(found: list[Finding], questionnaire: Questionnaire | None,
+                  lang: str) -> str:
+    """Every broken rule in a few words (current locale): 'recommendation 3 of 10 · gaps:
+    Reliability −2.4, Empathy −2.1'."""
+    parts = []
+    gaps = []
+    for finding in found:
+        if finding.rule == DETRACTOR:
+            parts.append(_("recommendation %(score)s of 10", score=_number(finding.value)))
+        elif finding.rule == OVERALL_GAP:
+            parts.append(_("overall gap %(gap)s", gap=_number(finding.value)))
+        else:
+            gaps.append(f"{dimension_name(finding.rule, questionnaire, lang)} "
+                        f"{_number(finding.value)}")
+    if gaps:
+        parts.append(_("gaps: %(list)s", list=", ".join(gaps)))
+    return " · ".join(parts)
+
+
+def compose_title(account_name: str | None, role: str | None, anonymous: bool,
+                  found: list[Finding], questionnaire: Questionnaire | None, lang: str,
+                  answered_on: date) -> str:
+    """'<account>: <role> · <what happened> · <date>' in the current locale (without the
+    account when ``account_name`` is None); an anonymous wave's title names no role (with
+    a handful of contacts a role can name the person)."""
+    from ..labels import ROLES
+
+    who = None if anonymous else str(ROLES.get(role or "unknown", role or ""))
+    what = " · ".join(p for p in (who, what_happened(found, questionnaire, lang),
+                                  answered_on.isoformat()) if p)
+    return what if account_name is None else _("%(account)s: %(what)s",
+                                                account=account_name, what=what)
+
+
+def _answered_on(response: Response, timezone: str | None) -> date:
+    submitted = response.submitted_at
+    if submitted.tzinfo is None:
+        submitted = submitted.replace(tzinfo=UTC)
+    return submitted.astimezone(ZoneInfo(timezone)).date() if timezone else submitted.date()
+
+
+def _new_alert(session: Session, response: Response, account: Account, found: list[Finding],
+               campaign: Campaign, questionnaire: Questionnaire, rules: AlertRules,
+               today: date, lang: str, timezone: str | None) -> Alert:
+    """One alert for the response with its follow-up task (added, not committed)."""
+    first = headline(found)
+    alert = Alert(response_id=response.id, rule=first.rule, account_id=account.id,
+                  owner_id=account.owner_id, value=first.value, threshold=first.threshold)
+    session.add(alert)
+    with force_locale(lang):
+        title = compose_title(account.name, response.role, bool(campaign.anonymous), found,
+                              questionnaire, lang, _answered_on(response, timezone))
+    tasks.open_for_alert(session, alert, title, today, rules.task_due_days)
+    return alert
 
 
 def raise_alerts(session: Session, response_id: int, rules: AlertRules,
                  today: date) -> list[Alert]:
-    """Store the response's alerts that are not stored yet, each with its follow-up task,
-    in one transaction; returns the alerts added (none when a run before added them)."""
+    """Store the response's one alert, with its follow-up task, unless it has one already
+    (one transaction); returns the alert added, or nothing."""
     response = session.get(Response, response_id)
     if response is None or response.account_id is None:
         return []
     campaign = session.get(Campaign, response.campaign_id)
     if campaign is None or campaign.audience != "customer":
         return []  # the managers' own assessment raises nothing
+    if session.scalar(select(Alert.id).where(Alert.response_id == response_id).limit(1)):
+        return []
     account = session.get(Account, response.account_id)
     assert account is not None
     questionnaire = questionnaire_of(campaign)
     found = findings(_answers(response, campaign), questionnaire, rules)
-    stored = set(session.scalars(select(Alert.rule).where(Alert.response_id == response_id)))
-    added = []
-    default_lang = current_app.config["LANGUAGES"][0]
-    for finding in found:
-        if finding.rule in stored:
-            continue
-        alert = Alert(response_id=response.id, rule=finding.rule, account_id=account.id,
-                      owner_id=account.owner_id, value=finding.value,
-                      threshold=finding.threshold)
-        session.add(alert)
-        with force_locale(default_lang):
-            title = f"{account.name}: {rule_label(finding.rule, questionnaire, default_lang)}"
-        tasks.open_for_alert(session, alert, title, today, rules.task_due_days)
-        added.append(alert)
-    if not added:
+    if not found:
         return []
+    config = current_app.config
+    alert = _new_alert(session, response, account, found, campaign, questionnaire, rules,
+                       today, config["LANGUAGES"][0], config.get("SURVEY_TIMEZONE"))
     try:
         session.commit()
-    except IntegrityError:  # another run of the job stored them at the same moment
+    except IntegrityError:  # another run of the job stored it at the same moment
         session.rollback()
         return []
-    return added
+    return [alert]
 
 
 def raise_for_wave(session: Session, campaign_id: int, rules: AlertRules,
                    today: date) -> int:
-    """Raise the alerts (and tasks) that a wave's stored responses call for and that are
-    not stored yet — for answers that came in before alerts existed, or under other
-    thresholds. Sends nothing: an alert raised this way is listed, not emailed. Returns
-    how many were added (one transaction)."""
+    """Raise the alert (and task) each of a wave's stored responses calls for and does not
+    have yet — for answers that came in before alerts existed, or under other thresholds.
+    Sends nothing: an alert raised this way is listed, not emailed. Returns how many were
+    added (one transaction)."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.audience != "customer":
         return 0
     questionnaire = questionnaire_of(campaign)
     columns = campaign.answer_columns
-    rows = session.execute(select(Response.id, Response.account_id, Response.values).where(
-        Response.campaign_id == campaign_id, Response.account_id.is_not(None))).all()
-    if not rows:
+    responses = list(session.scalars(select(Response).where(
+        Response.campaign_id == campaign_id, Response.account_id.is_not(None))))
+    if not responses:
         return 0
-    stored = {(response_id, rule) for response_id, rule in session.execute(
-        select(Alert.response_id, Alert.rule).join(Response, Alert.response_id == Response.id)
-        .where(Response.campaign_id == campaign_id))}
+    alerted = set(session.scalars(select(Alert.response_id).join(
+        Response, Alert.response_id == Response.id).where(Response.campaign_id == campaign_id)))
     accounts = {a.id: a for a in session.scalars(select(Account).where(
-        Account.id.in_(select(Response.account_id).where(
-            Response.campaign_id == campaign_id))))}
-    values = unpack([blob for _id, _account, blob in rows], len(columns))
-    default_lang = current_app.config["LANGUAGES"][0]
+        Account.id.in_({r.account_id for r in responses})))}
+    values = unpack([r.values for r in responses], len(columns))
+    config = current_app.config
     added = 0
-    for (response_id, account_id, _blob), row in zip(rows, values, strict=True):
-        answers = dict(zip(columns, row.tolist(), strict=True))
-        for finding in findings(answers, questionnaire, rules):
-            if (response_id, finding.rule) in stored:
-                continue
-            account = accounts.get(account_id) if account_id is not None else None
-            if account is None:  # an answer with no account has no owner to tell
-                continue
-            alert = Alert(response_id=response_id, rule=finding.rule, account_id=account_id,
-                          owner_id=account.owner_id, value=finding.value,
-                          threshold=finding.threshold)
-            # a backfill: the owner is not emailed about answers that may be months old
-            alert.emailed_at = datetime.now(UTC)
-            session.add(alert)
-            with force_locale(default_lang):
-                title = (f"{account.name}: "
-                         f"{rule_label(finding.rule, questionnaire, default_lang)}")
-            tasks.open_for_alert(session, alert, title, today, rules.task_due_days)
-            added += 1
+    for response, row in zip(responses, values, strict=True):
+        account = accounts.get(response.account_id) if response.account_id else None
+        if response.id in alerted or account is None:
+            continue
+        found = findings(dict(zip(columns, row.tolist(), strict=True)), questionnaire, rules)
+        if not found:
+            continue
+        alert = _new_alert(session, response, account, found, campaign, questionnaire, rules,
+                           today, config["LANGUAGES"][0], config.get("SURVEY_TIMEZONE"))
+        # a backfill: the owner is not emailed about answers that may be months old
+        alert.emailed_at = datetime.now(UTC)
+        added += 1
     session.commit()
     return added
 
 
-def open_for(session: Session, user: access.Person,
-             account_ids: Iterable[int] | None = None,
-             limit: int | None = None) -> list[Alert]:
-    """Alerts whose follow-up task is still open, on the accounts ``user`` sees, newest
-    first (for the dashboard and the scorecard); at most ``limit`` of them."""
+def findings_of(session: Session, alert: Alert, rules: AlertRules | None = None,
+                questionnaire: Questionnaire | None = None) -> list[Finding]:
+    """Every rule the alert's response broke (under ``rules``, the app's by default); the
+    stored headline alone when the thresholds changed since and nothing is broken now."""
+    response = alert.response
+    campaign = session.get(Campaign, response.campaign_id)
+    headline_only = [Finding(alert.rule, alert.value, alert.threshold)]
+    if campaign is None:
+        return headline_only
+    rules = rules or AlertRules.from_config(current_app.config)
+    found = findings(_answers(response, campaign), questionnaire or questionnaire_of(campaign),
+                     rules)
+    return found or headline_only
+
+
+def _open_query(user: access.Person, account_ids: Iterable[int] | None,
+                account_codes: Iterable[str] | None) -> Any:
     query = (select(Alert).join(Account, Alert.account_id == Account.id)
              .join(FollowUpTask, FollowUpTask.alert_id == Alert.id)
-             .where(access.account_filter(user), FollowUpTask.closed_at.is_(None))
-             .options(joinedload(Alert.account))
-             .order_by(Alert.created_at.desc(), Alert.id.desc()))
+             .where(access.account_filter(user), FollowUpTask.closed_at.is_(None)))
     if account_ids is not None:
         query = query.where(Alert.account_id.in_(list(account_ids)))
+    if account_codes is not None:
+        query = query.where(Account.code.in_(list(account_codes)))
+    return query
+
+
+def open_for(session: Session, user: access.Person,
+             account_ids: Iterable[int] | None = None,
+             limit: int | None = None,
+             account_codes: Iterable[str] | None = None) -> list[Alert]:
+    """Alerts whose follow-up task is still open, on the accounts ``user`` sees (and among
+    ``account_ids`` / ``account_codes`` when given), newest first; at most ``limit``."""
+    query = (_open_query(user, account_ids, account_codes)
+             .options(joinedload(Alert.account))
+             .order_by(Alert.created_at.desc(), Alert.id.desc()))
     return list(session.scalars(query.limit(limit)))
+
+
+def count_open(session: Session, user: access.Person,
+               account_codes: Iterable[str] | None = None) -> int:
+    """How many alerts :func:`open_for` would list without a limit."""
+    counted = _open_query(user, None, account_codes).with_only_columns(
+        func.count(Alert.id), maintain_column_froms=True)
+    return int(session.scalar(counted) or 0)
 
 
 # --------------------------------------------------------------------------- describing
@@ -282,35 +379,36 @@ def set_user_language(session: Session, user_id: int, lang: str) -> None:
 
 
 def describe(session: Session, alert: Alert, lang: str, base_url: str | None) -> AlertText:
-    """The alert in words: account, wave, rule and value; the respondent's name and role
-    only for a named wave (an anonymous wave's alert names the account, not the person)."""
+    """The alert in words: account, wave, every rule the response broke with its value,
+    the date; the respondent's name and role only for a named wave (an anonymous wave's
+    alert names the account, not the person)."""
     response = alert.response
     campaign = session.get(Campaign, response.campaign_id)
     assert campaign is not None
     questionnaire = questionnaire_of(campaign)
     account = alert.account
-    value = f"{alert.value:.2f}".rstrip("0").rstrip(".")  # −1.75, 3
-    threshold = f"{alert.threshold:g}"
+    found = findings_of(session, alert, questionnaire=questionnaire)
     with force_locale(lang):
-        label = rule_label(alert.rule, questionnaire, lang)
         lines = [_("Account: %(name)s (%(code)s)", name=account.name, code=account.code),
                  _("Wave: %(wave)s", wave=campaign.name),
-                 label,
-                 _("Value: %(value)s (threshold %(threshold)s)", value=value,
-                   threshold=threshold)]
+                 _("Answered on: %(date)s", date=_answered_on(
+                     response, current_app.config.get("SURVEY_TIMEZONE")).isoformat())]
+        lines += [_("%(rule)s: %(value)s (threshold %(threshold)s)",
+                    rule=rule_label(f.rule, questionnaire, lang), value=_number(f.value),
+                    threshold=_number(f.threshold)) for f in found]
         if campaign.anonymous:
             lines.append(_("The wave is anonymous: the answer is not tied to a person."))
         elif response.contact_id is not None:
+            from ..labels import ROLES
             from ..models import Contact
 
             contact = session.get(Contact, response.contact_id)
             if contact is not None and contact.erased_at is None:
-                from ..labels import ROLES
-
                 role = str(ROLES.get(response.role or "unknown", response.role))
                 lines.append(_("Answered by: %(name)s (%(role)s)", name=contact.name,
                                role=role))
-        subject = _("Alert on %(account)s: %(rule)s", account=account.name, rule=label)
+        subject = _("Alert on %(account)s: %(what)s", account=account.name,
+                    what=what_happened(found, questionnaire, lang))
     link = f"{base_url.rstrip('/')}/accounts/{account.code}/tasks" if base_url else None
     return AlertText(subject, lines, account.name, link)
 
@@ -324,7 +422,7 @@ def _base_url() -> str | None:
 
 @jobs.job(retries=3, retry_delay=30, retry_backoff=2)
 def alert_job(response_id: int) -> int:
-    """Raise the response's alerts and queue their notifications; returns how many."""
+    """Raise the response's one alert and queue its notifications; returns 1 or 0."""
     from ..db import get_session
     from . import webhooks
     from .surveys import today_in
@@ -333,8 +431,8 @@ def alert_job(response_id: int) -> int:
     rules = AlertRules.from_config(current_app.config)
     added = raise_alerts(session, response_id, rules,
                          today_in(current_app.config["SURVEY_TIMEZONE"]))
-    # the email is safe to queue for every alert not yet emailed (it claims its alert);
-    # webhooks go out once, for the alerts this run added
+    # the email is safe to queue for the alert while it is not emailed (it claims its
+    # alert); the webhooks go out once, when this run added the alert
     for alert_id in session.scalars(select(Alert.id).where(
             Alert.response_id == response_id, Alert.emailed_at.is_(None))):
         email_alert_job(alert_id)

@@ -52,10 +52,14 @@ def open_for(session: Session, user: access.Person,
 
 def overdue(session: Session, user: access.Person, today: date,
             account_ids: Iterable[int] | None = None,
-            limit: int | None = None) -> list[FollowUpTask]:
+            limit: int | None = None,
+            account_codes: Iterable[str] | None = None) -> list[FollowUpTask]:
     """Open tasks whose due date is before ``today``, the longest overdue first; at most
-    ``limit`` of them."""
-    return list(session.scalars(_visible(user, account_ids)
+    ``limit`` of them (only the accounts of ``account_codes`` when given)."""
+    query = _visible(user, account_ids)
+    if account_codes is not None:
+        query = query.where(Account.code.in_(list(account_codes)))
+    return list(session.scalars(query
                                 .where(FollowUpTask.closed_at.is_(None),
                                        FollowUpTask.due_on < today)
                                 .order_by(FollowUpTask.due_on, FollowUpTask.id)
@@ -71,13 +75,17 @@ def closed_for(session: Session, user: access.Person,
                                 .order_by(FollowUpTask.closed_at.desc()).limit(limit)))
 
 
-def open_counts(session: Session, user: access.Person, today: date) -> tuple[int, int]:
-    """(open, overdue) task counts over the accounts ``user`` sees."""
-    row = session.execute(
-        select(func.count(FollowUpTask.id),
-               func.count(FollowUpTask.id).filter(FollowUpTask.due_on < today))
-        .join(Account, FollowUpTask.account_id == Account.id)
-        .where(access.account_filter(user), FollowUpTask.closed_at.is_(None))).one()
+def open_counts(session: Session, user: access.Person, today: date,
+                account_codes: Iterable[str] | None = None) -> tuple[int, int]:
+    """(open, overdue) task counts over the accounts ``user`` sees (only those of
+    ``account_codes`` when given)."""
+    query = (select(func.count(FollowUpTask.id),
+                    func.count(FollowUpTask.id).filter(FollowUpTask.due_on < today))
+             .join(Account, FollowUpTask.account_id == Account.id)
+             .where(access.account_filter(user), FollowUpTask.closed_at.is_(None)))
+    if account_codes is not None:
+        query = query.where(Account.code.in_(list(account_codes)))
+    row = session.execute(query).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 

@@ -183,15 +183,19 @@ def queue_for_alert(alert_id: int, config: Mapping[str, Any]) -> int:
 
 def _payload(session: Any, alert_id: int, lang: str) -> tuple[str, list[str], dict] | None:
     from ..models import Alert, Campaign
-    from .alerts import describe
+    from .alerts import describe, findings_of
 
     alert = session.get(Alert, alert_id)
     if alert is None:
         return None
     text = describe(session, alert, lang, current_app.config.get("PUBLIC_URL") or None)
     campaign = session.get(Campaign, alert.response.campaign_id)
+    # "rule"/"value"/"threshold" are the headline finding; "findings" every rule broken
     data = {"alert": {"id": alert.id, "rule": alert.rule, "value": alert.value,
                       "threshold": alert.threshold,
+                      "findings": [{"rule": f.rule, "value": f.value,
+                                    "threshold": f.threshold}
+                                   for f in findings_of(session, alert)],
                       "created_at": alert.created_at.isoformat()},
             "account": {"id": alert.account.code, "name": alert.account.name},
             "wave": {"id": campaign.id, "name": campaign.name,

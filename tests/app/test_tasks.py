@@ -50,7 +50,7 @@ def test_a_detractor_opens_a_task_that_the_owner_closes_with_a_note(
     task = session.scalars(select(FollowUpTask)).one()
     login(client, "owner@example.com")
     page = client.get("/tasks?lang=en").get_data(as_text=True)
-    assert "Detractor" in page and "from an alert" in page
+    assert "recommendation 4 of 10" in page and "from an alert" in page
     response = client.post(f"/tasks/{task.id}/close", data={"note": "已回访，安排技术支持"})
     assert response.status_code == 302
     session.expire_all()

@@ -144,3 +144,19 @@ def test_a_wave_just_created_does_not_replace_the_answered_one(app, board, make_
     assert re.search(r'<p class="big">0 <small class="muted">± 78</small>', text)
     assert client.get(f"/?campaign={fresh.id}&lang=en").status_code == 200
     assert client.get(f"/accounts?campaign={fresh.id}&lang=en").status_code == 200
+
+
+def test_open_alerts_are_counted_in_full_and_follow_the_filters(app, board, monkeypatch):
+    from surveyapp.reports import views
+
+    # K002's two answers are detractors (3 and 6): one alert and one task each
+    monkeypatch.setattr(views, "DASHBOARD_LIST", 1)  # the list shows one, the count says 2
+    client = _client(app, "admin@example.com")
+    text = client.get("/?lang=en").get_data(as_text=True)
+    assert "2 open alerts, 2 open tasks." in text and "The newest 1 of 2." in text
+    text = client.get("/?lang=en&type=partnership").get_data(as_text=True)  # K001 only
+    assert "0 open alerts, 0 open tasks." in text
+    text = client.get("/?lang=en&type=price_sensitive").get_data(as_text=True)
+    assert "2 open alerts, 2 open tasks." in text
+    text = _client(app, "li@example.com").get("/?lang=en").get_data(as_text=True)
+    assert "2 open alerts, 2 open tasks." in text  # K002 is Li's

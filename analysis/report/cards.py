@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from .blocks import TOP, WRAP, Page
+from .criteria import unmet_words
 from .labels import Labels
 from .sections import DECIMAL2, bar_chart, largest_gaps
 from .sheetxml import streamed_sheet
@@ -51,8 +52,10 @@ def _shown(key: str, value: Any, labels: Labels) -> Any:
     return value
 
 
-def card_rows(data: Any, codes: list[str]) -> dict[str, tuple[dict[str, Any], pd.DataFrame]]:
-    """Each key account's row of the accounts table and its item gaps, looked up once."""
+def card_rows(data: Any, codes: list[str]
+              ) -> dict[str, tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]]:
+    """Each key account's row of the accounts table, its item gaps and its stage evidence,
+    looked up once."""
     accounts = data.table("accounts")
     chosen = accounts[accounts["account_id"].astype(str).isin(codes)]
     rows = {str(r["account_id"]): r for r in chosen.to_dict(orient="records")}
@@ -60,12 +63,17 @@ def card_rows(data: Any, codes: list[str]) -> dict[str, tuple[dict[str, Any], pd
     by_account = {} if items.empty else {
         str(k): g for k, g in items[items["account_id"].astype(str).isin(codes)].groupby(
             items["account_id"].astype(str), sort=False)}
-    return {code: (rows[code], by_account.get(code, pd.DataFrame())) for code in codes
-            if code in rows}
+    evidence = data.table("stage_evidence")
+    criteria = {} if evidence.empty else {
+        str(k): g for k, g in evidence[evidence["account_id"].astype(str).isin(codes)].groupby(
+            evidence["account_id"].astype(str), sort=False)}
+    return {code: (rows[code], by_account.get(code, pd.DataFrame()),
+                   criteria.get(code, pd.DataFrame())) for code in codes if code in rows}
 
 
 def write_scorecard(wb: Any, used: set[str], code: str, row: dict[str, Any],
-                    items: pd.DataFrame, data: Any, labels: Labels) -> None:
+                    items: pd.DataFrame, evidence: pd.DataFrame, data: Any,
+                    labels: Labels) -> None:
     name = unique_sheet_name(f"{labels('sheet.scorecard')} {code}", used)
     page = Page(streamed_sheet(wb, name), [30, 16, 12, 12, 12, 8], landscape=False,
                 one_page=True)
@@ -74,7 +82,8 @@ def write_scorecard(wb: Any, used: set[str], code: str, row: dict[str, Any],
     page.header([labels("col.measure"), labels("col.value")])
     for key, col, fmt in CARD_MEASURES:  # each measure in its own number format
         if col in row:
-            value = _shown(col, row.get(col), labels)
+            value = unmet_words(evidence, labels, data.indicator_units) \
+                if col == "next_unmet" else _shown(col, row.get(col), labels)
             lines = _lines(value, page.widths[1]) if isinstance(value, str) and value else 1
             page.append([page.cell(labels(key), align=TOP),
                          page.cell(value, fmt=fmt, align=WRAP)],

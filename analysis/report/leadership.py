@@ -59,6 +59,7 @@ class ReportData:
     segment: tuple[str, str] | None = None
     previous_segment: Mapping[str, Any] | None = None  # its row in the previous wave's run
     min_answers: int = 3  # below this many answers a figure is flagged on the Method sheet
+    indicator_units: Mapping[str, str] = field(default_factory=dict)  # stage file's units
 
     def table(self, name: str) -> pd.DataFrame:
         table = self.tables.get(name)
@@ -153,12 +154,17 @@ def write_accounts(page: Page, data: ReportData, labels: Labels, sheet: str) -> 
                 values.append(_value(record, col, labels))
         rows.append(values)
     span = page.table([labels(c.key) for c in columns], rows, [c.fmt for c in columns])
+    # sums (and the ratio of sums) on one row, the accounts' mean of each index and gap on
+    # the next: one "total" row holding means read as a second, contradictory NPS
     total: list[Any] = []
+    means: list[Any] = []
     for col in columns:
         letter = letter_of(columns, col.key)
         ref = f"{letter}{span.first}:{letter}{span.last}"
+        mean = None
         if col.key == "col.account_id":
             total.append(page.cell(labels("w.total"), font=BOLD, border=TOTAL_BORDER))
+            mean = page.cell(labels("w.mean_of_accounts"), font=BOLD)
         elif col.fmt == MONEY or col.fmt == COUNT:
             total.append(page.cell(Formula(f"=SUM({ref})"), font=BOLD, fmt=col.fmt,
                                    border=TOTAL_BORDER))
@@ -169,12 +175,15 @@ def write_accounts(page: Page, data: ReportData, labels: Labels, sheet: str) -> 
                 f"SUM({wal}{span.first}:{wal}{span.last}),\"\")"), font=BOLD, fmt=SHARE,
                 border=TOTAL_BORDER))
         elif col.fmt in (INDEX, DECIMAL2):  # mean over the accounts with a value
-            total.append(page.cell(Formula(f'=IF(COUNT({ref})>0,AVERAGE({ref}),"")'),
-                                   font=BOLD, fmt=col.fmt, border=TOTAL_BORDER))
+            total.append(page.cell(None, border=TOTAL_BORDER))
+            mean = page.cell(Formula(f'=IF(COUNT({ref})>0,AVERAGE({ref}),"")'), font=BOLD,
+                             fmt=col.fmt)
         else:
             total.append(page.cell(None, border=TOTAL_BORDER))
+        means.append(mean)
     if rows:
         page.append(total)
+        page.append(means)
     ws = page.ws
     last_col = letter_of(columns, columns[-1].key)
     ws.auto_filter.ref = f"A{span.header}:{last_col}{max(span.last, span.header)}"
@@ -363,8 +372,8 @@ def leadership_workbook(data: ReportData, lang: str = "zh", out: IO[bytes] | Non
     sections.write_stages(wb, names["stages"], data, labels, names["accounts"], columns, span)
     sections.write_contribution(wb, names["contribution"], data, labels)
     step(names["contribution"])
-    for code, (row, items) in cards.card_rows(data, cards.key_accounts(data)).items():
-        cards.write_scorecard(wb, used, code, row, items, data, labels)
+    for code, (row, items, evidence) in cards.card_rows(data, cards.key_accounts(data)).items():
+        cards.write_scorecard(wb, used, code, row, items, evidence, data, labels)
         step(code)
     cards.write_method(wb, unique_sheet_name(labels("sheet.method"), used), data, labels)
     for sheet, technical in cards.raw_sheets(data, labels) + analyst_sheets(data.tables, lang):

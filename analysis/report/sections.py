@@ -3,7 +3,7 @@ relationship stages and contribution, each with its native chart."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -14,6 +14,7 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.line import LineProperties
 
 from .blocks import Formula, Page, Span, records
+from .criteria import criterion_words
 from .labels import Labels
 from .sheetxml import streamed_sheet
 from .workbook import COUNT, INDEX, MONEY, PVALUE, SHARE
@@ -197,7 +198,7 @@ def write_stages(wb: Any, name: str, data: Any, labels: Labels, accounts_sheet: 
     for rec in records(table.sort_values("stage", key=lambda s: s.map(rank)),
                        ["account_id", "name", "stage", "next_stage"]):
         code = str(rec["account_id"])
-        met, unmet = _criteria(by_account.get(code), labels)
+        met, unmet = _criteria(by_account.get(code), labels, data.indicator_units)
         before = data.previous_stages.get(code)
         lines.append([rec.get("name") or code, labels.coded("stage", rec.get("stage")),
                       labels.coded("stage", before) if before else "",
@@ -209,20 +210,18 @@ def write_stages(wb: Any, name: str, data: Any, labels: Labels, accounts_sheet: 
     page.ws.print_title_rows = f"{evidence_span.header}:{evidence_span.header}"
 
 
-def _criteria(rows: pd.DataFrame | None, labels: Labels) -> tuple[str, str]:
+def _criteria(rows: pd.DataFrame | None, labels: Labels,
+              units: Mapping[str, str] | None = None) -> tuple[str, str]:
     """The account's criteria up to its next stage, named: met ones; unmet with values."""
     if rows is None or rows.empty:
         return "", ""
     upto = rows[(rows["met"]) | (rows["next"])] if "next" in rows else rows
     met = [labels.coded("ind", i) for i in dict.fromkeys(
         upto.loc[upto["met"], "indicator"].astype(str))]
-    unmet = []
-    for r in upto[~upto["met"].astype(bool)].to_dict(orient="records"):
-        value = r.get("value")
-        shown = "?" if value is None or pd.isna(value) else f"{value:.3g}"
-        unmet.append(f"{labels.coded('ind', r['indicator'])} {shown} "
-                     f"({r['op']} {r['threshold']:.3g})")
-    return "; ".join(met), "; ".join(unmet)
+    unmet = [criterion_words(r, labels, units)
+             for r in upto[~upto["met"].astype(bool)].to_dict(orient="records")]
+    sep = "；" if labels.lang == "zh" else "; "
+    return sep.join(met), sep.join(unmet)
 
 
 def write_contribution(wb: Any, name: str, data: Any, labels: Labels) -> None:

@@ -88,6 +88,11 @@ def test_summary_and_accounts_hold_live_formulas_over_the_accounts_sheet(books, 
     assert ws.cell(5, share).value.startswith(f"=IF(AND(ISNUMBER({wallet}5)")
     assert ws.cell(5 + n, 1).value == "Total"
     assert ws.cell(5 + n, header.index("Revenue") + 1).value == f"=SUM({rev}5:{rev}{4 + n})"
+    nps = get_column_letter(header.index("NPS (role-weighted)") + 1)
+    assert ws.cell(5 + n, header.index("NPS (role-weighted)") + 1).value is None  # no sum
+    assert ws.cell(6 + n, 1).value == "Mean of accounts"  # the means on their own row
+    assert ws[f"{nps}{6 + n}"].value == f'=IF(COUNT({nps}5:{nps}{4 + n})>0,' \
+        f'AVERAGE({nps}5:{nps}{4 + n}),"")'
     assert ws.freeze_panes == "C5" and ws.auto_filter.ref.startswith("A4:")
     assert len(ws.conditional_formatting) >= 5  # the gaps' colour scales, the stage labels
     assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
@@ -172,6 +177,9 @@ def test_libreoffice_computes_the_formulas_to_the_analysis_values(books, result,
     n = len(accounts)
     assert ws.cell(5 + n, header.index("Revenue") + 1).value == pytest.approx(
         accounts["revenue"].sum(), rel=1e-12)
+    # the mean of the accounts' NPS (those with one), as pandas computes it
+    assert ws.cell(6 + n, header.index("NPS (role-weighted)") + 1).value == pytest.approx(
+        accounts["nps"].mean(), rel=1e-12)
     summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(values_only=True) if row[0]}
     assert summary["Responses"] == accounts["responses"].fillna(0).sum()
     assert summary["Loss-making accounts"] == (accounts["contribution"] <= 0).sum()
@@ -220,7 +228,7 @@ def test_from_files_the_accounts_show_responses_and_no_invitations(books, result
     expected = responses[responses["role"].notna()].groupby("account_id").size()
     shown = {r[0]: r[header.index("Responses")] for r in ws.iter_rows(min_row=5,
                                                                        values_only=True)
-             if r[0] and r[0] != "Total"}
+             if r[0] and r[0] not in ("Total", "Mean of accounts")}
     assert {k: v for k, v in shown.items() if v} == expected.to_dict()
     summary = _summary_rows(wb["Summary"])
     assert summary["Response rate"][1] == "not known"
@@ -277,3 +285,23 @@ def test_a_segment_the_run_does_not_know_leaves_the_portfolio_summary(result):
     header = next(r for r in ws.iter_rows(values_only=True) if r[0] == "Measure")
     assert header[1] == "Value" and "All accounts" not in header
     assert _summary_rows(ws)["NPS"][1] == pytest.approx(result[0].summary["nps"]["nps"])
+
+
+def test_stage_criteria_read_in_words():
+    from analysis.report.criteria import criterion_words
+
+    share = {"indicator": "share_of_wallet", "op": ">=", "threshold": 0.3, "value": 0.161}
+    assert criterion_words(share, Labels("zh")) == "钱包份额 16 %，需要 ≥ 30 %"
+    assert criterion_words(share, Labels("en")) == "Share of wallet 16 %, needs ≥ 30 %"
+    sponsor = {"indicator": "exec_sponsor", "op": ">=", "threshold": 1, "value": 0}
+    assert criterion_words(sponsor, Labels("zh")) == "高层支持 否，需要 是"
+    status = {"indicator": "supplier_status", "op": ">=", "threshold": 2, "value": None}
+    assert criterion_words(status, Labels("en")) == "Supplier status not known, needs ≥ 2 / 5"
+
+
+def test_scorecards_and_stages_write_no_machine_notation(books):
+    wb = load_workbook(io.BytesIO(books["zh"]))
+    texts = [v for ws in wb.worksheets if ws.title.startswith(("记分卡", "关系阶段"))
+             for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert any("，需要 " in t for t in texts)  # the unmet criteria are there, in words
+    assert not [t for t in texts if ">=" in t or "(unknown)" in t]

@@ -339,3 +339,20 @@ def test_a_wave_without_responses_scores(data):
     result = analyze(q, responses.iloc[0:0], accounts)
     assert result.tables["segments"].empty and result.tables["account_roles"].empty
     assert len(result.tables["accounts"]) == len(accounts)
+
+
+def test_customers_rows_found_as_rows_answering_finds_them():
+    """The column-by-column search on the rows still open against the plain any-answer
+    test (analysis.pipeline.common.rows_answering), on random blanks and a never-answered
+    column."""
+    from analysis.pipeline.accounts import _answering_any
+    from analysis.pipeline.common import rows_answering
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.integers(1, 8, (500, 6)).astype("float32"),
+                         columns=[f"c{k}" for k in range(6)])
+    frame = frame.mask(rng.random(frame.shape) < np.array([0.9, 0.5, 0.95, 0.8, 1.0, 0.97]))
+    columns = [*frame.columns, "absent"]
+    expected = rows_answering(frame, columns).to_numpy()
+    assert 0 < expected.sum() < len(frame)  # some rows answered nothing
+    np.testing.assert_array_equal(_answering_any(frame, columns), expected)

@@ -77,16 +77,38 @@ def _nanmean_rows(x: np.ndarray) -> np.ndarray:
     column of a frame's block is contiguous, so this is several times faster than a
     reduction along the short axis.
     """
-    total = np.zeros(x.shape[0])
-    count = np.zeros(x.shape[0])
-    for j in range(x.shape[1]):
-        column = x[:, j]
+    return _nanmean_of([x[:, j] for j in range(x.shape[1])], x.shape[0])
+
+
+class _RowMean:
+    """Row means over the finite values of columns added one at a time, summed in the
+    order they come (so the means of :func:`_nanmean_rows` on the stacked columns)."""
+
+    def __init__(self, n: int) -> None:
+        self.total = np.zeros(n)
+        self.count = np.zeros(n)
+
+    def add(self, column: np.ndarray) -> None:
         present = np.isfinite(column)
-        total += np.where(present, column, 0.0)
-        count += present
-    out = np.full(x.shape[0], np.nan)
-    np.divide(total, count, out=out, where=count > 0)
-    return out
+        self.total += np.where(present, column, 0.0)
+        self.count += present
+
+    def mean(self) -> np.ndarray:
+        out = np.full(self.total.shape[0], np.nan)
+        np.divide(self.total, self.count, out=out, where=self.count > 0)
+        return out
+
+
+def _nanmean_of(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
+    acc = _RowMean(n)
+    for column in columns:
+        acc.add(column)
+    return acc.mean()
+
+
+def _float64_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """One answer column as float64 (NaN = missing), whatever width it is stored in."""
+    return frame[column].to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _nanmean_columns(x: np.ndarray) -> np.ndarray:
@@ -128,35 +150,50 @@ def respondent_scores(responses: pd.DataFrame, layout: ServqualLayout) -> pd.Dat
     out: dict[str, np.ndarray] = {}
     gaps: dict[str, np.ndarray] = {}
     p_scores: dict[str, np.ndarray] = {}
+    n = len(responses)
     for dim in layout.dimensions:
-        e = responses[layout.e_columns[dim]].to_numpy(dtype="float64", na_value=np.nan)
-        p = responses[layout.p_columns[dim]].to_numpy(dtype="float64", na_value=np.nan)
-        out[f"{dim}.e"] = _nanmean_rows(e)
-        out[f"{dim}.p"] = p_scores[dim] = _nanmean_rows(p)
-        out[f"{dim}.gap"] = gaps[dim] = _nanmean_rows(p - e)  # q is NaN unless both answered
-    gap_matrix = np.column_stack(list(gaps.values()))
-    out["unweighted"] = _nanmean_rows(gap_matrix)
-    out["weighted"] = weighted_score(
-        responses, pd.DataFrame(gaps, index=responses.index), layout.allocation).to_numpy()
-    out["servperf"] = _nanmean_rows(np.column_stack(list(p_scores.values())))
+        # item by item, one float64 column at a time: no rows × items copies
+        e_mean, p_mean, q_mean = _RowMean(n), _RowMean(n), _RowMean(n)
+        for e_col, p_col in zip(layout.e_columns[dim], layout.p_columns[dim], strict=True):
+            e, p = _float64_column(responses, e_col), _float64_column(responses, p_col)
+            e_mean.add(e)
+            p_mean.add(p)
+            q_mean.add(p - e)  # q is NaN unless both answered
+        out[f"{dim}.e"] = e_mean.mean()
+        out[f"{dim}.p"] = p_scores[dim] = p_mean.mean()
+        out[f"{dim}.gap"] = gaps[dim] = q_mean.mean()
+    out["unweighted"] = _nanmean_of(list(gaps.values()), n)
+    out["weighted"] = _weighted(responses, gaps, layout.allocation, n)
+    out["servperf"] = _nanmean_of(list(p_scores.values()), n)
     return pd.DataFrame(out, index=responses.index)
 
 
 def weighted_score(responses: pd.DataFrame, gaps: pd.DataFrame,
                    allocation: Allocation | None) -> pd.Series:
     """``Σ_d (points_d / total) · G_rd`` where the points add up and every gap is present."""
-    if allocation is None:
-        return pd.Series(np.nan, index=gaps.index, dtype="float64")
-    cols = [f"{allocation.id}.{d}" for d in gaps.columns]
-    if any(c not in responses.columns for c in cols):
-        return pd.Series(np.nan, index=gaps.index, dtype="float64")
-    points = responses[cols].to_numpy(dtype="float64")
-    g = gaps.to_numpy(dtype="float64")
-    valid = (np.isfinite(points).all(axis=1) & np.isfinite(g).all(axis=1)
-             & np.isclose(points.sum(axis=1), allocation.total))
-    value = np.where(valid, np.nansum(points / allocation.total * np.nan_to_num(g), axis=1),
-                     np.nan)
+    value = _weighted(responses, {str(d): gaps[d].to_numpy(dtype="float64")
+                                  for d in gaps.columns}, allocation, len(gaps))
     return pd.Series(value, index=gaps.index, dtype="float64")
+
+
+def _weighted(responses: pd.DataFrame, gaps: dict[str, np.ndarray],
+              allocation: Allocation | None, n: int) -> np.ndarray:
+    """:func:`weighted_score` from each dimension's gaps, summed dimension by dimension in
+    their order (as the row sums of the rows × dimensions matrix are)."""
+    cols = [f"{allocation.id}.{d}" for d in gaps] if allocation is not None else []
+    if allocation is None or any(c not in responses.columns for c in cols):
+        return np.full(n, np.nan)
+    valid = np.ones(n, dtype=bool)
+    point_sum = np.zeros(n)
+    weighted = np.zeros(n)
+    for col, g in zip(cols, gaps.values(), strict=True):
+        points = responses[col].to_numpy(dtype="float64")
+        valid &= np.isfinite(points) & np.isfinite(g)
+        point_sum += points
+        term = points / allocation.total * np.nan_to_num(g)
+        weighted += np.where(np.isnan(term), 0.0, term)  # what nansum adds
+    valid &= np.isclose(point_sum, allocation.total)
+    return np.where(valid, weighted, np.nan)
 
 
 def item_gaps(responses: pd.DataFrame, layout: ServqualLayout) -> pd.DataFrame:

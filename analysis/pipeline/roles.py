@@ -35,8 +35,8 @@ ROLE_ORDER = (*BUYER_ROLES, MERGED_ROLE, UNKNOWN_ROLE)
 class BuyingGroups:
     """The customers' responses as (account, role) groups, numbered by account (as text)
     and then by the canonical role order: ``codes`` gives each responses row its group
-    (−1: not a customer's answer for an account); ``accounts`` and ``roles`` name the
-    groups, ``account_of`` gives each group its account's number in ``account_names``."""
+    (−1: not a customer's answer for an account); ``account_of`` gives each group its
+    account's number in ``account_names``, ``roles`` its role and ``n`` its responses."""
 
     codes: np.ndarray
     account_names: np.ndarray

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from .labels import LABELS, Labels
 from .stats_words import SHEETS_ZH, ZH_OTHER_NOTE, by_sheet_zh, readable_header
 from .workbook import DECIMAL, Sheet, number_format_for, workbook_bytes
 
@@ -146,7 +147,14 @@ SHEETS: dict[str, tuple[str, str, str]] = {
 }
 
 # formats the column names alone would get wrong: "p" here is the mean perception
-FORMATS: dict[str, dict[str, str]] = {"servqual_items": {"e": DECIMAL, "p": DECIMAL}}
+FORMATS: dict[str, dict[str, str]] = {"servqual_items": {"e": DECIMAL, "p": DECIMAL},
+                                      "segment_items": {"e": DECIMAL, "p": DECIMAL}}
+# headers the column names alone would get wrong (the same: "p" is the mean perception)
+HEADER_OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
+    "segment_items": {"p": ("感知 P", "Perception P")},
+    "servqual_items": {"p": ("感知 P", "Perception P")}}
+# coded values shown by name in the statistics sheets: column → label kind
+CODED_COLUMNS = {"dimension": "dim", "construct": "dim", "role": "role"}
 
 
 def _by_sheet(column: str) -> tuple[str, str, str]:
@@ -188,6 +196,9 @@ def analyst_sheets(tables: Mapping[str, pd.DataFrame], lang: str
     for table_name, sheet in _named_sheets(rest):
         technical = [str(c) for c in sheet.table.columns]
         headers = {c: h for c in technical if (h := readable_header(c, lang)) is not None}
+        overrides = HEADER_OVERRIDES.get(table_name, {})
+        headers.update({c: names[0 if lang == "zh" else 1] for c, names in overrides.items()
+                        if c in technical})
         name, title, note = sheet.name, sheet.title, sheet.note
         if lang == "zh":
             name, title, note = SHEETS_ZH.get(table_name) or (
@@ -198,13 +209,33 @@ def analyst_sheets(tables: Mapping[str, pd.DataFrame], lang: str
         for c in technical:  # keep the formats the technical names give
             if c in headers and c not in sheet.number_formats:
                 formats[headers[c]] = number_format_for(c, sheet.table[c])
-        renamed = sheet.table.rename(columns=headers)
+        renamed = _named_values(sheet.table, lang).rename(columns=headers)
         if renamed.columns.duplicated().any():  # two columns, one header: keep the names
             renamed, formats = sheet.table, dict(sheet.number_formats)
         out.append((Sheet(name, renamed, title=title, note=note,
                           number_formats=formats, freeze_columns=sheet.freeze_columns,
                           row_measures={headers.get(k, k): headers.get(v, v) for k, v in
                                         sheet.row_measures.items()}), technical))
+    return out
+
+
+def _named_values(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Dimensions, roles and a segment's customer types by name (有形性, not tangibles); a
+    value without a name (a construct such as SAT) stays as it is."""
+    words = Labels(lang)
+    out = table
+    for column, kind in CODED_COLUMNS.items():
+        if column in table.columns:
+            out = out if out is not table else table.copy()
+            out[column] = [words(f"{kind}.{v}") if isinstance(v, str) and
+                           f"{kind}.{v}" in LABELS[lang] else v for v in table[column]]
+    if {"segment", "value"} <= set(table.columns):
+        out = out if out is not table else table.copy()
+        out["value"] = [words(f"customer_type.{v}") if s == "customer_type" and
+                        f"customer_type.{v}" in LABELS[lang] else v
+                        for s, v in zip(table["segment"], table["value"], strict=True)]
+        out["segment"] = [words(f"col.{s}") if f"col.{s}" in LABELS[lang] else s
+                          for s in table["segment"]]
     return out
 
 

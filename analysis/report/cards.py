@@ -180,7 +180,13 @@ def raw_sheets(data: Any, labels: Labels) -> list[tuple[Sheet, list[str] | None]
     sheets.append((Sheet(labels("sheet.actions"), actions, title=labels("t.actions"),
                          note=note), None))
     if data.comments is not None and not data.comments.empty:
-        comments = data.comments.rename(columns={
+        comments = data.comments.copy()
+        if "role" in comments:  # the buying role and the question as a reader knows them
+            comments["role"] = [labels.coded("role", r) if isinstance(r, str) else r
+                                for r in comments["role"]]
+        if "item" in comments:
+            comments["item"] = [labels.extra.get(f"item.{i}", i) for i in comments["item"]]
+        comments = comments.rename(columns={
             "account_id": labels("col.account_id"), "role": labels("col.role"),
             "submitted_at": labels("col.date"), "item": labels("col.item"),
             "text": labels("col.text")})

@@ -115,3 +115,17 @@ def test_the_technical_names_stand_beneath_the_translated_headers(zh_book):
     assert shown[names["response_id"]] == "答卷编号"
     assert shown[names["sq01.e"]].startswith("sq01 ") and shown[names["sq01.e"]].endswith(
         "（期望 E）")
+
+
+def test_statistics_name_dimensions_and_segments_and_read_p_as_perception(zh_book):
+    zh_book, _names = zh_book
+    reliability = zh_book["信度"]
+    constructs = {row[1] for row in reliability.iter_rows(min_row=6, values_only=True)}
+    assert "有形性" in constructs and "tangibles" not in constructs
+    items = zh_book["细分群体题项"]
+    header = dict(zip([c.value for c in items[5]], [c.value for c in items[4]], strict=True))
+    assert header["p"] == "感知 P" and header["e"] == "期望 E"
+    segments = zh_book["细分群体"]
+    values = {(r[0], r[1]) for r in segments.iter_rows(min_row=6, values_only=True)}
+    assert ("客户类型", "合作伙伴型") in values
+    assert not {v for pair in values for v in pair} & {"customer_type", "partnership"}

@@ -305,3 +305,11 @@ def test_scorecards_and_stages_write_no_machine_notation(books):
              for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
     assert any("，需要 " in t for t in texts)  # the unmet criteria are there, in words
     assert not [t for t in texts if ">=" in t or "(unknown)" in t]
+
+
+def test_comments_name_the_role(books):
+    ws = load_workbook(io.BytesIO(books["zh"]))["客户意见"]
+    rows = list(ws.iter_rows(values_only=True))
+    at = next(k for k, r in enumerate(rows) if "角色" in r)
+    roles = {r[rows[at].index("角色")] for r in rows[at + 1:]}
+    assert roles == {"使用买家"}

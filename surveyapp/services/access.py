@@ -5,7 +5,9 @@ Three roles:
 - **admin** — everything: every account, imports, waves, users, the audit log.
 - **manager** — the accounts they own (``Account.owner_id``) and the portfolio views of
   them; may import, run waves and edit assessments.
-- **leadership** — reads every account and downloads exports; changes nothing.
+- **leadership** — reads every account and downloads exports; changes nothing, opens no
+  form that only changes data, and gets no survey link (they work as passwords) and no
+  contact's personal data file.
 
 Two kinds of rule live here, and nowhere else:
 
@@ -64,6 +66,9 @@ PUBLIC = Rule(NOBODY, NOBODY, public=True)
 STAFF_READ_EDITORS_WRITE = Rule(EVERYONE_LOGGED_IN, EDITORS)
 LOGGED_IN = Rule(EVERYONE_LOGGED_IN, EVERYONE_LOGGED_IN)
 ADMIN_ONLY = Rule(ADMINS, ADMINS)
+# pages that exist only to change data, and what works as a password: personal survey
+# links (whoever holds one answers in that person's name) and a contact's personal data
+EDITORS_ONLY = Rule(EDITORS, EDITORS)
 
 # endpoints whose rule differs from their blueprint's
 ENDPOINT_RULES: dict[str, Rule] = {
@@ -71,6 +76,14 @@ ENDPOINT_RULES: dict[str, Rule] = {
     "auth.login": PUBLIC,
     "auth.logout": LOGGED_IN,
     "auth.password": LOGGED_IN,
+    "manage.wave_links": EDITORS_ONLY,
+    "manage.wave_sheet": EDITORS_ONLY,
+    "manage.wave_qr": EDITORS_ONLY,
+    "manage.contact_data": EDITORS_ONLY,
+    "manage.contact_edit": EDITORS_ONLY,
+    "manage.contact_erase": EDITORS_ONLY,
+    "manage.wave_new": EDITORS_ONLY,
+    "manage.assessment_edit": EDITORS_ONLY,
 }
 # the rule of every other route of a blueprint
 BLUEPRINT_RULES: dict[str, Rule] = {

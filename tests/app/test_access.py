@@ -410,6 +410,51 @@ def test_a_managers_wave_pages_and_downloads_hold_only_their_contacts(app, sessi
         == f"campaign {wave_id}"
 
 
+def test_leadership_gets_no_survey_link_no_personal_data_and_no_edit_form(app, session,
+                                                                          two_books):
+    """A personal survey link works as a password and a contact's data file is personal:
+    leadership (read only) gets 403 for them and for every page that only changes data, is
+    shown no link to them, and the editors keep them all."""
+    from surveyapp.models import Invitation
+
+    admin = _client(app, "admin@example.com")
+    assert admin.post("/waves/new", data=WAVE_FORM).status_code == 302
+    wave_id = session.scalar(select(Invitation.campaign_id))
+    invitation = session.scalar(select(Invitation.id))
+    contact = two_books[0].id
+    urls = [f"/waves/{wave_id}/links.csv", f"/waves/{wave_id}/links.xlsx",
+            f"/waves/{wave_id}/sheet", f"/waves/{wave_id}/sheet?account=A001",
+            f"/waves/{wave_id}/qr/{invitation}.png", f"/waves/{wave_id}/qr/{invitation}.svg",
+            f"/contacts/{contact}/data.json", f"/contacts/{contact}/edit",
+            f"/contacts/{contact}/erase", "/waves/new", "/accounts/A001/assessment"]
+    boss = _client(app, "leadership@example.com")
+    li = _client(app, "li@example.com")
+    for url in urls:
+        assert boss.get(url).status_code == 403, url
+        assert admin.get(url).status_code == 200, url
+        assert li.get(url).status_code == 200, url  # A001 is Li's
+    wave = boss.get(f"/waves/{wave_id}?lang=en").get_data(as_text=True)
+    contacts = boss.get("/contacts?lang=en").get_data(as_text=True)
+    editors_wave = admin.get(f"/waves/{wave_id}?lang=en").get_data(as_text=True)
+    for path in ("/links.csv", "/links.xlsx", "/sheet"):
+        assert path not in wave and path in editors_wave, path
+    assert "/qr/" not in wave
+    assert "/edit" not in contacts and "/edit" in admin.get("/contacts").get_data(as_text=True)
+
+
+def test_a_reminder_is_offered_only_once_invitations_went_out(app, session, two_books):
+    from surveyapp.models import Invitation
+
+    admin = _client(app, "admin@example.com")
+    assert admin.post("/waves/new", data=WAVE_FORM).status_code == 302
+    wave_id = session.scalar(select(Invitation.campaign_id))
+    assert "Send reminder round" not in admin.get(f"/waves/{wave_id}?lang=en").get_data(
+        as_text=True)
+    assert admin.post(f"/waves/{wave_id}/send").status_code == 302  # the job runs at once
+    assert "Send reminder round 1" in admin.get(f"/waves/{wave_id}?lang=en").get_data(
+        as_text=True)
+
+
 def test_ensure_login_gives_a_role_and_a_fresh_password(app, session):
     user, first = users.ensure_login(session, "Demo@Example.com", "leadership", "Demo")
     session.commit()

@@ -121,8 +121,11 @@ def _comments(session: Session, campaign: Campaign, figures: WaveFigures) -> pd.
 
 def report_data(session: Session, figures: WaveFigures, lang: str = "en",
                 filters: ExportFilters | None = None,
-                satisfied_target: float = SATISFIED_TARGET) -> ReportData:
-    """What the workbook of the wave's stored run shows (nothing is recomputed)."""
+                satisfied_target: float = SATISFIED_TARGET, own: str | None = None
+                ) -> ReportData:
+    """What the workbook of the wave's stored run shows (nothing is recomputed). ``own``:
+    the email of a manager who sees only their accounts; the Summary then shows their owner
+    segment's figures (as the dashboard does), the wave's beside them."""
     if not figures.available or figures.run is None:
         raise NoFigures(f"wave {figures.campaign.id} has no figures yet")
     filters = filters or ExportFilters()
@@ -142,7 +145,7 @@ def report_data(session: Session, figures: WaveFigures, lang: str = "en",
         if "stage" in prior:
             prior_stages = {str(a): str(s) for a, s in zip(prior["account_id"], prior["stage"],
                                                           strict=True) if isinstance(s, str)}
-    segment = filters.segment()
+    segment = ("owner", own) if own else filters.segment()
     previous_segment = segment_row(previous.table("segments"), *segment) \
         if segment is not None and previous is not None else None
     comments = _comments(session, campaign, figures)
@@ -175,10 +178,11 @@ def report_data(session: Session, figures: WaveFigures, lang: str = "en",
 def portfolio_workbook(session: Session, figures: WaveFigures, lang: str = "en",
                        filters: ExportFilters | None = None,
                        satisfied_target: float = SATISFIED_TARGET, out: IO[bytes] | None = None,
-                       progress: Callable[[str], None] | None = None) -> bytes | None:
+                       progress: Callable[[str], None] | None = None,
+                       own: str | None = None) -> bytes | None:
     """The leadership workbook of the wave's stored run, in ``lang`` (to ``out``, or its
-    bytes)."""
-    data = report_data(session, figures, lang, filters, satisfied_target)
+    bytes); ``own``: see :func:`report_data`."""
+    data = report_data(session, figures, lang, filters, satisfied_target, own)
     return leadership_workbook(data, lang, out=out, progress=progress)
 
 

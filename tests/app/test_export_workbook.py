@@ -168,3 +168,16 @@ def test_one_customer_type_shows_its_own_figures_on_the_summary(runner, session,
                         & (before["value"] == "partnership")]
         if not before.empty and pd.notna(before.iloc[0]["nps"]):
             assert rows["NPS"][2] == pytest.approx(before.iloc[0]["nps"])
+
+
+def test_a_managers_workbook_shows_their_owner_segment(app, session, demo):
+    from surveyapp.services import exports
+
+    figures = wave_figures(session, demo)
+    segments = figures.table("segments")
+    owner = segments[segments["segment"] == "owner"].iloc[0]
+    book = exports.portfolio_workbook(session, figures, "en", own=owner["value"])
+    rows = {r[0]: r for r in load_workbook(io.BytesIO(book))["Summary"].iter_rows(
+        values_only=True) if r and r[0]}
+    assert rows["Measure"][1] == "This segment" and rows["Measure"][6] == "All accounts"
+    assert rows["NPS"][1] == pytest.approx(owner["nps"])

@@ -150,10 +150,7 @@ def actions_table(data: Any, labels: Labels) -> tuple[pd.DataFrame, str]:
     gaps (the note says which)."""
     tasks = data.tasks
     if tasks is not None and not tasks.empty:
-        table = pd.DataFrame({
-            labels("col.name"): tasks["account"], labels("col.action"): tasks["title"],
-            labels("col.owner"): tasks["owner"], labels("col.due"): tasks["due"]})
-        return table, labels("n.tasks")
+        return _tasks_by_account(tasks, labels), labels("n.tasks")
     top = largest_gaps(data, 5)
     rows = [{labels("col.problem"): labels("w.gap_problem",
                                            dim=labels.coded("dim", r["dimension"])),
@@ -211,3 +208,22 @@ def response_header(column: str, labels: Labels) -> str:
         return f"{labels.extra[f'item.{base}']}（{labels('w.' + part)}）" if \
             labels.lang == "zh" else f"{labels.extra[f'item.{base}']} ({labels('w.' + part)})"
     return labels.extra.get(f"item.{column}", column)
+
+
+def _tasks_by_account(tasks: pd.DataFrame, labels: Labels) -> pd.DataFrame:
+    """One row per account: how many tasks are open, what they ask (each once, with how
+    many times; the account's name, which the titles repeat, left out), who owns them and
+    the first due date. A list of near-identical task rows ran to a dozen pages."""
+    sep = "；" if labels.lang == "zh" else "; "
+    rows = []
+    for account, group in tasks.groupby("account", sort=False):
+        prefix = f"{account}: "
+        titles = [str(t).removeprefix(prefix) for t in group["title"]]
+        counted = pd.Series(titles).value_counts(sort=False)
+        actions = sep.join(t if n == 1 else f"{t} ×{n}" for t, n in counted.items())
+        owners = ", ".join(dict.fromkeys(str(o) for o in group["owner"] if o))
+        due = pd.to_datetime(group["due"], errors="coerce").min()
+        rows.append({labels("col.name"): account, labels("col.open_tasks"): len(group),
+                     labels("col.action"): actions, labels("col.owner"): owners,
+                     labels("col.first_due"): None if pd.isna(due) else due.date()})
+    return pd.DataFrame(rows)

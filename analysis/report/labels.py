@@ -76,6 +76,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "col.problem": ("问题", "Problem"),
     "col.action": ("措施", "Action"),
     "col.due": ("截止日期", "Due"),
+    "col.open_tasks": ("未关闭任务", "Open tasks"),
+    "col.first_due": ("最早截止日期", "First due"),
     "col.source": ("来源", "Source"),
     "col.text": ("内容", "Text"),
     "col.role": ("角色", "Role"),
@@ -169,7 +171,9 @@ _PAIRS: dict[str, tuple[str, str]] = {
                   "Only the accounts of {segment}: NPS, gaps and indices are this "
                   "segment's respondents' figures; 'All accounts' gives every respondent's, "
                   "computed the same way."),
-    "n.tasks": ("来源：系统中未关闭的跟进任务。", "Source: the open follow-up tasks."),
+    "n.tasks": ("来源：系统中未关闭的跟进任务，每个客户一行；同一措施只列一次，×n 为次数。",
+                "Source: the open follow-up tasks, one row per account; each action once, "
+                "×n for how many times."),
     "n.gap_actions": ("来源：尚无跟进任务，以下为按最大服务缺口提出的改进措施（负责人待定）。",
                       "Source: no follow-up task is open; these are improvement actions from "
                       "the largest service gaps (owner to be named)."),

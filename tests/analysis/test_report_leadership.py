@@ -131,7 +131,7 @@ def test_tasks_replace_the_gap_actions(result):
     wb = load_workbook(io.BytesIO(leadership_workbook(data, "en")))
     ws = wb["Actions"]
     assert ws["A2"].value == LABELS["en"]["n.tasks"]
-    assert [c.value for c in ws[5]][:3] == ["Acme", "Call the buyer", "a@example.com"]
+    assert [c.value for c in ws[5]][:4] == ["Acme", 1, "Call the buyer", "a@example.com"]
 
 
 def test_labels_cover_both_languages_and_reject_others():
@@ -313,3 +313,19 @@ def test_comments_name_the_role(books):
     at = next(k for k, r in enumerate(rows) if "角色" in r)
     roles = {r[rows[at].index("角色")] for r in rows[at + 1:]}
     assert roles == {"使用买家"}
+
+
+def test_open_tasks_are_one_row_per_account(result):
+    data = _data(result)
+    data.tasks = pd.DataFrame({
+        "account": ["Acme", "Acme", "Acme", "Beta"],
+        "title": ["Acme: detractor", "Acme: detractor", "Acme: gap: tangibles", "Beta: call"],
+        "owner": ["a@example.com", "a@example.com", "b@example.com", ""],
+        "due": [pd.Timestamp("2027-01-05"), pd.Timestamp("2027-01-02"), None,
+                pd.Timestamp("2027-02-01")]})
+    ws = load_workbook(io.BytesIO(leadership_workbook(data, "en")))["Actions"]
+    rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if r[0]]
+    assert [r[:4] for r in rows] == [
+        ("Acme", 3, "detractor ×2; gap: tangibles", "a@example.com, b@example.com"),
+        ("Beta", 1, "call", None)]
+    assert rows[0][4].date().isoformat() == "2027-01-02"  # the first due date

@@ -38,6 +38,7 @@ from .import_plan import (
     ImportPlan,
     ImportSettings,
     RowPlan,
+    another_managers_account,
     bulk_write,
     cell_number,
     cell_text,
@@ -177,9 +178,8 @@ def plan_accounts(session: Session, name: str, data: bytes | None,
         if code is None or file_row in bad_rows:
             continue
         if visible is not None and code in stored and code not in visible:
-            plan.errors.append(CellError(file_row, "account_id", (
-                f"account '{code}' belongs to another account manager; ask an "
-                "administrator to import it")))
+            plan.errors.append(CellError(file_row, "account_id",
+                                         another_managers_account(code)))
             continue
         given = _account_values(row, fields)
         owner = given.get("owner")

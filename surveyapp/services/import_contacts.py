@@ -21,6 +21,7 @@ from .import_plan import (
     ImportPlan,
     ImportSettings,
     RowPlan,
+    another_managers_account,
     bulk_write,
     cell_text,
     differences,
@@ -44,9 +45,10 @@ def plan_contacts(session: Session, name: str, data: bytes | None,
         raw = read_table(name, data)
         accounts = dict(session.execute(select(Account.code, Account.id)).all()) \
             if "account_id" in raw.columns else {}
-        allowed = accounts.keys() if visible is None else accounts.keys() & set(visible)
+        # another manager's account exists: the row says it is theirs, as the accounts
+        # import does (below), not that it does not exist
         frame, plan.errors = check_contacts(
-            raw, name, accounts=allowed, languages=settings.languages,
+            raw, name, accounts=accounts.keys(), languages=settings.languages,
             required=("name",), max_lengths=max_lengths(Contact, {
                 "contact_id": "code", "account_id": "code", "name": "name",
                 "email": "email", "role": "role"}) | {"account_id": 64})
@@ -67,6 +69,11 @@ def plan_contacts(session: Session, name: str, data: bytes | None,
         if code is None or file_row in bad_rows:
             continue
         given = {c: cell_text(row[c]) for c in fields}
+        account = given.get("account_id")
+        if visible is not None and account is not None and account not in visible:
+            plan.errors.append(CellError(file_row, "account_id",
+                                         another_managers_account(account)))
+            continue
         contact = stored.get(code)
         if contact is not None and visible is not None and codes.get(
                 contact["account_id"]) not in visible:

@@ -115,6 +115,13 @@ class ImportPlan:
             "nothing was imported", "nothing was written")
 
 
+def another_managers_account(code: str) -> str:
+    """What a manager is told of a row for an account they do not own, in the accounts and
+    the contacts import alike (no more than that the account is not theirs)."""
+    return (f"account '{code}' belongs to another account manager; ask an administrator "
+            "to import it")
+
+
 # --------------------------------------------------------------------------- cell values
 
 

@@ -207,7 +207,7 @@ def test_a_manager_imports_only_into_their_own_accounts(app, own_manager, people
 
     files = [
         ("contacts", "contact_id,account_id,name\nN1,A002,新人\n",
-         "account 'A002' does not exist"),
+         "account 'A002' belongs to another account manager"),  # as the accounts import says
         ("contacts", f"contact_id,account_id,name\n{people[2].code},A001,Anna\n",
          "belongs to an account of another account manager"),
         ("accounts", "account_id,name\nA002,改名\n", "belongs to another account manager"),

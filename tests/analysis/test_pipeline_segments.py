@@ -356,3 +356,26 @@ def test_customers_rows_found_as_rows_answering_finds_them():
     expected = rows_answering(frame, columns).to_numpy()
     assert 0 < expected.sum() < len(frame)  # some rows answered nothing
     np.testing.assert_array_equal(_answering_any(frame, columns), expected)
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+def test_the_run_is_its_steps_in_order(data):
+    """analyze = RunContext.start, every model step, then the account steps; a step whose
+    instrument is absent adds nothing."""
+    from analysis.pipeline import run as run_module
+    from analysis.pipeline.context import RunContext
+
+    q, responses, accounts, result = data
+    ctx = RunContext.start(q, responses, accounts, AnalysisOptions())
+    for step in (*run_module.MODEL_STEPS, *run_module.ACCOUNT_STEPS):
+        step(ctx)
+    assert set(ctx.tables) == set(result.tables)
+    pd.testing.assert_frame_equal(ctx.tables["segments"], result.tables["segments"])
+    loyalty_only = Questionnaire((load_instrument(INSTRUMENTS / "loyalty.toml"),))
+    bare = RunContext.start(loyalty_only, responses, accounts, AnalysisOptions())
+    for step in (run_module.servqual_step.run, run_module.satisfaction_run.run):
+        step(bare)
+    assert list(bare.summary) == ["n_responses", "instruments"] and not bare.tables
+    assert not bare.per_account and bare.figures.servqual is None

@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -229,24 +230,33 @@ def freshness(instance: str, timeout: float) -> None:
             process.wait(timeout=60)
 
 
-def _child_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def _run_measured(command: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """Run ``command``; its output, wall seconds and its own peak memory (MB): read from
+    this child's rusage alone, not the largest of every child so far (the server and the
+    demo command run before it)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        _pid, status, usage = os.wait4(child.pid, 0)  # reaped here, with its own rusage
+        child.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if child.returncode:
+            raise SystemExit(err.read())
+        return out.read(), wall, usage.ru_maxrss / 1024
 
 
 def recompute(instance: str) -> None:
-    start = time.perf_counter()
-    done = subprocess.run([SURVEYAPP, "wave", "recompute", "--force"], env=_env(instance),
-                          capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(done.stderr)
+    out, wall, peak = _run_measured([SURVEYAPP, "wave", "recompute", "--force"],
+                                    _env(instance))
     for _ in range(2):  # the first run writes the Parquet copy; the second is measured
         floor = subprocess.run([sys.executable, __file__, "--instance", instance,
                                 "--child", "floor"], capture_output=True, text=True,
                                check=True)
     result = json.loads(floor.stdout.strip().splitlines()[-1])
-    print(f"\nrecompute: {done.stdout.strip()} (process {wall:.1f} s with start-up; "
-          f"peak {_child_peak_mb():.0f} MB)")
+    print(f"\nrecompute: {out.strip()} (process {wall:.1f} s with start-up; "
+          f"peak {peak:.0f} MB)")
     print(f"true floor: {result['rows']:,} responses from Parquet into the frame and gap "
           f"means in {result['seconds']:.2f} s (peak {result['peak_mb']:.0f} MB)")
 

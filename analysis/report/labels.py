@@ -171,6 +171,8 @@ _PAIRS: dict[str, tuple[str, str]] = {
                   "Only the accounts of {segment}: NPS, gaps and indices are this "
                   "segment's respondents' figures; 'All accounts' gives every respondent's, "
                   "computed the same way."),
+    "n.no_previous": ("没有上一期调查的数字：“上一期”与“变化”两列为空。",
+                      "No earlier wave has figures: 'Previous wave' and 'Change' are empty."),
     "n.tasks": ("来源：系统中未关闭的跟进任务，每个客户一行；同一措施只列一次，×n 为次数。",
                 "Source: the open follow-up tasks, one row per account; each action once, "
                 "×n for how many times."),

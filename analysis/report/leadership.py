@@ -83,7 +83,7 @@ def account_columns(data: ReportData) -> list[AccountColumn]:
             AccountColumn("col.name", "name", None, 24),
             AccountColumn("col.industry", "industry", None, 10),
             AccountColumn("col.customer_type", "customer_type", None, 12),
-            AccountColumn("col.owner", "owner", None, 12),
+            AccountColumn("col.owner", "owner", None, 22),  # an email fits unwrapped
             AccountColumn("col.stage", "stage", None, 14),
             AccountColumn("col.abc", "abc", None, 6),
             AccountColumn("col.revenue", "revenue", MONEY, 12),
@@ -298,6 +298,8 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
                      page.cell(change, fmt=fmt), page.cell(target, fmt=fmt),
                      page.cell(status, font=BOLD),
                      *([page.cell(beside.get(key), fmt=fmt)] if view else [])])
+    if not data.previous and not (view and data.previous_segment):
+        page.banner(labels("n.no_previous"), span=6)
     page.blank()
     chart_col = "I" if view else "H"  # right of the portfolio's column, when it is there
     _summary_stages(page, data, labels, col("col.stage"), has_accounts, chart_col)
@@ -313,7 +315,9 @@ def write_summary(page: Page, data: ReportData, labels: Labels, accounts_sheet: 
                             r["gap"], r["n"]] for r in top.to_dict(orient="records")],
                           [None, None, DECIMAL2, COUNT])
         chart = sections.bar_chart(page.ws, labels("t.top_gaps"), gaps, label_col=1,
-                                   value_col=3, horizontal=True)
+                                   value_col=3, horizontal=True,
+                                   values=list(top["gap"]))
+        chart.height = 9.0  # room for all five items' names
         page.ws.add_chart(chart, f"{chart_col}{gaps.header - 1}")
     page.ws.print_area = f"A1:P{max(page.row, 40)}"
 
@@ -339,7 +343,7 @@ def _summary_stages(page: Page, data: ReportData, labels: Labels, stage_ref: str
     chart.add_data(Reference(page.ws, min_col=2, min_row=span.header, max_row=span.last),
                    titles_from_data=True)
     chart.set_categories(Reference(page.ws, min_col=1, min_row=span.first, max_row=span.last))
-    chart.height, chart.width = 6.5, 12.0
+    chart.height, chart.width = 8.0, 15.0  # the stages' names slant: room for them
     page.ws.add_chart(chart, f"{chart_col}4")
 
 

@@ -36,7 +36,10 @@ def largest_gaps_of(items: pd.DataFrame, k: int) -> pd.DataFrame:
 
 
 def bar_chart(ws: Any, title: str, span: Span, label_col: int, value_col: int,
-              horizontal: bool = False) -> BarChart:
+              horizontal: bool = False, values: Sequence[Any] = ()) -> BarChart:
+    """A bar chart of one column; horizontal bars run in the table's order, top down, and
+    the value axis includes 0 (``values``: the plotted numbers), so a gap's length reads
+    from zero."""
     chart = BarChart()
     chart.type = "bar" if horizontal else "col"
     chart.title, chart.legend = title, None
@@ -45,6 +48,13 @@ def bar_chart(ws: Any, title: str, span: Span, label_col: int, value_col: int,
     chart.set_categories(Reference(ws, min_col=label_col, min_row=span.first,
                                    max_row=span.last))
     chart.x_axis.tickLblPos = "low"  # labels clear of bars below zero
+    if horizontal:
+        chart.x_axis.scaling.orientation = "maxMin"  # the first row on top, as in the table
+    numbers = [float(v) for v in values if isinstance(v, (int, float)) and v == v]
+    if numbers and max(numbers) < 0:
+        chart.y_axis.scaling.max = 0
+    elif numbers and min(numbers) > 0:
+        chart.y_axis.scaling.min = 0
     chart.x_axis.delete = chart.y_axis.delete = False
     chart.height, chart.width = 7.0, 14.0
     return chart
@@ -69,7 +79,8 @@ def write_gaps(wb: Any, name: str, data: Any, labels: Labels) -> None:
                        labels("col.p_wilcoxon"), labels("col.p_holm")], rows,
                       [None, None, DECIMAL2, DECIMAL2, DECIMAL2, COUNT, DECIMAL2, PVALUE,
                        PVALUE])
-    page.ws.add_chart(bar_chart(page.ws, labels("t.gaps"), span, 1, 5), "K3")
+    page.ws.add_chart(bar_chart(page.ws, labels("t.gaps"), span, 1, 5,
+                                values=[r[4] for r in rows]), "K3")
     del tests
     items = data.table("servqual_items")
     if not items.empty:

@@ -329,3 +329,13 @@ def test_open_tasks_are_one_row_per_account(result):
         ("Acme", 3, "detractor ×2; gap: tangibles", "a@example.com, b@example.com"),
         ("Beta", 1, "call", None)]
     assert rows[0][4].date().isoformat() == "2027-01-02"  # the first due date
+
+
+def test_the_largest_gaps_chart_reads_from_zero_in_the_tables_order(books):
+    ws = load_workbook(io.BytesIO(books["en"]))["Summary"]
+    bars = [c for c in ws._charts if getattr(c, "type", None) == "bar"]
+    assert len(bars) == 1
+    assert bars[0].x_axis.scaling.orientation == "maxMin"  # the worst gap on top
+    assert bars[0].y_axis.scaling.max == 0  # every gap is below 0 here: the axis ends at 0
+    texts = [v for r in ws.iter_rows(values_only=True) for v in r if isinstance(v, str)]
+    assert LABELS["en"]["n.no_previous"] in texts  # no earlier wave: the empty columns say why

@@ -1,4 +1,4 @@
-"""Per-account detail tables: item gaps and respondents per buying role.
+"""Per-account detail: item gaps, and the small-role merge of anonymous waves.
 
 These are the tables an account scorecard shows beside the account's row in ``accounts``,
 so every figure on it comes from the one analysis run.
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..rollup import BUYER_ROLES, UNKNOWN_ROLE, normalize_roles
+from ..rollup import normalize_roles
 from ..servqual import ServqualLayout
 
 MERGED_ROLE = "other"  # roles too small to show on their own in an anonymous wave
@@ -105,19 +105,3 @@ def merge_small_roles(accounts: pd.Series, roles: pd.Series, min_answers: int,
     keys = pd.DataFrame({"a": accounts.astype("string").to_numpy(), "r": named.to_numpy()})
     size = keys.groupby(["a", "r"], dropna=False, observed=True)["r"].transform("size")
     return named.where(size.to_numpy() >= min_answers, MERGED_ROLE)
-
-
-def account_roles(keyed: pd.DataFrame, min_answers: int = 0,
-                  weights: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """Customers who answered, per account and buying role: ``account_id, role, n`` in the
-    canonical role order (small roles merged as :func:`merge_small_roles` does)."""
-    roles = merge_small_roles(keyed["account_id"], keyed["role"], min_answers, weights)
-    frame = pd.DataFrame({"account_id": keyed["account_id"].astype("string").to_numpy(),
-                          "role": roles.to_numpy()})
-    table = frame.groupby(["account_id", "role"], observed=True).size().rename(
-        "n").reset_index()
-    order = {r: k for k, r in enumerate((*BUYER_ROLES, MERGED_ROLE, UNKNOWN_ROLE))}
-    table["_order"] = table["role"].map(lambda r: order.get(r, len(order)))
-    table = table.sort_values(["account_id", "_order", "role"]).drop(columns="_order")
-    return table.astype({"account_id": "string", "role": "string", "n": "int64"}).reset_index(
-        drop=True)

@@ -20,7 +20,7 @@ GRID_ITEMS = ("grid_step", "grid_level")
 
 @dataclass(frozen=True)
 class AnalysisOptions:
-    """Choices a user can make; defaults follow DESIGN.md."""
+    """Choices a user can make; defaults follow docs/METHODS.md (9.4)."""
 
     role_weights: Mapping[str, float] | None = None
     stage_model: StageModel | None = None
@@ -30,7 +30,7 @@ class AnalysisOptions:
     by: Sequence[str] = ()  # extra groupings for SERVQUAL (role, wave, customer_type, owner…)
     # anonymous waves: per-role views merge roles with fewer answers than this in an account
     min_role_answers: int = 0
-    # reliability's missing answers: "listwise" (DESIGN.md) or "pairwise" (R psych's default)
+    # reliability's missing answers: "listwise" (METHODS.md 3.2) or "pairwise" (R psych's)
     missing: str = "listwise"
     # the path model's missing answers: "listwise", or "mean" (an item's mean over the rows
     # that answered the model replaces a missing answer)

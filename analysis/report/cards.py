@@ -219,7 +219,9 @@ def _tasks_by_account(tasks: pd.DataFrame, labels: Labels) -> pd.DataFrame:
     for account, group in tasks.groupby("account", sort=False):
         prefix = f"{account}: "
         titles = [str(t).removeprefix(prefix) for t in group["title"]]
-        counted = pd.Series(titles).value_counts(sort=False)
+        counted: dict[str, int] = {}
+        for title in titles:
+            counted[title] = counted.get(title, 0) + 1
         actions = sep.join(t if n == 1 else f"{t} ×{n}" for t, n in counted.items())
         owners = ", ".join(dict.fromkeys(str(o) for o in group["owner"] if o))
         due = pd.to_datetime(group["due"], errors="coerce").min()

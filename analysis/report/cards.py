@@ -75,7 +75,7 @@ def write_scorecard(wb: Any, used: set[str], code: str, row: dict[str, Any],
                     items: pd.DataFrame, evidence: pd.DataFrame, data: Any,
                     labels: Labels) -> None:
     name = unique_sheet_name(f"{labels('sheet.scorecard')} {code}", used)
-    page = Page(streamed_sheet(wb, name), [30, 16, 12, 12, 12, 8], landscape=False,
+    page = Page(streamed_sheet(wb, name), [30, 24, 12, 12, 12, 8], landscape=False,
                 one_page=True)
     page.title(f"{labels('t.card')}: {row.get('name') or code}", labels("n.card"), span=6)
     page.blank()

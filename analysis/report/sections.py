@@ -239,7 +239,7 @@ def write_contribution(wb: Any, name: str, data: Any, labels: Labels) -> None:
     table = data.table("accounts")
     if table.empty or "contribution" not in table:
         return
-    page = Page(streamed_sheet(wb, name), [26, 8, 14, 10, 12, 4])
+    page = Page(streamed_sheet(wb, name), [26, 8, 14, 10, 22, 4])
     page.title(labels("t.contribution"), labels("n.contribution"), span=6)
     page.blank()
     ranked = table.sort_values("contribution", ascending=False, na_position="last")

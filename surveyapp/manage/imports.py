@@ -30,6 +30,7 @@ from ..db import get_session
 from ..security import accepts_upload
 from ..services import access, imports
 from . import bp
+from .import_problems import in_page_language
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # IMPORT_MAX_BYTES: about 50,000 contacts as CSV
 FORM_OVERHEAD = 64 * 1024  # the multipart envelope, the CSRF token and the other fields
@@ -103,8 +104,10 @@ def _upload_page(form: UploadForm, status: int = 200):
 def _preview_page(plan: imports.ImportPlan, data: bytes, status: int = 200):
     token = _seal(plan.kind, plan.source, data, plan.digest(), len(plan.rows)) \
         if plan.ok else None
+    problems = [(error, in_page_language(error.message)) for error in plan.errors[:SHOWN_ROWS]]
     return render_template("manage/imports/preview.html", plan=plan, token=token,
-                           form=ConfirmForm(formdata=None), shown=SHOWN_ROWS), status
+                           problems=problems, form=ConfirmForm(formdata=None),
+                           shown=SHOWN_ROWS), status
 
 
 def _too_large():

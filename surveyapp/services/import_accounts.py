@@ -148,6 +148,7 @@ def plan_accounts(session: Session, name: str, data: bytes | None,
     limits, refused = _account_columns(settings, instrument)
     try:
         raw = read_table(name, data)
+        plan.columns = [str(c) for c in raw.columns]
         frame, plan.errors = check_accounts(
             raw, tuple(limits), name, limits, required=("name",), refused=refused,
             owner_email=True, max_lengths=max_lengths(Account, {

@@ -43,6 +43,7 @@ def plan_contacts(session: Session, name: str, data: bytes | None,
     plan = ImportPlan("contacts", name)
     try:
         raw = read_table(name, data)
+        plan.columns = [str(c) for c in raw.columns]
         accounts = dict(session.execute(select(Account.code, Account.id)).all()) \
             if "account_id" in raw.columns else {}
         # another manager's account exists: the row says it is theirs, as the accounts

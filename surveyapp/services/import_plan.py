@@ -16,11 +16,18 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from analysis.frames import CellError, InputFileError
+from analysis.frames import (
+    ACCOUNT_NUMERIC_COLUMNS,
+    ACCOUNT_TEXT_COLUMNS,
+    CONTACT_COLUMNS,
+    CellError,
+    InputFileError,
+)
 
 from ..models import Account, Contact
 
 KINDS = ("accounts", "contacts")
+ACCOUNT_COLUMNS = (*ACCOUNT_TEXT_COLUMNS, *ACCOUNT_NUMERIC_COLUMNS)
 
 
 class ImportRejected(Exception):
@@ -76,6 +83,7 @@ class ImportPlan:
     assessment_columns: list[str] = field(default_factory=list)
     assessment_campaign_id: int | None = None
     frame: pd.DataFrame | None = None  # the typed rows, in file order
+    columns: list[str] = field(default_factory=list)  # the file's header, as read
 
     @property
     def ok(self) -> bool:
@@ -94,6 +102,20 @@ class ImportPlan:
     def changes_anything(self) -> bool:
         counts = self.counts
         return bool(counts["new"] or counts["updated"])
+
+    def looks_like(self) -> str | None:
+        """The other kind, when the file was uploaded as one kind but its header is the
+        other's (a contacts file sent as accounts): the likeliest fix of its errors."""
+        header = set(self.columns)
+        if self.ok or not header:
+            return None
+        if self.kind == "accounts" and "contact_id" in header \
+                and header <= set(CONTACT_COLUMNS):
+            return "contacts"
+        if self.kind == "contacts" and "contact_id" not in header \
+                and header & (set(ACCOUNT_COLUMNS) - set(CONTACT_COLUMNS)):
+            return "accounts"
+        return None
 
     def summary(self) -> str:
         c = self.counts

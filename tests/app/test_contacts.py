@@ -214,7 +214,7 @@ def test_a_manager_imports_only_into_their_own_accounts(app, own_manager, people
     ]
     before = snapshot(app)
     for kind, content, problem in files:
-        response = own_manager.post("/import/preview", data={
+        response = own_manager.post("/import/preview?lang=en", data={
             "kind": kind, "file": (io.BytesIO(content.encode()), "f.csv")},
             content_type="multipart/form-data")
         assert response.status_code == 422

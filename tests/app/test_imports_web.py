@@ -69,9 +69,10 @@ def test_a_rejected_file_lists_problems_and_cannot_be_confirmed(app, logged_in):
     page = upload(logged_in, "contacts", "bad.csv", (DATA / "import_contacts_bad.csv").read_bytes())
     assert page.status_code == 422
     html = html_text.unescape(page.get_data(as_text=True))
-    assert "'老板' is not a buying role" in html
-    assert "account 'K009' does not exist" in html
-    assert "is not an email address" in html
+    # the page is Chinese (the default language), and so are its problems
+    assert "“老板”不是采购角色" in html
+    assert "客户“K009”不存在" in html
+    assert "不是邮箱地址" in html
     assert 'name="upload"' not in html
     assert snapshot(app) == before
 
@@ -216,3 +217,64 @@ def test_a_background_import_whose_preview_no_longer_holds_writes_nothing(app, s
     assert {k: v for k, v in after.items() if k != "audit_events"} == before
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "import.failed"))
     assert "the data changed since the preview" in event.detail_json
+
+
+# every way a row or column of an accounts or contacts file can be wrong, each once
+BAD_FILES = [
+    ("accounts", "account_id,name,colour,share_of_wallet\nK1,甲,x,0.3\n"),
+    ("accounts", "account_id,name,name\nK1,甲,甲\n"),
+    ("contacts", "contact_id,account_id,name\nC1,K1," + "长" * 300 + "\n"),
+    ("accounts", "name\n甲\n"),
+    ("accounts", "account_id,name,customer_type,owner,revenue,margin,on_time_delivery,"
+                 "complaints,trust,ppm\n"
+                 "K1,甲,boss,not-an-email,12元,1.5,95%,2.5,9,\"1,234.5\"\n"
+                 "K1,,value_added,a@b.cn,-1,0.2,0.9,1,3,x\n"
+                 "\"K3\",\"丙\n公司\",partnership,a@b.cn,1e999,0.2,0.9,1,3,0\n"
+                 ",丁,partnership,a@b.cn,1,0.2,0.9,1,3,0\n"),
+    ("contacts", "contact_id,account_id,name,email,role,lang\n"
+                 "C1,K404,王,not-an-email,boss,fr\n"
+                 "C1,,,a@b.cn,user,zh\n"),
+]
+
+
+def test_every_import_problem_is_said_in_chinese_on_the_chinese_page(app, session):
+    """Each message the checks give (in English, as the command line prints it) has a
+    Chinese wording on the page; none is left in English."""
+    from flask_babel import force_locale
+
+    from surveyapp.manage.import_problems import in_page_language
+    from surveyapp.services import imports
+
+    settings_ = imports.ImportSettings.from_config(app.config)
+    with app.test_request_context():
+        plans = [imports.plan_import(session, kind, f"{kind}.csv", content.encode(),
+                                     settings_) for kind, content in BAD_FILES]
+        messages = {e.message for plan in plans for e in plan.errors}
+        assert len(messages) >= 15  # the files above do reach the many checks
+        with force_locale("zh"):
+            untranslated = {m for m in messages if in_page_language(m) == m}
+            said = {in_page_language(m) for m in messages}
+        with force_locale("en"):
+            assert {in_page_language(m) for m in messages} == messages  # English as written
+    assert untranslated == set()
+    assert any("不是邮箱地址" in m for m in said) and any("为负数" in m for m in said)
+    assert in_page_language("a problem of a shape never seen") == \
+        "a problem of a shape never seen"
+
+
+def test_the_chinese_import_page_words_the_problems_and_spots_the_other_kind(logged_in):
+    contacts = (DATA / "import_contacts.csv").read_bytes()
+    page = upload(logged_in, "accounts", "联系人.csv", contacts)
+    text = html_text.unescape(page.get_data(as_text=True))
+    assert page.status_code == 422
+    assert "这看起来是联系人文件" in text and "未知的列" in text
+    logged_in.get("/?lang=en")
+    english = html_text.unescape(upload(logged_in, "accounts", "c.csv", contacts)
+                                 .get_data(as_text=True))
+    assert "This looks like a contacts file" in english and "unknown column" in english
+    accounts = (DATA / "import_accounts_gbk.csv").read_bytes()
+    wrong_way = html_text.unescape(upload(logged_in, "contacts", "a.csv", accounts)
+                                   .get_data(as_text=True))
+    assert "This looks like an accounts file" in wrong_way
+    right = upload(logged_in, "accounts", "a.csv", accounts).get_data(as_text=True)
+    assert "looks like" not in right

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from analysis import StageModel
 from analysis.stages import Criterion
 
-from ..services.figures import WaveFigures, enough, segment_items, segment_row
+from ..services.figures import WaveFigures, enough, segment_items, segment_row, withhold_thin_row
 from .roles import role_views
 
 GRID_STEPS = {"zh": ["寒暄", "事实", "观念", "行为", "价值观"],
@@ -124,7 +124,7 @@ def unplaced_contacts(contacts: list[Any], ratings: dict[int, dict[str, float]])
 
 HISTORY_MEASURES = ("stage", "stage_zh", "stage_en", "nps.unweighted", "nps", "nps.n",
                     "servqual.unweighted", "servqual.unweighted.n", "satisfaction",
-                    "loyalty_index", "contribution", "responses")
+                    "loyalty_index", "loyalty_index.n", "contribution", "responses")
 
 
 def history(waves: list[WaveFigures], code: str) -> list[dict[str, Any]]:
@@ -139,8 +139,9 @@ def history(waves: list[WaveFigures], code: str) -> list[dict[str, Any]]:
         row = table[table["account_id"] == code]
         if row.empty:
             continue
-        values = {k: (None if _missing(v) else v) for k, v in row.iloc[0].items()
-                  if k in HISTORY_MEASURES}
+        whole = withhold_thin_row({k: (None if _missing(v) else v)
+                                   for k, v in row.iloc[0].items()})
+        values = {k: v for k, v in whole.items() if k in HISTORY_MEASURES}
         values["enough"] = enough(values.get("nps.n"))
         out.append({"campaign": figures.campaign.id, "wave": figures.campaign.wave
                     or figures.campaign.name, "name": figures.campaign.name, **values})
@@ -166,6 +167,14 @@ def _type_figure(gap: Any, n: Any) -> dict[str, Any]:
     shown = enough(answers) and gap is not None and not _missing(gap)
     return {"type_gap": float(gap) if shown else None, "type_n": answers,
             "type_enough": shown}
+
+
+def _wave_gap(figure: dict[str, Any] | None) -> float | None:
+    """The portfolio's gap beside the account's, None when it rests on fewer than
+    MIN_ANSWERS respondents (a young wave)."""
+    if not figure or not enough(figure.get("n")) or _missing(figure.get("gap")):
+        return None
+    return float(figure["gap"])
 
 
 def scorecard_extras(session: Any, card: Any, lang: str, instruments_dir: str,
@@ -200,12 +209,12 @@ def scorecard_extras(session: Any, card: Any, lang: str, instruments_dir: str,
     type_row = (segment_row(figures, "customer_type", ctype) if ctype else None) or {}
     type_items = segment_items(figures, "customer_type", ctype) if ctype else {}
     extras["customer_type"] = ctype
-    extras["compare"] = [{**d, "portfolio": (dims.get(d["dimension"]) or {}).get("gap"),
+    extras["compare"] = [{**d, "portfolio": _wave_gap(dims.get(d["dimension"])),
                           **_type_figure(type_row.get(f"servqual.{d['dimension']}.gap"),
                                          type_row.get(f"servqual.{d['dimension']}.n"))}
                          for d in card.records("dimensions")]
     portfolio_items = figures.table("servqual_items")
-    by_item = dict(zip(portfolio_items["item"], portfolio_items["gap"], strict=True)) \
+    by_item = {r["item"]: _wave_gap(r) for r in portfolio_items.to_dict(orient="records")} \
         if not portfolio_items.empty else {}
     items = sorted((r for r in card.records("items") if r.get("gap") is not None),
                    key=lambda r: r["gap"])[:WORST_ITEMS]
@@ -218,6 +227,7 @@ def scorecard_extras(session: Any, card: Any, lang: str, instruments_dir: str,
     drivers = figures.table("model_drivers")
     extras["drivers"] = drivers.sort_values("rank").to_dict(orient="records") \
         if not drivers.empty and "rank" in drivers.columns else []
+    extras["drivers_n"] = (figures.summary.get("model") or {}).get("n")
     if shown:
         names = card.names
         extras["charts"]["gaps"] = {
@@ -225,7 +235,7 @@ def scorecard_extras(session: Any, card: Any, lang: str, instruments_dir: str,
                                       names else d["dimension"] for d in shown],
             "series": [{"label": _("This account"), "data": [d["gap"] for d in shown]},
                        {"label": _("Portfolio"), "data": [
-                           (dims.get(d["dimension"]) or {}).get("gap") for d in shown]}],
+                           _wave_gap(dims.get(d["dimension"])) for d in shown]}],
             "y": _("Gap (P − E)")}
         if any(d["type_enough"] for d in extras["compare"]):
             by_dim = {d["dimension"]: d["type_gap"] for d in extras["compare"]}

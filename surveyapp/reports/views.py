@@ -33,6 +33,7 @@ from ..services import (
 )
 from ..services.figures import MIN_ANSWERS, wave_figures
 from . import bp, dashboard, evidence, segments
+from .accounts_csv import accounts_csv as accounts_csv_file
 
 DASHBOARD_LIST = 10  # open alerts and overdue tasks listed on the dashboard
 
@@ -146,7 +147,8 @@ def accounts_csv():
     rows = scorecards.export_rows(figures, _query(), scorecards.previous_wave(session,
                                                                               campaign))
     audit.record_now(session, "export", f"campaign {campaign.id}", {"file": "accounts.csv"})
-    return Response(scorecards.list_csv(rows), mimetype="text/csv",
+    data = accounts_csv_file(rows, scorecards.stage_model(_stages_file()), get_locale_code())
+    return Response(data, mimetype="text/csv",
                     headers={"Content-Disposition":
                              f"attachment; filename=accounts-campaign{campaign.id}.csv"})
 

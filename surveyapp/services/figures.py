@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,53 @@ def enough(n: object) -> bool:
         return float(n) >= MIN_ANSWERS  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
+
+# figures whose n is not "<figure>.n": both NPS columns rest on the recommendation answers;
+# the loyalty quadrant and the apostle type on the satisfaction and loyalty indices
+SHARED_N = {"nps": ("nps.n",), "nps.unweighted": ("nps.n",),
+            "quadrant": ("satisfaction.n", "loyalty_index.n"),
+            "apostle": ("satisfaction.n", "loyalty_index.n")}
+
+
+def _resting_on(columns: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each respondent-based figure among ``columns`` → the n columns it rests on (a
+    figure "x" rests on "x.n"; its unweighted twin "x.mean" on the same n)."""
+    present = set(columns)
+    found = {c: n for c, n in SHARED_N.items() if c in present and set(n) <= present}
+    for column in present:
+        if column.endswith(".n"):
+            continue
+        base = column.removesuffix(".mean")
+        if f"{base}.n" in present:
+            found[column] = (f"{base}.n",)
+    return found
+
+
+def withhold_thin(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of an account-level table with every figure resting on fewer than
+    MIN_ANSWERS respondents blanked (NaN; its n kept), so no page, chart or export shows
+    it as a number. The one place the fewer-than-5 rule is applied to the accounts."""
+    out = table.copy()
+    for column, ns in _resting_on(out.columns).items():
+        thin = pd.Series(False, index=out.index)
+        for n in ns:
+            thin |= ~(pd.to_numeric(out[n], errors="coerce") >= MIN_ANSWERS).fillna(False)
+        if thin.any():
+            if not (pd.api.types.is_float_dtype(out[column])
+                    or pd.api.types.is_object_dtype(out[column])):
+                out[column] = out[column].astype("object")
+            out.loc[thin.to_numpy(dtype=bool), column] = None
+    return out
+
+
+def withhold_thin_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`withhold_thin` for one account's row (None for a blanked figure)."""
+    out = dict(row)
+    for column, ns in _resting_on(out).items():
+        if not all(enough(out.get(n)) for n in ns):
+            out[column] = None
+    return out
+
 
 _cache: OrderedDict[tuple[Any, str], Any] = OrderedDict()
 _lock = threading.Lock()

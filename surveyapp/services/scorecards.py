@@ -25,7 +25,14 @@ from analysis.servqual import SCORE_COLUMNS
 
 from ..models import Account, Campaign, Contact, Invitation
 from .exports import FORMULA_STARTS
-from .figures import Freshness, WaveFigures, wave_figures
+from .figures import (
+    MIN_ANSWERS,
+    Freshness,
+    WaveFigures,
+    wave_figures,
+    withhold_thin,
+    withhold_thin_row,
+)
 from .instruments import questionnaire_of
 from .responses import text_answers
 from .scoring import COVERAGE_TABLE
@@ -42,6 +49,7 @@ LARGE_NEGATIVE_GAP = -1.0
 FLAGS = ("detractors", "gap", "economic_silent", "stage_fell")
 EXPORT_COLUMNS = ("account_id", "name", "industry", "customer_type", "owner", "stage", "abc",
                   "nps.unweighted", "nps", "nps.n", "servqual.unweighted", "servqual.weighted",
+                  "servqual.unweighted.n",
                   "servqual.servperf", "contribution", "invited", "responded", "previous_stage",
                   *(f"flag.{f}" for f in FLAGS))
 SORTS = {"account": "account_id", "name": "name", "stage": "stage_order", "abc": "abc",
@@ -111,7 +119,8 @@ def _list_frame(figures: WaveFigures, previous: WaveFigures | None = None) -> pd
     accounts = figures.table("accounts")
     if accounts.empty:
         return pd.DataFrame(columns=list(LIST_COLUMNS))
-    table = accounts[[c for c in LIST_COLUMNS if c in accounts.columns]].copy()
+    kept = [c for c in accounts.columns if c in LIST_COLUMNS or c.endswith(".n")]
+    table = accounts[kept].copy()
     coverage = figures.table(COVERAGE_TABLE)
     if not coverage.empty:
         table = table.merge(coverage, on="account_id", how="left")
@@ -123,7 +132,9 @@ def _list_frame(figures: WaveFigures, previous: WaveFigures | None = None) -> pd
     order = {s: k for k, s in enumerate(model)}
     if "stage" in table.columns:
         table["stage_order"] = table["stage"].map(order).astype("float64")
-    _flag(table, previous, order)
+    _flag(table, previous, order)  # a flag says "more detractors" in words, whatever n
+    # the figures themselves: an NPS or a gap of 2–4 people is neither shown nor sorted by
+    table = withhold_thin(table)
     table.index = pd.Index(table["account_id"].to_numpy(), name=None)  # the code, for links
     return table
 
@@ -297,7 +308,7 @@ def _account_row(figures: WaveFigures, code: str) -> dict[str, Any] | None:
     if code not in positions:
         return None
     row = figures.table("accounts").iloc[positions[code]]
-    return {k: (None if _is_missing(v) else v) for k, v in row.items()}
+    return withhold_thin_row({k: (None if _is_missing(v) else v) for k, v in row.items()})
 
 
 def account_scorecard(session: Session, account: Account, campaign: Campaign | None,
@@ -334,6 +345,11 @@ def account_scorecard(session: Session, account: Account, campaign: Campaign | N
              "mean": profile.get(f"servqual.{m}.mean"), "n": profile.get(f"servqual.{m}.n")}
             for m in SCORE_COLUMNS])
         items = _by_account(figures, "servqual_account_items").get(account.code, empty)
+        if not items.empty:  # an item's E, P and gap of fewer than 5 people: not shown
+            items = items.copy()
+            thin = ~(pd.to_numeric(items["n"], errors="coerce") >= MIN_ANSWERS).fillna(False)
+            items.loc[thin.to_numpy(dtype=bool),
+                      [c for c in ("e", "p", "gap") if c in items.columns]] = float("nan")
         card.items = items.set_index("item") if not items.empty else items
     evidence = _by_account(figures, "stage_evidence").get(account.code, empty)
     if not evidence.empty:
@@ -347,14 +363,14 @@ def account_scorecard(session: Session, account: Account, campaign: Campaign | N
 def _respondents(session: Session, account: Account, campaign: Campaign | None) -> pd.DataFrame:
     contacts = session.execute(
         select(Contact.name, Contact.role, Contact.lang, Invitation.id,
-               Invitation.responded_at)
+               Invitation.responded_at, Contact.erased_at)
         .outerjoin(Invitation, (Invitation.contact_id == Contact.id)
                    & (Invitation.campaign_id == (campaign.id if campaign else -1)))
         .where(Contact.account_id == account.id).order_by(Contact.id)).all()
     return pd.DataFrame(
-        [(name, role, lang, inv is not None, answered is not None)
-         for name, role, lang, inv, answered in contacts],
-        columns=["name", "role", "lang", "invited", "answered"])
+        [(name, role, lang, inv is not None, answered is not None, erased is not None)
+         for name, role, lang, inv, answered, erased in contacts],
+        columns=["name", "role", "lang", "invited", "answered", "erased"])
 
 
 def _comments(session: Session, campaign: Campaign, account: Account, roles: pd.DataFrame,

@@ -41,7 +41,10 @@ def listed(app, session, make_account, make_contact, make_campaign, invite):
 
 
 def _rows(data: bytes) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    """The CSV's rows keyed by each header's technical name ("客户名称 (name)" → "name")."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    headers = [h.rsplit(" (", 1)[1].rstrip(")") for h in next(reader)]
+    return [dict(zip(headers, row, strict=True)) for row in reader]
 
 
 def test_needs_attention_flags_say_why(app, listed):
@@ -51,21 +54,36 @@ def test_needs_attention_flags_say_why(app, listed):
     assert text.count('class="flag">large negative gap<') == 1
     assert text.count('class="flag warn">economic buyer silent<') == 1
     rows = {r["account_id"]: r for r in _rows(client.get("/accounts.csv").data)}
-    # K002: one answer of 2 → NPS −100 (DESIGN.md: 0–6 detractors); gap 4 − 6 = −2 ≤ −1;
-    # its economic buyer was invited and did not answer
-    assert rows["K002"]["flag.detractors"] == rows["K002"]["flag.gap"] == "True"
-    assert rows["K002"]["flag.economic_silent"] == "True"
-    assert float(rows["K002"]["nps.unweighted"]) == -100
-    assert float(rows["K002"]["servqual.unweighted"]) == pytest.approx(-2.0)
-    # K001: answers 10 and 9 → NPS 100; the gap rolls up by buying role (DESIGN.md weights
-    # economic 0.30, user 0.15): (0.30 · 1 + 0.15 · 0) / 0.45 = 2/3; nothing to flag
-    assert [rows["K001"][f"flag.{f}"] for f in
-            ("detractors", "gap", "economic_silent", "stage_fell")] == ["False"] * 4
-    assert float(rows["K001"]["servqual.unweighted"]) == pytest.approx(2 / 3)
+    # K002: one answer of 2 (DESIGN.md: 0–6 detractors); gap 4 − 6 = −2 ≤ −1; its economic
+    # buyer was invited and did not answer. The flags say so in words; the NPS and the gap
+    # of one person are not figures: empty cells beside their n
+    assert rows["K002"]["flag_more_detractors"] == rows["K002"]["flag_large_negative_gap"] \
+        == "yes"
+    assert rows["K002"]["flag_economic_buyer_silent"] == "yes"
+    assert (rows["K002"]["nps_per_respondent"], rows["K002"]["nps_n"]) == ("", "1")
+    assert (rows["K002"]["servqual_gap_role_weighted"], rows["K002"]["servqual_n"]) == ("", "1")
+    # K001: answers 10 and 9, no gap ≤ −1: nothing to flag; n = 2, so no NPS or gap either
+    assert [rows["K001"][f"flag_{f}"] for f in
+            ("more_detractors", "large_negative_gap", "economic_buyer_silent",
+             "stage_fell")] == ["no"] * 4
+    assert (rows["K001"]["servqual_gap_role_weighted"], rows["K001"]["servqual_n"]) == ("", "2")
     # contribution = revenue · margin − cost to serve (DESIGN.md)
     assert float(rows["K001"]["contribution"]) == pytest.approx(2e6 * 0.3 - 1e5)
     # a name a spreadsheet would run is written as text
     assert rows["K001"]["name"] == "'=HYPERLINK(1)"
+
+
+def test_the_export_speaks_the_pages_language_with_the_technical_names_kept(app, listed):
+    client = _client(app, "admin@example.com")
+    client.get("/accounts?lang=zh")
+    data = client.get("/accounts.csv").data
+    assert data.startswith("\ufeff".encode())  # UTF-8 with BOM: Excel reads the Chinese
+    head = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert head[:2] == ["客户 (account_id)", "客户名称 (name)"]
+    assert "NPS（按角色加权） (nps_role_weighted)" in head
+    client.get("/accounts?lang=en")
+    head = next(csv.reader(io.StringIO(client.get("/accounts.csv").data.decode("utf-8-sig"))))
+    assert "NPS, each respondent counted once (nps_per_respondent)" in head
 
 
 def test_the_export_holds_the_filtered_list_and_is_audited(app, session, listed):

@@ -79,3 +79,44 @@ def test_the_scorecard_page_says_too_few_answers_and_shows_comments_with_their_q
     assert "faster quotes please" in text and "Question: " in text
     assert 'data-chart="chart-gaps"' not in text  # no chart of one respondent's gaps
     assert "Twenty-five grid" in text and " style=" not in text and "<script>" not in text
+
+
+def test_a_figure_of_fewer_than_5_answers_is_withheld_with_its_n():
+    import pandas as pd
+
+    from surveyapp.services.figures import withhold_thin, withhold_thin_row
+
+    row = {"nps": 50.0, "nps.unweighted": 40.0, "nps.n": 4, "loyalty_index": 70.0,
+           "loyalty_index.mean": 71.0, "loyalty_index.n": 4, "satisfaction": 80.0,
+           "satisfaction.n": 9, "quadrant": "loyalist", "servqual.tangibles.gap": -1.0,
+           "servqual.tangibles.gap.n": 5, "contribution": 1000.0}
+    kept = withhold_thin_row(row)
+    # n = 4: both NPS, the loyalty index and its mean, and the quadrant (it rests on the
+    # loyalty index too) are gone; the n stay; n = 5 and 9 and a non-survey figure stay
+    assert [kept[k] for k in ("nps", "nps.unweighted", "loyalty_index",
+                              "loyalty_index.mean", "quadrant")] == [None] * 5
+    assert (kept["nps.n"], kept["loyalty_index.n"]) == (4, 4)
+    assert (kept["satisfaction"], kept["servqual.tangibles.gap"], kept["contribution"]) \
+        == (80.0, -1.0, 1000.0)
+    table = withhold_thin(pd.DataFrame([row, {**row, "nps.n": 5, "loyalty_index.n": 5}]))
+    assert table["nps"].isna().tolist() == [True, False]
+    assert table["quadrant"].tolist() == [None, "loyalist"]
+
+
+def test_a_scorecard_of_four_answers_shows_no_survey_figure(
+        app, session, make_account, make_contact, make_campaign, invite):
+    users.create_user(session, "admin@example.com", PASSWORD, role="admin", actor=None)
+    campaign = make_campaign(("servqual", "loyalty"))
+    account = make_account("K001")
+    for role in ("economic", "technical", "user", "coach"):
+        invitation, _token = invite(campaign, make_contact(account, role=role))
+        submit(app, session, invitation, {**answers(5, 6), "nps": 10})
+    client = app.test_client()
+    client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
+    text = client.get("/accounts/K001?lang=en").get_data(as_text=True)
+    # every answer E 5, P 6: a gap of +1.00 everywhere, which must not show for n = 4
+    assert "1.00" not in text and "6.00" not in text and "5.00" not in text
+    assert "too few answers (n = 4)" in text
+    assert text.count("too few answers") >= 10  # NPS ×2, indices, four degrees, gaps, totals
+    text = client.get("/accounts?lang=en").get_data(as_text=True)
+    assert "1.00" not in text and ">100<" not in text

@@ -379,3 +379,21 @@ def test_the_run_is_its_steps_in_order(data):
         step(bare)
     assert list(bare.summary) == ["n_responses", "instruments"] and not bare.tables
     assert not bare.per_account and bare.figures.servqual is None
+
+
+def test_an_accounts_file_gives_segments_by_canonical_customer_type(data, tmp_path):
+    """From files (surveyapp analyze --accounts): a customer type written as its Chinese name
+    is the segment of its id."""
+    from analysis import read_accounts
+
+    q, responses, _, _ = data
+    path = tmp_path / "accounts.csv"
+    path.write_text("account_id,customer_type,owner\nA0,伙伴型,li@x.cn\nA1,partnership,\n"
+                    "A2,附加价值型,wang@x.cn\nA3,价格敏感型,wang@x.cn\nA4,Value-added,\n",
+                    encoding="utf-8")
+    accounts = read_accounts(path)
+    table = analyze(q, responses, accounts).tables["segments"]
+    types = table[table["segment"] == "customer_type"].set_index("value")
+    assert types["responses"].to_dict() == {"partnership": 14 + 9, "price_sensitive": 7,
+                                            "value_added": 12 + 10}
+    assert set(table.loc[table["segment"] == "owner", "value"]) == {"li@x.cn", "wang@x.cn"}

@@ -143,6 +143,7 @@ def pages(instance: str, repeat: int) -> None:
 HIDDEN = re.compile(r'<input type="hidden" name="(csrf_token|page)" value="([^"]*)"')
 RADIO = re.compile(r'<input type="radio" id="[^"]+" name="([^"]+)" value="([^"]+)"')
 POINTS = re.compile(r'<input type="text" id="[^"]+" name="([^"]+)"[^>]*class="points"')
+POLL_S = 2.0  # the scorecard is asked this often: more often would slow the recompute
 FRESHNESS = re.compile(r'<div class="freshness[^"]*"[^>]*>(.*?)</div>', re.S)
 
 
@@ -219,7 +220,7 @@ def freshness(instance: str, timeout: float) -> None:
             if time.perf_counter() - submitted > timeout:
                 raise SystemExit(f"the scorecard still shows {seen} responses after "
                                  f"{timeout:.0f} s")
-            time.sleep(0.5)
+            time.sleep(POLL_S)
             seen = _scored(manager, scorecard)
         seconds = time.perf_counter() - submitted
         print(f"\nsurvey submitted through a link: the scorecard shows {seen:,} responses "

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 WIDTHS = (360, 1280)
 PAGES = ("/import", "/contacts", "/waves", "/waves/1", "/users", "/users/new", "/audit",
-         "/account/password")
+         "/account/password", "/accounts/A001/assessment")
 
 
 def _page_width(page) -> int:

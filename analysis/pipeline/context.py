@@ -47,6 +47,8 @@ class RunContext:
     @classmethod
     def start(cls, questionnaire: Questionnaire, responses: pd.DataFrame,
               accounts: pd.DataFrame | None, options: AnalysisOptions) -> RunContext:
+        if accounts is not None:
+            _check_accounts(accounts)
         if not responses.index.is_unique:  # figures are regrouped by row label
             responses = responses.reset_index(drop=True)
         if "account_id" in responses.columns and "role" not in responses.columns:
@@ -65,3 +67,14 @@ class RunContext:
 
 
 Step = Callable[[RunContext], None]
+
+
+def _check_accounts(accounts: pd.DataFrame) -> None:
+    """One row per account: the account table and the segments are keyed by it."""
+    if "account_id" not in accounts.columns:
+        raise ValueError("accounts has no column 'account_id' (argument accounts)")
+    ids = accounts["account_id"].astype("string")
+    repeated = ids[ids.duplicated() & ids.notna()]
+    if len(repeated):
+        raise ValueError(f"accounts has {len(repeated)} repeated account_id(s), e.g. "
+                         f"'{repeated.iloc[0]}': one row per account (argument accounts)")

@@ -397,3 +397,12 @@ def test_an_accounts_file_gives_segments_by_canonical_customer_type(data, tmp_pa
     assert types["responses"].to_dict() == {"partnership": 14 + 9, "price_sensitive": 7,
                                             "value_added": 12 + 10}
     assert set(table.loc[table["segment"] == "owner", "value"]) == {"li@x.cn", "wang@x.cn"}
+
+
+def test_accounts_with_a_repeated_or_missing_id_are_refused(data):
+    q, responses, accounts, _ = data
+    twice = pd.concat([accounts, accounts.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"repeated account_id.*'A0'.*argument accounts"):
+        analyze(q, responses, twice)
+    with pytest.raises(ValueError, match="no column 'account_id'"):
+        analyze(q, responses, accounts.drop(columns=["account_id"]))

@@ -344,11 +344,15 @@ def test_leadership_is_offered_no_button_it_may_not_press(app, scored_portfolio)
     waves = boss.get("/waves?lang=en").get_data(as_text=True)
     wave = boss.get(f"/waves/{scored_portfolio.id}?lang=en").get_data(as_text=True)
     assert "Compute again" not in accounts and "New wave" not in waves
+    scorecard = boss.get("/accounts/A001?lang=en").get_data(as_text=True)
+    assert "/accounts/A001/assessment" not in scorecard  # a form leadership may not open
     assert "Send invitations" not in wave and "reminder round" not in wave
     editor = _client(app, "admin@example.com")
     assert "Compute again" in editor.get("/accounts?lang=en").get_data(as_text=True)
     assert "Send invitations" in editor.get(
         f"/waves/{scored_portfolio.id}?lang=en").get_data(as_text=True)
+    assert "/accounts/A001/assessment" in editor.get("/accounts/A001?lang=en").get_data(
+        as_text=True)
 
 
 # --------------------------------------------------------------------------- waves

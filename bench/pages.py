@@ -12,7 +12,9 @@ far page), account scorecards, the dashboard ``/`` (after its first, cache-filli
 and the download ``/accounts.csv``, all from the same server in the same run. Then, each
 in a fresh process so its peak memory is its own: the recompute of the whole wave
 (``surveyapp wave recompute --force``) and the true floor — the same responses read from a
-Parquet file into the same frame and their dimension gap means computed.
+Parquet file into the same frame and their dimension gap means computed — twice: from
+float64 answers (as ``campaign_frame`` writes them, the floor of earlier runs) and from the
+float32 answers the recompute reads.
 """
 
 from __future__ import annotations
@@ -251,19 +253,31 @@ def _run_measured(command: list[str], env: dict[str, str]) -> tuple[str, float, 
 def recompute(instance: str) -> None:
     out, wall, peak = _run_measured([SURVEYAPP, "wave", "recompute", "--force"],
                                     _env(instance))
-    for _ in range(2):  # the first run writes the Parquet copy; the second is measured
-        floor = subprocess.run([sys.executable, __file__, "--instance", instance,
-                                "--child", "floor"], capture_output=True, text=True,
-                               check=True)
-    result = json.loads(floor.stdout.strip().splitlines()[-1])
+    results = {}
+    for kind in FLOOR_KINDS:
+        for _ in range(2):  # the first run writes the Parquet copy; the second is measured
+            floor = subprocess.run([sys.executable, __file__, "--instance", instance,
+                                    "--child", kind], capture_output=True, text=True,
+                                   check=True)
+        results[kind] = json.loads(floor.stdout.strip().splitlines()[-1])
     print(f"\nrecompute: {out.strip()} (process {wall:.1f} s with start-up; "
           f"peak {peak:.0f} MB)")
-    print(f"true floor: {result['rows']:,} responses from Parquet into the frame and gap "
-          f"means in {result['seconds']:.2f} s (peak {result['peak_mb']:.0f} MB)")
+    for kind, result in results.items():
+        print(f"true floor ({FLOOR_KINDS[kind]}): {result['rows']:,} responses from Parquet "
+              f"into the frame and gap means in {result['seconds']:.2f} s (peak "
+              f"{result['peak_mb']:.0f} MB)")
 
 
-def floor_child(instance: str) -> None:
-    """Read the wave's answers from a Parquet copy (made once) and compute the gap means."""
+FLOOR_KINDS = {
+    "floor": "float64 answers, as campaign_frame writes them",
+    "floor32": "float32 answers, the frame the recompute reads",
+}
+
+
+def floor_child(instance: str, kind: str = "floor") -> None:
+    """Read the wave's answers from a Parquet copy (made once) and compute the gap means:
+    ``floor`` from the float64 frame ``campaign_frame`` writes (the floor measured before
+    the recompute read float32), ``floor32`` from the recompute's own frame."""
     sys.path.insert(0, str(ROOT))
     import pandas as pd
 
@@ -274,15 +288,20 @@ def floor_child(instance: str) -> None:
     from surveyapp.services.instruments import questionnaire_of
 
     app = create_app(instance_path=instance)
-    parquet = Path(instance) / "bench-responses.parquet"
+    parquet = Path(instance) / ("bench-responses.parquet" if kind == "floor" else
+                                "bench-responses-float32.parquet")
     with app.app_context():
         session = get_session()
         campaign = latest_campaign(session)
         layout = ServqualLayout.of(questionnaire_of(campaign).get("servqual"))
-        if not parquet.exists():
+        if not parquet.exists() and kind == "floor":
             from surveyapp.services.responses import campaign_frame
 
             campaign_frame(session, campaign).to_parquet(parquet)
+        elif not parquet.exists():
+            from surveyapp.services.answer_store import waves_frame
+
+            waves_frame(session, [campaign], with_contacts=[False]).to_parquet(parquet)
     start = time.perf_counter()
     frame = pd.read_parquet(parquet)
     gaps = {}
@@ -306,10 +325,10 @@ def main() -> None:
                         "the worker running, and time until a scorecard shows it.")
     parser.add_argument("--timeout", type=float, default=300.0, help="Seconds the "
                         "freshness check waits (default 300).")
-    parser.add_argument("--child", choices=["floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=list(FLOOR_KINDS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        floor_child(args.instance)
+        floor_child(args.instance, args.child)
         return
     if args.freshness:
         freshness(args.instance, args.timeout)

@@ -25,8 +25,10 @@ GRID_LEVELS = {"zh": ["A 战略", "B 忠诚", "C 价值", "D 信任", "E 偏好"
                "en": ["A Strategy", "B Loyalty", "C Value", "D Trust", "E Preference"]}
 
 
-def in_words(value: Any, unit: str) -> str:
-    """An indicator's value as a manager says it: 45 %, 3, yes, 4 of 5, 62 of 100, +12 %."""
+def in_words(value: Any, unit: str, scale_max: float | None = None) -> str:
+    """An indicator's value as a manager says it: 45 %, 3, yes, 4 of 5, 62 of 100, +12 %;
+    a rating out of its own scale's top (``scale_max``, the stage file's ``max``; 5 when
+    the file gives none)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -42,7 +44,8 @@ def in_words(value: Any, unit: str) -> str:
     if unit == "yes_no":
         return _("yes") if number >= 1 else _("no")
     if unit == "rating":
-        return _("%(value)s of 5", value=format(number, "g"))
+        top = format(scale_max if scale_max is not None else 5.0, "g")
+        return _("%(value)s of %(max)s", value=format(number, "g"), max=top)
     if unit == "index":
         return _("%(value)s of 100", value=format(number, ".0f"))
     return f"{number:.1f}"
@@ -84,7 +87,8 @@ def evidence(rows: list[dict[str, Any]], model: StageModel | None, lang: str
             except KeyError:
                 pass
         op = {">=": "≥", "<=": "≤", "!=": "≠"}.get(row["op"], row["op"])
-        threshold = in_words(row["threshold"], unit)
+        top = indicator.max if indicator else None
+        threshold = in_words(row["threshold"], unit, top)
         if unit == "yes_no":
             threshold = _("yes") if float(row["threshold"]) >= 1 else _("no")
             op = ""
@@ -96,7 +100,7 @@ def evidence(rows: list[dict[str, Any]], model: StageModel | None, lang: str
             if texts:
                 step = texts.get(lang, next(iter(texts.values()))).format(value=threshold)
         lines.append(EvidenceLine(str(stage_name), str(row.get("part")), str(name),
-                                  in_words(row.get("value"), unit),
+                                  in_words(row.get("value"), unit, top),
                                   f"{op} {threshold}".strip(), str(row.get("status")), step))
     return lines
 

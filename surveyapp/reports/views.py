@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..db import get_session
@@ -61,15 +63,35 @@ def get_locale_code() -> str:
     return str(get_locale() or current_app.config["LANGUAGES"][0])
 
 
+NUMBER_FILTERS = ("nps_below", "gap_below", "contribution_below")
+NUMBER_FILTER_LABELS = {"nps_below": _l("NPS below"), "gap_below": _l("Service gap below"),
+                        "contribution_below": _l("Contribution below")}
+
+
+def _number(text: str | None) -> float | None:
+    """A number filter's value; None when empty or not a finite number."""
+    try:
+        value = float((text or "").strip().replace(",", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _unreadable_numbers() -> list[str]:
+    """The number filters given a value that is not a number (the page says so)."""
+    return [key for key in NUMBER_FILTERS
+            if (request.args.get(key) or "").strip() and _number(request.args.get(key)) is None]
+
+
 def _query() -> scorecards.AccountsQuery:
     args = request.args
     sort = args.get("sort", "account")
     return scorecards.AccountsQuery(
         stage=args.get("stage") or None, abc=args.get("abc") or None,
         customer_type=args.get("type") or None, owner=args.get("owner") or None,
-        nps_below=args.get("nps_below", type=float),
-        gap_below=args.get("gap_below", type=float),
-        contribution_below=args.get("contribution_below", type=float),
+        nps_below=_number(args.get("nps_below")),
+        gap_below=_number(args.get("gap_below")),
+        contribution_below=_number(args.get("contribution_below")),
         attention=args.get("attention") == "1",
         search=(args.get("q") or "").strip() or None,
         sort=sort if sort in scorecards.SORTS else "account",
@@ -128,6 +150,9 @@ def accounts():
     listing = scorecards.accounts_page(figures, query, previous) if figures else None
     return render_template("reports/accounts.html", listing=listing, campaign=campaign,
                            query=query, freshness=figures.freshness() if figures else None,
+                           unreadable=[str(NUMBER_FILTER_LABELS[k]) for k in _unreadable_numbers()],
+                           min_answers=MIN_ANSWERS,
+                           owner_names=scorecards.owner_names(session),
                            stage_model=scorecards.stage_model(_stages_file()),
                            campaigns=campaigns.customer_campaigns(session))
 
@@ -144,6 +169,9 @@ def accounts_csv():
                                access.visible_codes(session, current_user))
     if not figures.available:
         abort(404)
+    if _unreadable_numbers():  # an export must hold what the reader asked for, or nothing
+        abort(400, description="a number filter is not a number: "
+              + ", ".join(f"{k}={request.args.get(k)!r}" for k in _unreadable_numbers()))
     rows = scorecards.export_rows(figures, _query(), scorecards.previous_wave(session,
                                                                               campaign))
     audit.record_now(session, "export", f"campaign {campaign.id}", {"file": "accounts.csv"})
@@ -168,7 +196,8 @@ def scorecard(code: str):
     extras = evidence.scorecard_extras(session, card, get_locale_code(),
                                        current_app.config["INSTRUMENTS_DIR"], waves)
     return render_template("reports/scorecard.html", card=card, extras=extras,
-                           min_answers=MIN_ANSWERS)
+                           min_answers=MIN_ANSWERS,
+                           owner_names=scorecards.owner_names(session))
 
 
 @bp.post("/recompute")

@@ -23,7 +23,7 @@ from analysis.pipeline.account_detail import MERGED_ROLE
 from analysis.rollup import normalize_roles
 from analysis.servqual import SCORE_COLUMNS
 
-from ..models import Account, Campaign, Contact, Invitation
+from ..models import Account, Campaign, Contact, Invitation, User
 from .exports import FORMULA_STARTS
 from .figures import (
     MIN_ANSWERS,
@@ -61,6 +61,13 @@ SORTS = {"account": "account_id", "name": "name", "stage": "stage_order", "abc":
 
 def find_account(session: Session, code: str) -> Account | None:
     return session.scalar(select(Account).where(Account.code == code))
+
+
+def owner_names(session: Session) -> dict[str, str]:
+    """Each user's email (lower case, as imports store an owner) → their name, for pages
+    that show an account's owner; users without a name are left out (shown by email)."""
+    return {email.lower(): name for email, name in session.execute(
+        select(User.email, User.name).where(User.name.is_not(None), User.name != ""))}
 
 
 @lru_cache(maxsize=8)

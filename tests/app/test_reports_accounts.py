@@ -146,11 +146,12 @@ def test_a_stage_lower_than_in_the_wave_before_is_flagged():
     assert list(only["account_id"]) == ["A", "C"]
 
 
-def test_bad_filter_values_are_ignored_not_errors(app, listed):
+def test_bad_filter_values_are_not_errors_on_the_page(app, listed):
     client = _client(app, "admin@example.com")
     for query in ("nps_below=abc", "contribution_below=x", "page=-3", "sort=nope",
                   "attention=yes"):
         assert client.get(f"/accounts?{query}").status_code == 200, query
+    for query in ("page=-3", "sort=nope", "attention=yes"):
         assert client.get(f"/accounts.csv?{query}").status_code == 200, query
 
 
@@ -171,3 +172,30 @@ def test_the_filters_fold_away_unless_one_is_set(app, listed):
         assert f"{active} active" in text and "Clear filters" in text
     with client.get("/static/pages.js") as script:
         assert b"details[data-open-wide]" in script.data
+
+
+def test_a_number_filter_that_is_not_a_number_is_said_not_ignored(app, listed):
+    client = _client(app, "admin@example.com")
+    text = client.get("/accounts?lang=en&nps_below=abc").get_data(as_text=True)
+    assert "Not a number, so not used as a filter: NPS below." in text
+    assert "client two" in text  # the list is not filtered by it
+    assert "Not a number" not in client.get("/accounts?lang=en&nps_below=-50").get_data(
+        as_text=True)
+    response = client.get("/accounts.csv?gap_below=x")
+    assert response.status_code == 400  # an export holds what was asked for, or nothing
+
+
+def test_the_owner_is_shown_by_name_where_the_user_has_one(app, session, listed):
+    from surveyapp.models import Account, User
+    from surveyapp.services import scoring
+
+    li = session.query(User).filter_by(email="li@example.com").one()
+    li.name = "李娜"
+    session.query(Account).filter_by(code="K002").one().owner = "li@example.com"
+    session.commit()
+    with app.app_context():
+        scoring.request_recompute(session, None)  # the list reads the owner from the run
+    client = _client(app, "admin@example.com")
+    text = client.get("/accounts?lang=en").get_data(as_text=True)
+    assert "李娜" in text and ">li@example.com<" not in text
+    assert "Owner: 李娜" in client.get("/accounts/K002?lang=en").get_data(as_text=True)

@@ -25,6 +25,13 @@ def test_values_read_as_a_manager_says_them(app, value, unit, words):
         assert in_words(value, unit) == words
 
 
+def test_a_rating_is_said_out_of_its_own_scale(app):
+    with app.test_request_context("/?lang=en"):
+        # supplier status is rated 1–3 in the stage file: "2 of 3", never "2 of 5"
+        assert in_words(2.0, "rating", 3.0) == "2 of 3"
+        assert in_words(4.0, "rating", None) == "4 of 5"
+
+
 def test_each_unmet_criterion_of_the_next_stage_gets_its_next_step(app):
     model = load_stage_model("instruments/stages.toml")
     rows = [  # an account at mid KAM: partnership needs 50 % of wallet and a sponsor

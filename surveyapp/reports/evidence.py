@@ -7,6 +7,7 @@ manager's own ratings (the grid); nothing is computed here but the way they are 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,7 +144,7 @@ def history(waves: list[WaveFigures], code: str) -> list[dict[str, Any]]:
         row = table[table["account_id"] == code]
         if row.empty:
             continue
-        whole = withhold_thin_row({k: (None if _missing(v) else v)
+        whole = withhold_thin_row({str(k): (None if _missing(v) else v)
                                    for k, v in row.iloc[0].items()})
         values = {k: v for k, v in whole.items() if k in HISTORY_MEASURES}
         values["enough"] = enough(values.get("nps.n"))
@@ -173,7 +174,7 @@ def _type_figure(gap: Any, n: Any) -> dict[str, Any]:
             "type_enough": shown}
 
 
-def _wave_gap(figure: dict[str, Any] | None) -> float | None:
+def _wave_gap(figure: Mapping[Any, Any] | None) -> float | None:
     """The portfolio's gap beside the account's, None when it rests on fewer than
     MIN_ANSWERS respondents (a young wave)."""
     if not figure or not enough(figure.get("n")) or _missing(figure.get("gap")):

@@ -233,9 +233,12 @@ def export():
     filters = exports.ExportFilters(request.args.get("customer_type") or None,
                                     request.args.get("owner") or None,
                                     request.args.get("industry") or None)
+    # a manager's workbook carries their own accounts' figures beside the wave's, as the
+    # dashboard does
     data = exports.portfolio_workbook(
         session, figures, lang, filters,
-        satisfied_target=float(current_app.config["SATISFIED_TARGET"]))
+        satisfied_target=float(current_app.config["SATISFIED_TARGET"]),
+        own=current_user.email if current_user.role == access.MANAGER else None)
     audit.record_now(session, "export", f"campaign {campaign.id}", {"file": "portfolio.xlsx"})
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
                                     "spreadsheetml.sheet",

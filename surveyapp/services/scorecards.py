@@ -67,7 +67,8 @@ def owner_names(session: Session) -> dict[str, str]:
     """Each user's email (lower case, as imports store an owner) → their name, for pages
     that show an account's owner; users without a name are left out (shown by email)."""
     return {email.lower(): name for email, name in session.execute(
-        select(User.email, User.name).where(User.name.is_not(None), User.name != ""))}
+        select(User.email, User.name).where(User.name.is_not(None), User.name != ""))
+        if name}
 
 
 @lru_cache(maxsize=8)

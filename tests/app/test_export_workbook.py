@@ -181,3 +181,23 @@ def test_a_managers_workbook_shows_their_owner_segment(app, session, demo):
         values_only=True) if r and r[0]}
     assert rows["Measure"][1] == "This segment" and rows["Measure"][6] == "All accounts"
     assert rows["NPS"][1] == pytest.approx(owner["nps"])
+
+
+def test_a_manager_downloading_the_workbook_gets_their_owner_segment(app, session, demo):
+    from surveyapp.services import users
+
+    figures = wave_figures(session, demo)
+    segments = figures.table("segments")
+    owner = segments[segments["segment"] == "owner"].iloc[0]
+    manager = users.find(session, owner["value"])
+    users.set_password(manager, "correct horse battery")
+    session.commit()
+    client = app.test_client()
+    assert client.post("/login", data={"email": manager.email,
+                                       "password": "correct horse battery"}).status_code == 302
+    download = client.get("/export.xlsx?lang=en")
+    assert download.status_code == 200
+    rows = {r[0]: r for r in load_workbook(io.BytesIO(download.data))["Summary"].iter_rows(
+        values_only=True) if r and r[0]}
+    assert rows["Measure"][1] == "This segment" and rows["Measure"][6] == "All accounts"
+    assert rows["NPS"][1] == pytest.approx(owner["nps"])

@@ -326,7 +326,7 @@ def _charts(board: Dashboard) -> dict[str, dict[str, Any]]:
         charts["stages"] = {"kind": "bar", "labels": [s["name"] for s in board.stages],
                             "series": [{"label": _("Accounts"),
                                         "data": [s["n"] for s in board.stages]}],
-                            "y": _("Accounts"), "colors": "stages"}
+                            "y": _("Accounts"), "colors": "stages", "counts": True}
     shown = [g for g in board.gaps if g["enough"]]
     if shown:
         charts["gaps"] = {"kind": "bar", "labels": [g["name"] for g in shown],

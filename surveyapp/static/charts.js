@@ -42,6 +42,12 @@
     return Object.assign(scale, extra || {});
   }
 
+  // a chart of counts (accounts per stage) ticks at whole numbers only: 4, 5, never 4.5
+  function countTicks(spec, range) {
+    if (!spec.counts) { return range; }
+    return Object.assign({ beginAtZero: true, ticks: { precision: 0, stepSize: 1 } }, range);
+  }
+
   function barColors(spec, values) {
     if (spec.colors === "stages") {
       return values.map(function (_v, k) { return STAGES[k % STAGES.length]; });
@@ -62,7 +68,7 @@
         return { label: s.label, data: s.data,
                  backgroundColor: barColors(spec, s.data) || PALETTE[k % PALETTE.length] };
       }) }, options: { maintainAspectRatio: false, plugins: { legend: legend },
-                       scales: { y: axis(spec.y, range) } } };
+                       scales: { y: axis(spec.y, countTicks(spec, range)) } } };
     }
     if (spec.kind === "scatter") {
       return { type: "scatter", data: { datasets: spec.series.map(function (s, k) {

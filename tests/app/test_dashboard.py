@@ -160,3 +160,12 @@ def test_open_alerts_are_counted_in_full_and_follow_the_filters(app, board, monk
     assert "2 open alerts, 2 open tasks." in text
     text = _client(app, "li@example.com").get("/?lang=en").get_data(as_text=True)
     assert "2 open alerts, 2 open tasks." in text  # K002 is Li's
+
+
+def test_the_stage_chart_counts_in_whole_numbers_and_importance_carries_its_n(app, board):
+    text = _client(app, "admin@example.com").get("/?lang=en").get_data(as_text=True)
+    assert _charts(text)["stages"]["counts"] is True  # charts.js: integer ticks
+    # five respondents answered the importance allocation (the fixture's five answers)
+    table = text.split(">Importance and performance<", 1)[1].split("</table>", 1)[0]
+    assert '<th scope="col" class="num">n</th>' in table
+    assert table.count('<td class="num">5</td>') == 5

@@ -127,3 +127,22 @@ def test_a_scorecard_of_four_answers_shows_no_survey_figure(
     assert text.count("too few answers") >= 10  # NPS ×2, indices, four degrees, gaps, totals
     text = client.get("/accounts?lang=en").get_data(as_text=True)
     assert "1.00" not in text and ">100<" not in text
+
+
+def test_an_erased_contact_reads_erased_in_the_buying_centre(
+        app, session, make_account, make_contact, make_campaign, invite):
+    from datetime import UTC, datetime
+
+    users.create_user(session, "admin@example.com", PASSWORD, role="admin", actor=None)
+    campaign = make_campaign(("servqual", "loyalty"))
+    account = make_account("K001")
+    contact = make_contact(account, role="economic")
+    invitation, _token = invite(campaign, contact)
+    submit(app, session, invitation, {**answers(5, 6), "nps": 9})
+    contact.name, contact.erased_at = "", datetime.now(UTC)  # as erasure leaves it
+    session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
+    text = client.get("/accounts/K001?lang=en").get_data(as_text=True)
+    assert '<td class="row-head">(erased)</td>' in text
+    assert "（已删除）" in client.get("/accounts/K001?lang=zh").get_data(as_text=True)

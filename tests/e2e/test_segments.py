@@ -79,3 +79,39 @@ def test_each_roles_view_fits_a_phone(server, browser):
         assert widest <= 360
     assert errors == [], errors
     context.close()
+
+
+WIDER_THAN_VIEWPORT = """() => { const vw = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('main *')].filter(el => {
+    if (el.closest('details:not([open])')) { return false; }
+    return el.getBoundingClientRect().right > vw + 1; }).map(el => el.tagName + '.' + el.className);
+  const scrolling = [...document.querySelectorAll('.table-wrap')]
+    .filter(w => w.scrollWidth > w.clientWidth + 1).map(w => w.querySelector('table').className);
+  return wide.concat(scrolling); }"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_scorecard_reads_on_a_phone_without_sideways_scrolling(server, browser, lang):
+    _role, email, _password = server["logins"][1]
+    context, page, errors = _page(browser, server, 1, 360)
+    shown = 0
+    for code in owned_accounts(server["database_url"], email)[:6]:
+        page.goto(f"{server['base']}/accounts/{code}?lang={lang}")
+        assert page.evaluate(WIDER_THAN_VIEWPORT) == [], code
+        gap = page.locator("td.phone-first").first  # a dimension's gap, first on a phone
+        if gap.count():
+            box = gap.bounding_box()
+            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 360, code
+            shown += 1
+    assert shown, "no owned account with enough answers to show its gaps"
+    assert errors == [], errors
+    context.close()
+
+
+def test_the_accounts_list_fits_a_desktop_without_sideways_scrolling(server, browser):
+    context, page, errors = _page(browser, server, 0, 1280)
+    for lang in ("zh", "en"):
+        page.goto(f"{server['base']}/accounts?lang={lang}")
+        assert page.evaluate(WIDER_THAN_VIEWPORT) == [], lang
+    assert errors == [], errors
+    context.close()

@@ -194,7 +194,7 @@ def what_happened(found: list[Finding], questionnaire: Questionnaire | None,
             gaps.append(f"{dimension_name(finding.rule, questionnaire, lang)} "
                         f"{_number(finding.value)}")
     if gaps:
-        parts.append(_("gaps: %(list)s", list=", ".join(gaps)))
+        parts.append(_("gaps: %(list)s", list=_(", ").join(gaps)))
     return " · ".join(parts)
 
 

@@ -90,10 +90,17 @@ def job(**task_options: Any) -> Callable[[Callable[..., Any]], Any]:
     return decorate
 
 
+POLL_MAX_DELAY_S = 1.0  # the longest an idle worker waits before looking for a job
+
+
 def consumer(workers: int = 2):  # type: ignore[no-untyped-def]
     """A huey consumer that runs the queued jobs in threads."""
     import_job_modules()
-    return huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    # an idle huey worker backs off to polling every 10 s by default: a survey's alert or
+    # its wave's recompute would wait that long for nothing. A poll of the SQLite queue
+    # costs well under a millisecond; Redis blocks on the queue and does not poll at all
+    return huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                max_delay=POLL_MAX_DELAY_S)
 
 
 def import_job_modules() -> None:

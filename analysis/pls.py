@@ -38,6 +38,9 @@ import pandas as pd
 from scipy import stats
 
 from .checks import require_frame, require_numeric_columns
+from .columns import answered_rows
+from .columns import as_float64 as _as_float64
+from .columns import stored_values as _stored_values
 from .instrument import Instrument
 from .reliability import standardized_alpha_from_corr
 from .scales import (
@@ -315,29 +318,6 @@ def _acyclic(design: np.ndarray) -> bool:
     return np.trace(reach) == 0
 
 
-def _as_float64(data: pd.DataFrame, columns: Sequence[str],
-                rows: np.ndarray | None = None) -> np.ndarray:
-    """``data[columns]`` (only ``rows``, a boolean mask, when given) as one float64 array,
-    filled column by column from the frame's own columns: no copy of the selected columns
-    is made first (at a million rows, answers stored narrower than float64 are widened
-    here, one column at a time)."""
-    n = len(data) if rows is None else int(rows.sum())
-    out = np.empty((n, len(columns)), dtype="float64")
-    for j, column in enumerate(columns):
-        values = _stored_values(data, column)
-        out[:, j] = values if rows is None else values[rows]  # widened on assignment
-    return out
-
-
-def _stored_values(data: pd.DataFrame, column: str) -> np.ndarray:
-    """A numeric column as a numpy array of its own float width (no copy when it is one
-    already); other numeric columns (whole numbers, nullable) as float64 with NaN."""
-    series = data[column]
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
-        return series.to_numpy()
-    return series.to_numpy(dtype="float64", na_value=np.nan)
-
-
 def _complete_rows(data: pd.DataFrame, model: _Model) -> tuple[np.ndarray, pd.Index]:
     """The rows with every indicator answered, as float64, and their index labels.
 
@@ -345,9 +325,7 @@ def _complete_rows(data: pd.DataFrame, model: _Model) -> tuple[np.ndarray, pd.In
     are not held as one array beside the complete rows."""
     require_frame(data, "data")
     require_numeric_columns(data, model.columns, "data (columns named in blocks)")
-    keep = np.ones(len(data), dtype=bool)
-    for column in model.columns:
-        keep &= np.isfinite(_stored_values(data, column))
+    keep = answered_rows(data, model.columns)
     x = _as_float64(data, list(model.columns), keep)
     n = x.shape[0]
     most_predictors = int(model.design.sum(axis=1).max())
@@ -367,8 +345,9 @@ def _check_on_scale(data: pd.DataFrame, model: _Model, lo: np.ndarray,
                     hi: np.ndarray) -> None:
     """:func:`check_on_scale` over every row, one indicator at a time (same message)."""
     for j, column in enumerate(model.columns):
-        check_on_scale(_as_float64(data, [column]), lo[j:j + 1], hi[j:j + 1], [column],
-                       "ranges")
+        # at the column's stored width: widening to float64 changes no comparison
+        check_on_scale(_stored_values(data, column)[:, None], lo[j:j + 1], hi[j:j + 1],
+                       [column], "ranges")
 
 
 def _check_options(scaled: bool, scheme: str, tol: float, max_iter: int) -> None:

@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from .checks import name_list, require_frame, require_numeric_columns
+from .columns import answered_rows, as_float64
 
 MISSING_POLICIES = ("listwise", "pairwise")
 
@@ -137,11 +138,11 @@ def _moments(frame: pd.DataFrame, cols: Sequence[str], missing: str) -> _Moments
 
 
 def _compute_moments(frame: pd.DataFrame, cols: Sequence[str], missing: str) -> _Moments:
-    x = _matrix(frame, cols)
-    k = x.shape[1]
-    present = np.isfinite(x)
+    k = len(cols)
     if missing == "listwise":
-        x = x[present.all(axis=1)]
+        # only the complete rows are widened to float64, straight from the frame's columns
+        # (not every row first, then the complete ones picked out, then their deviations)
+        x = as_float64(frame, cols, answered_rows(frame, cols))
         n = x.shape[0]
         pair_n = np.full((k, k), n)
         if n < 2:
@@ -149,7 +150,8 @@ def _compute_moments(frame: pd.DataFrame, cols: Sequence[str], missing: str) -> 
             return _Moments(nan, nan, pair_n, np.full(k, np.nan) if n == 0 else x.mean(axis=0),
                             n)
         mean = x.mean(axis=0)
-        dev = x - mean
+        dev = x
+        dev -= mean  # in place: x is not used again
         cov = dev.T @ dev / (n - 1)
         with np.errstate(divide="ignore", invalid="ignore"):
             sd = np.sqrt(np.diag(cov))
@@ -158,6 +160,8 @@ def _compute_moments(frame: pd.DataFrame, cols: Sequence[str], missing: str) -> 
         return _Moments(cov, corr, pair_n, mean, n)
     # pairwise: each entry from the respondents who answered both items (pandas' own
     # pairwise-complete cov and corr); n = the smallest pairwise count
+    x = _matrix(frame, cols)
+    present = np.isfinite(x)
     sub = pd.DataFrame(x, columns=range(k))
     cov = sub.cov(min_periods=2, ddof=1).to_numpy(dtype="float64")
     corr = sub.corr(min_periods=2).to_numpy(dtype="float64")

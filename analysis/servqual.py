@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .columns import stored_values
 from .instrument import Allocation, Instrument
 
 SCORE_COLUMNS = ("unweighted", "weighted", "servperf")
@@ -89,8 +90,10 @@ class _RowMean:
         self.count = np.zeros(n)
 
     def add(self, column: np.ndarray) -> None:
+        """Add a column of any float width (widened exactly as it is added)."""
         present = np.isfinite(column)
-        self.total += np.where(present, column, 0.0)
+        # added only where present (no zero-filled float64 copy of the column)
+        np.add(self.total, column, out=self.total, where=present)
         self.count += present
 
     def mean(self) -> np.ndarray:
@@ -106,9 +109,6 @@ def _nanmean_of(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
     return acc.mean()
 
 
-def _float64_column(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """One answer column as float64 (NaN = missing), whatever width it is stored in."""
-    return frame[column].to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _nanmean_columns(x: np.ndarray) -> np.ndarray:
@@ -152,13 +152,14 @@ def respondent_scores(responses: pd.DataFrame, layout: ServqualLayout) -> pd.Dat
     p_scores: dict[str, np.ndarray] = {}
     n = len(responses)
     for dim in layout.dimensions:
-        # item by item, one float64 column at a time: no rows × items copies
+        # item by item, each column at its stored width: no rows × items copies, and only
+        # the gap (in float64, as widened answers would give it) is a new column
         e_mean, p_mean, q_mean = _RowMean(n), _RowMean(n), _RowMean(n)
         for e_col, p_col in zip(layout.e_columns[dim], layout.p_columns[dim], strict=True):
-            e, p = _float64_column(responses, e_col), _float64_column(responses, p_col)
+            e, p = stored_values(responses, e_col), stored_values(responses, p_col)
             e_mean.add(e)
             p_mean.add(p)
-            q_mean.add(p - e)  # q is NaN unless both answered
+            q_mean.add(np.subtract(p, e, dtype="float64"))  # NaN unless both answered
         out[f"{dim}.e"] = e_mean.mean()
         out[f"{dim}.p"] = p_scores[dim] = p_mean.mean()
         out[f"{dim}.gap"] = gaps[dim] = q_mean.mean()

@@ -168,4 +168,4 @@ def test_the_stage_chart_counts_in_whole_numbers_and_importance_carries_its_n(ap
     # five respondents answered the importance allocation (the fixture's five answers)
     table = text.split(">Importance and performance<", 1)[1].split("</table>", 1)[0]
     assert '<th scope="col" class="num">n</th>' in table
-    assert table.count('<td class="num">5</td>') == 5
+    assert table.count('data-label="n">5</td>') == 5

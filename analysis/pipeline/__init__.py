@@ -16,7 +16,7 @@ can share one file. The result is a JSON-ready summary (keys documented in the R
 tables for the workbook. Pure: frames in, frames out.
 
 The run (:mod:`.run`) is a loop over steps, one module per model, each ``run(ctx)`` on a
-:class:`~.context.RunContext`: ``reliability_run``, ``servqual_step``, ``satisfaction_run``,
+:class:`~.context.RunContext`: ``reliability_run``, ``servqual_run``, ``satisfaction_run``,
 ``nps_run``, ``loyalty_run``, ``importance_run``, ``free_text_run``, ``notices`` (warnings),
 then ``accounts`` (the account table), ``roles`` (each buying role's view of its account)
 and ``segments`` (the portfolio's figures per customer type, industry and owner). The

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..columns import stored_values
 from ..rollup import normalize_roles
 from ..servqual import ServqualLayout
 
@@ -44,14 +45,15 @@ def account_item_gaps(answered: pd.DataFrame, layout: ServqualLayout,
     codes = codes[keep]
 
     def column(name: str) -> np.ndarray:
-        return answered[name].to_numpy(dtype="float64", na_value=np.nan)[taken][keep]
+        return stored_values(answered, name)[taken][keep]  # its stored width, one copy
 
     def group_mean(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # answers are small whole numbers: their sums are exact, so a plain bincount gives
-        # the means pandas' compensated group sums give
+        # the means pandas' compensated group sums give. A missing answer adds 0 to its
+        # group (the same sums as leaving it out, without copies of the codes and values)
         has = ~np.isnan(x)
-        n = np.bincount(codes[has], minlength=k)
-        total = np.bincount(codes[has], weights=x[has], minlength=k)
+        n = np.bincount(codes, weights=has, minlength=k).astype(np.int64)
+        total = np.bincount(codes, weights=np.where(has, x, 0), minlength=k)
         mean = np.full(k, np.nan)
         np.divide(total, n, out=mean, where=n > 0)
         return mean, n
@@ -63,7 +65,7 @@ def account_item_gaps(answered: pd.DataFrame, layout: ServqualLayout,
         e, p = column(e_col), column(p_col)
         e_mean[:, j], e_n[:, j] = group_mean(e)
         p_mean[:, j], p_n[:, j] = group_mean(p)
-        q_mean[:, j], q_n[:, j] = group_mean(p - e)
+        q_mean[:, j], q_n[:, j] = group_mean(np.subtract(p, e, dtype="float64"))
     return pd.DataFrame({
         "account_id": pd.array(np.repeat(np.asarray(accounts, dtype=object), n_items),
                                dtype="string"),

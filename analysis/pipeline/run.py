@@ -24,14 +24,14 @@ from . import (
     roles,
     satisfaction_run,
     segments,
-    servqual_step,
+    servqual_run,
 )
 from .common import AnalysisOptions, AnalysisResult, jsonable
 from .context import RunContext, Step
 
 MODEL_STEPS: tuple[Step, ...] = (
     reliability_run.run,  # Cronbach's alpha of every construct
-    servqual_step.run,  # gaps, tests, importance, Gap 1, each account's gaps
+    servqual_run.run,  # gaps, tests, importance, Gap 1, each account's gaps
     satisfaction_run.run,  # the path model, drivers, derived importance, satisfaction index
     nps_run.run,  # the portfolio's NPS
     loyalty_run.run,  # the four degrees, the loyalty index, each account's NPS

@@ -1,15 +1,16 @@
-"""SERVQUAL in the analysis run: gaps, tests, importance, Gap 1, derived importance."""
+"""SERVQUAL in the analysis run: gaps, tests, importance, Gap 1, derived importance, and
+each account's role-weighted gaps, tests and item gaps (the step :func:`run`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..drivers import importance_performance, relative_weights, stated_importance
 from ..frames import META_COLUMNS
 from ..instrument import Instrument
-from ..rollup import normalize_roles
+from ..rollup import account_rollup, normalize_roles
 from ..scales import rescale_0_100
 from ..servqual import (
     SCORE_COLUMNS,
@@ -21,8 +22,13 @@ from ..servqual import (
     summarize,
 )
 from ..significance import gap_significance
+from .account_detail import account_item_gaps
 from .common import AnalysisOptions, as_count, jsonable, num, rows_answering, subset
+from .detect import find_gap1, find_servqual
 from .measures import satisfaction_index
+
+if TYPE_CHECKING:
+    from .context import RunContext
 
 
 def servqual_summary(
@@ -139,3 +145,36 @@ def derived_importance(servqual: Instrument, sq_scores: pd.DataFrame,
                                   "quadrant": ipa.loc[d, "quadrant"]}
                               for d in layout.dimensions}}
     return summary, ipa.reset_index(names="dimension")
+
+
+def run(ctx: RunContext) -> None:
+    """``summary["servqual"]`` and the ``servqual_*`` tables, when an instrument asks E and P."""
+    servqual = find_servqual(ctx.questionnaire)
+    if servqual is None:
+        return
+    answers, options = ctx.answers, ctx.options
+    summary, tables, scores = servqual_summary(servqual, answers, ctx.accounts, options)
+    ctx.tables.update(tables)
+    gap1_inst = find_gap1(ctx.questionnaire, servqual)
+    if gap1_inst is not None:
+        summary["gap1"], ctx.tables["servqual_gap1"] = gap1_summary(
+            gap1_inst, servqual, answers, scores.index)
+    ctx.summary["servqual"] = summary
+    ctx.servqual, ctx.servqual_scores = servqual, scores
+    layout = ServqualLayout.of(servqual)
+    figures = ctx.figures
+    figures.servqual, figures.servqual_layout = scores, layout
+    figures.servqual_tests = tables["servqual_tests"]
+    if not ctx.has_accounts:
+        return
+    measures = [f"{d}.{part}" for d in layout.dimensions
+                for part in ("e", "p", "gap")] + list(SCORE_COLUMNS)
+    keyed = scores[scores["account_id"].notna()]
+    if len(keyed):
+        ctx.per_account.append(account_rollup(keyed, measures, weights=options.role_weights)
+                               .drop(columns=["n", "roles"]).add_prefix("servqual."))
+        ctx.tables["servqual_account_tests"] = gap_significance(keyed, layout.dimensions,
+                                                                by="account_id")
+        # the item gaps read their columns one at a time: no rows are copied
+        ctx.tables["servqual_account_items"] = account_item_gaps(answers, layout,
+                                                                 rows=keyed.index)

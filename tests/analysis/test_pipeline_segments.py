@@ -375,7 +375,7 @@ def test_the_run_is_its_steps_in_order(data):
     pd.testing.assert_frame_equal(ctx.tables["segments"], result.tables["segments"])
     loyalty_only = Questionnaire((load_instrument(INSTRUMENTS / "loyalty.toml"),))
     bare = RunContext.start(loyalty_only, responses, accounts, AnalysisOptions())
-    for step in (run_module.servqual_step.run, run_module.satisfaction_run.run):
+    for step in (run_module.servqual_run.run, run_module.satisfaction_run.run):
         step(bare)
     assert list(bare.summary) == ["n_responses", "instruments"] and not bare.tables
     assert not bare.per_account and bare.figures.servqual is None

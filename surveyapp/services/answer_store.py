@@ -9,6 +9,7 @@ cost about as much as the load). Measured in ``bench/analysis.py``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -76,6 +77,49 @@ def _repeated(runs: list[tuple[str | None, int]]) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype="str")))
 
 
+class _NaNPrefill:
+    """Fills a fresh (columns × rows) array with NaN, a band of rows at a time, in a thread
+    of its own while the rows are read from the database.
+
+    The first touch of fresh memory is the costly part of filling it here (this kind of
+    machine pays several seconds per GB: the kernel and the hypervisor hand out each page
+    when it is first written, and NumPy's fill does not hold the GIL), and it overlaps the
+    driver's fetching instead of coming before it. :meth:`wait` returns once the rows
+    before ``upto`` are filled.
+    """
+
+    BAND = FETCH_CHUNK
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        self.done = 0
+        self.failed: BaseException | None = None
+        self.ready = threading.Condition()
+        self.thread = threading.Thread(target=self._fill, name="nan-prefill", daemon=True)
+        self.thread.start()
+
+    def _fill(self) -> None:
+        total = self.values.shape[1]
+        try:
+            for start in range(0, total, self.BAND):
+                self.values[:, start:start + self.BAND] = np.nan
+                with self.ready:
+                    self.done = min(start + self.BAND, total)
+                    self.ready.notify_all()
+        except BaseException as exc:  # never seen; the reader must not wait forever
+            with self.ready:
+                self.failed = exc
+                self.ready.notify_all()
+
+    def wait(self, upto: int) -> None:
+        with self.ready:
+            self.ready.wait_for(lambda: self.done >= upto or self.failed is not None)
+        if self.failed is not None:
+            raise RuntimeError("filling the answer array failed") from self.failed
+        if upto >= self.values.shape[1]:
+            self.thread.join()
+
+
 def waves_frame(session: Session, campaigns: Sequence[Campaign],
                 with_contacts: Sequence[bool] | None = None) -> pd.DataFrame:
     """The waves' responses stacked in one wide frame in the file format's columns.
@@ -96,7 +140,8 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
     # float32, as stored: every answer is a small integer (exact in float32), and half the
     # memory of float64 (a million rows × 117 answers: 0.47 GB, not 0.94); each model
     # converts only its own columns to float64 before any arithmetic
-    values = np.full((len(columns), total), np.nan, dtype=VALUE_DTYPE)
+    values = np.empty((len(columns), total), dtype=VALUE_DTYPE)
+    prefill = _NaNPrefill(values)  # NaN (not answered) everywhere, filled while rows are read
     rid = np.empty(total, dtype="int64")
     account = np.full(total, np.nan)
     contact = np.full(total, np.nan)
@@ -139,6 +184,7 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
                 if named:
                     contact[rows] = np.array(con, dtype="float64")
                 flat = np.frombuffer(b"".join(blob), dtype=VALUE_DTYPE).reshape(n, width)
+                prefill.wait(filled + n)  # these rows' NaN is written before their answers
                 values[targets, rows] = flat.T
                 roles += role
                 stamps[rows] = np.array(stamp, dtype="int64")
@@ -148,6 +194,7 @@ def waves_frame(session: Session, campaigns: Sequence[Campaign],
                 taken += n
         finally:
             cursor.close()
+    prefill.wait(total)
     values = values[:, :filled]
     meta = {
         # the ids as text by Arrow's cast: no million Python strings (1.3 s → 0.05 s)

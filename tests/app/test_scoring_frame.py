@@ -62,3 +62,25 @@ def test_float32_answers_give_the_float64_figures(demo_inputs, options):
     for name, table in as_loaded.tables.items():
         pd.testing.assert_frame_equal(table, in_float64.tables[name], check_exact=True,
                                       obj=name)
+
+
+def test_nan_prefill_fills_every_band_before_the_reader_writes(monkeypatch):
+    """The answer array's NaN is written in a thread, band by band; a reader that waits
+    for its rows finds them filled, and the whole array is NaN once it waits for all."""
+    import numpy as np
+
+    from surveyapp.services import answer_store
+
+    monkeypatch.setattr(answer_store._NaNPrefill, "BAND", 7)
+    values = np.zeros((3, 50), dtype="float32")  # not NaN: every cell must be written
+    prefill = answer_store._NaNPrefill(values)
+    prefill.wait(20)
+    assert np.isnan(values[:, :20]).all()
+    values[:, 5:20] = 1.0  # the reader's own rows are never overwritten by the fill
+    prefill.wait(50)
+    assert not prefill.thread.is_alive()
+    assert (values[:, 5:20] == 1.0).all()
+    assert np.isnan(values[:, :5]).all() and np.isnan(values[:, 20:]).all()
+    empty = answer_store._NaNPrefill(np.empty((3, 0), dtype="float32"))
+    empty.wait(0)
+    assert not empty.thread.is_alive()

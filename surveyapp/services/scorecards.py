@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -295,15 +296,27 @@ class Scorecard:
         return [] if self.roles.empty else [str(r) for r in self.roles["role"]]
 
 
-def _by_account(figures: WaveFigures, name: str) -> dict[str, pd.DataFrame]:
-    """A run table split by account, once per process."""
-    def build() -> dict[str, pd.DataFrame]:
+def _account_rows(figures: WaveFigures, name: str, code: str) -> pd.DataFrame:
+    """One account's rows of a run table. The table is sorted by account once per process
+    and each account's rows are a slice of it (splitting it into a frame per account up
+    front, 30,000 frames at 10,000 accounts, made the first scorecard after a run 6 s)."""
+    def build() -> tuple[pd.DataFrame, dict[str, tuple[int, int]]]:
         table = figures.table(name)
         if table.empty or "account_id" not in table.columns:
-            return {}
-        return {str(k): part.reset_index(drop=True)
-                for k, part in table.groupby("account_id", sort=False, observed=True)}
-    return figures.derived(f"by account:{name}", build)
+            return table, {}
+        codes, uniques = pd.factorize(table["account_id"])  # −1: no account
+        order = np.argsort(codes, kind="stable")  # an account's rows keep their order
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        stops = np.cumsum(counts)
+        skip = int((codes < 0).sum())  # rows without an account sort first
+        table = table.take(order[skip:]).reset_index(drop=True)
+        return table, {str(u): (int(b - n), int(b))
+                       for u, n, b in zip(uniques, counts, stops, strict=True)}
+    table, spans = figures.derived(f"account rows:{name}", build)
+    if code not in spans:
+        return pd.DataFrame()
+    start, stop = spans[code]
+    return table.iloc[start:stop].reset_index(drop=True)
 
 
 def _account_row(figures: WaveFigures, code: str) -> dict[str, Any] | None:
@@ -339,7 +352,7 @@ def account_scorecard(session: Session, account: Account, campaign: Campaign | N
     if profile is None:
         return card
     card.profile = profile
-    card.roles = _by_account(figures, "account_roles").get(account.code, empty)
+    card.roles = _account_rows(figures, "account_roles", account.code)
     dims = list((figures.summary.get("servqual") or {}).get("dimensions") or {})
     if dims and profile.get("responses"):
         card.dimensions = pd.DataFrame([
@@ -352,14 +365,14 @@ def account_scorecard(session: Session, account: Account, campaign: Campaign | N
             {"score": m, "value": profile.get(f"servqual.{m}"),
              "mean": profile.get(f"servqual.{m}.mean"), "n": profile.get(f"servqual.{m}.n")}
             for m in SCORE_COLUMNS])
-        items = _by_account(figures, "servqual_account_items").get(account.code, empty)
+        items = _account_rows(figures, "servqual_account_items", account.code)
         if not items.empty:  # an item's E, P and gap of fewer than 5 people: not shown
             items = items.copy()
             thin = ~(pd.to_numeric(items["n"], errors="coerce") >= MIN_ANSWERS).fillna(False)
             items.loc[thin.to_numpy(dtype=bool),
                       [c for c in ("e", "p", "gap") if c in items.columns]] = float("nan")
         card.items = items.set_index("item") if not items.empty else items
-    evidence = _by_account(figures, "stage_evidence").get(account.code, empty)
+    evidence = _account_rows(figures, "stage_evidence", account.code)
     if not evidence.empty:
         current = evidence[evidence["stage"] == profile.get("stage")]
         card.criteria = pd.concat([current.assign(part="current"),

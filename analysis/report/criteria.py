@@ -17,11 +17,14 @@ DEFAULT_UNITS = {"share_of_wallet": "share", "roles_covered": "count",
                  "info_sharing": "rating", "exec_sponsor": "yes_no", "supplier_status": "rating",
                  "revenue_trend": "change", "contact_levels": "rating",
                  "contact_functions": "count"}
+# the top of each rating's scale in the shipped stage file (supplier status runs 1–3)
+DEFAULT_RATING_TOPS = {"supplier_status": 3.0, "contact_levels": 3.0}
 OPS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}
 
 
-def in_words(value: Any, unit: str, labels: Labels) -> str:
-    """45 %, +12 %, 3, 是, 4 / 5, 62 / 100: an indicator's value in its unit."""
+def in_words(value: Any, unit: str, labels: Labels, top: float = 5.0) -> str:
+    """45 %, +12 %, 3, 是, 4 / 5, 62 / 100: an indicator's value in its unit (a rating out
+    of ``top``, the top of its own scale)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -37,7 +40,7 @@ def in_words(value: Any, unit: str, labels: Labels) -> str:
     if unit == "yes_no":
         return labels("w.yes") if number >= 1 else labels("w.no")
     if unit == "rating":
-        return f"{number:g} / 5"
+        return f"{number:g} / {top:g}"
     if unit == "index":
         return f"{number:.0f} / 100"
     return f"{number:.3g}"
@@ -48,10 +51,11 @@ def criterion_words(row: Mapping[Any, Any], labels: Labels,
     """An unmet criterion: "钱包份额 16 %，需要 ≥ 30 %" / "Share of wallet 16 %, needs ≥ 30 %"."""
     indicator = str(row["indicator"])
     unit = (units or {}).get(indicator) or DEFAULT_UNITS.get(indicator, "number")
-    threshold = in_words(row["threshold"], unit, labels)
+    top = DEFAULT_RATING_TOPS.get(indicator, 5.0)
+    threshold = in_words(row["threshold"], unit, labels, top)
     op = "" if unit == "yes_no" else OPS.get(str(row["op"]), str(row["op"])) + " "
     return labels("w.needs", name=labels.coded("ind", indicator),
-                  value=in_words(row.get("value"), unit, labels), need=f"{op}{threshold}")
+                  value=in_words(row.get("value"), unit, labels, top), need=f"{op}{threshold}")
 
 
 def unmet_words(rows: pd.DataFrame | None, labels: Labels,

@@ -296,7 +296,23 @@ def test_stage_criteria_read_in_words():
     sponsor = {"indicator": "exec_sponsor", "op": ">=", "threshold": 1, "value": 0}
     assert criterion_words(sponsor, Labels("zh")) == "高层支持 否，需要 是"
     status = {"indicator": "supplier_status", "op": ">=", "threshold": 2, "value": None}
-    assert criterion_words(status, Labels("en")) == "Supplier status not known, needs ≥ 2 / 5"
+    # supplier status runs 1–3 (instruments/stages.toml): out of 3, not out of 5
+    assert criterion_words(status, Labels("en")) == "Supplier status not known, needs ≥ 2 / 3"
+    trust = {"indicator": "trust", "op": ">=", "threshold": 4, "value": 3}
+    assert criterion_words(trust, Labels("en")) == "Trust 3 / 5, needs ≥ 4 / 5"
+
+
+def test_the_ratings_scales_are_the_shipped_stage_files():
+    from pathlib import Path
+
+    from analysis import load_stage_model
+    from analysis.report.criteria import DEFAULT_RATING_TOPS, DEFAULT_UNITS
+
+    model = load_stage_model(Path(__file__).resolve().parents[2] / "instruments" / "stages.toml")
+    for name, indicator in model.indicators.items():
+        assert DEFAULT_UNITS.get(name) == indicator.unit, name
+        if indicator.unit == "rating":
+            assert DEFAULT_RATING_TOPS.get(name, 5.0) == indicator.max, name
 
 
 def test_scorecards_and_stages_write_no_machine_notation(books):

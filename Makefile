@@ -17,7 +17,7 @@ run: install
 test: install-test browser translations
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	url=$$(scripts/test-postgres.sh) && TEST_DATABASE_URL="$$url" $(BIN)/pytest -q
+	url=$$(scripts/test-postgres.sh) && TEST_DATABASE_URL="$$url" $(BIN)/pytest -q -rs
 
 install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test

@@ -3,7 +3,8 @@ account's value in the indicator's unit and what is needed ("钱包份额 16 %�
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -22,15 +23,27 @@ DEFAULT_RATING_TOPS = {"supplier_status": 3.0, "contact_levels": 3.0}
 OPS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}
 
 
-def in_words(value: Any, unit: str, labels: Labels, top: float = 5.0) -> str:
+@dataclass(frozen=True)
+class UnitWords:
+    """The words an indicator's value is written with, in the reader's language (the
+    workbook's own labels, or the web app's translations)."""
+
+    unknown: str
+    yes: str
+    no: str
+    out_of: Callable[[str, str], str]  # ("4", "5") → "4 / 5" or "4 of 5"
+    number: str = ".3g"  # the format of a value in no known unit
+
+
+def indicator_text(value: Any, unit: str, words: UnitWords, top: float = 5.0) -> str:
     """45 %, +12 %, 3, 是, 4 / 5, 62 / 100: an indicator's value in its unit (a rating out
     of ``top``, the top of its own scale)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return labels("w.not_known")
+        return words.unknown
     if pd.isna(number):
-        return labels("w.not_known")
+        return words.unknown
     if unit == "share":
         return f"{100 * number:.0f} %"
     if unit == "change":
@@ -38,12 +51,19 @@ def in_words(value: Any, unit: str, labels: Labels, top: float = 5.0) -> str:
     if unit == "count":
         return f"{number:.0f}"
     if unit == "yes_no":
-        return labels("w.yes") if number >= 1 else labels("w.no")
+        return words.yes if number >= 1 else words.no
     if unit == "rating":
-        return f"{number:g} / {top:g}"
+        return words.out_of(format(number, "g"), format(top, "g"))
     if unit == "index":
-        return f"{number:.0f} / 100"
-    return f"{number:.3g}"
+        return words.out_of(format(number, ".0f"), "100")
+    return format(number, words.number)
+
+
+def in_words(value: Any, unit: str, labels: Labels, top: float = 5.0) -> str:
+    """An indicator's value in the workbook's words."""
+    words = UnitWords(labels("w.not_known"), labels("w.yes"), labels("w.no"),
+                      lambda v, t: f"{v} / {t}")
+    return indicator_text(value, unit, words, top)
 
 
 def criterion_words(row: Mapping[Any, Any], labels: Labels,

@@ -15,6 +15,7 @@ import pandas as pd
 from flask_babel import gettext as _
 
 from analysis import StageModel
+from analysis.report.criteria import UnitWords, indicator_text
 from analysis.stages import Criterion
 
 from ..services.figures import WaveFigures, enough, segment_items, segment_row, withhold_thin_row
@@ -30,26 +31,9 @@ def in_words(value: Any, unit: str, scale_max: float | None = None) -> str:
     """An indicator's value as a manager says it: 45 %, 3, yes, 4 of 5, 62 of 100, +12 %;
     a rating out of its own scale's top (``scale_max``, the stage file's ``max``; 5 when
     the file gives none)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return _("unknown")
-    if pd.isna(number):
-        return _("unknown")
-    if unit == "share":
-        return f"{100 * number:.0f} %"
-    if unit == "change":
-        return f"{100 * number:+.0f} %"
-    if unit == "count":
-        return f"{number:.0f}"
-    if unit == "yes_no":
-        return _("yes") if number >= 1 else _("no")
-    if unit == "rating":
-        top = format(scale_max if scale_max is not None else 5.0, "g")
-        return _("%(value)s of %(max)s", value=format(number, "g"), max=top)
-    if unit == "index":
-        return _("%(value)s of 100", value=format(number, ".0f"))
-    return f"{number:.1f}"
+    words = UnitWords(_("unknown"), _("yes"), _("no"),
+                      lambda v, top: _("%(value)s of %(max)s", value=v, max=top), number=".1f")
+    return indicator_text(value, unit, words, 5.0 if scale_max is None else scale_max)
 
 
 def _criterion(model: StageModel, row: dict[str, Any]) -> Criterion | None:
